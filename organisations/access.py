@@ -1,0 +1,203 @@
+"""The one access path to tenant data.
+
+Every view under ``/o/<org-slug>/`` is wrapped in :func:`tenant_view`, which
+resolves the organisation for the signed-in user and hands the view an
+:class:`OrgAccess`. Objects inside the organisation are fetched through
+:func:`scoped` / :func:`get_scoped` (or the selectors below, built on them), so an
+object of another organisation is indistinguishable from one that does not exist:
+both are a 404. A member whose role does not allow an action gets a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from .models import AuditEvent, Department, Invitation, Membership, Organisation, Role
+
+ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.CONSULTANT: 3, Role.OWNER: 4}
+
+# What each role may do inside an organisation.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "view": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER}),
+    "edit": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),
+    "assess": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),
+    "manage_departments": frozenset({Role.OWNER, Role.CONSULTANT}),
+    "manage_members": frozenset({Role.OWNER, Role.CONSULTANT}),
+    "manage_models": frozenset({Role.OWNER, Role.CONSULTANT}),
+    "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
+    "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
+    "view_audit": frozenset({Role.OWNER}),
+}
+# Roles of a consultancy that carry over into its client organisations.
+CONSULTANCY_ROLES_IN_CLIENTS = frozenset({Role.OWNER, Role.CONSULTANT})
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    """What one user may do in one organisation, and why."""
+
+    user: object
+    organisation: Organisation
+    role: str
+    via_consultancy: bool = False
+
+    def can(self, capability: str) -> bool:
+        return self.role in CAPABILITIES[capability]
+
+    def require(self, capability: str) -> None:
+        if not self.can(capability):
+            raise PermissionDenied
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+def _best(*roles: str | None) -> str | None:
+    present = [r for r in roles if r]
+    return max(present, key=lambda r: ROLE_RANK[r]) if present else None
+
+
+def organisation_access(user, slug: str) -> OrgAccess:
+    """The user's access to the organisation with this slug, or 404."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404
+    org = Organisation.objects.select_related("parent").filter(slug=slug).first()
+    if org is None:
+        raise Http404
+    roles = dict(
+        Membership.objects.filter(
+            user=user, organisation_id__in=[org.pk] + ([org.parent_id] if org.parent_id else [])
+        ).values_list("organisation_id", "role")
+    )
+    direct = roles.get(org.pk)
+    inherited = roles.get(org.parent_id) if org.parent_id else None
+    if inherited not in CONSULTANCY_ROLES_IN_CLIENTS:
+        inherited = None
+    role = _best(direct, inherited)
+    if role is None:
+        raise Http404
+    return OrgAccess(user=user, organisation=org, role=role,
+                     via_consultancy=role != direct)
+
+
+def accessible_organisations(user) -> list[tuple[Organisation, str]]:
+    """Every organisation the user may open, with the effective role, in two queries."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("organisation")
+    )
+    roles: dict[int, tuple[Organisation, str]] = {
+        m.organisation_id: (m.organisation, m.role) for m in memberships
+    }
+    consultancy_ids = [
+        m.organisation_id for m in memberships
+        if m.organisation.is_consultancy and m.role in CONSULTANCY_ROLES_IN_CLIENTS
+    ]
+    if consultancy_ids:
+        consultancy_role = {m.organisation_id: m.role for m in memberships}
+        for client in Organisation.objects.filter(parent_id__in=consultancy_ids):
+            inherited = consultancy_role[client.parent_id]
+            own = roles.get(client.pk, (client, None))[1]
+            roles[client.pk] = (client, _best(own, inherited))
+    return sorted(roles.values(), key=lambda pair: (pair[0].parent_id is not None,
+                                                    pair[0].name.lower()))
+
+
+def tenant_view(capability: str = "view", *, write: str = "edit") -> Callable:
+    """Wrap a view taking ``(request, access, **kwargs)`` and routed with ``org_slug``.
+
+    Anonymous users are sent to sign in; a user without access gets 404; a member
+    without ``capability`` (or, for an unsafe method, without ``write``) gets 403.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, org_slug: str, *args, **kwargs):
+            access = organisation_access(request.user, org_slug)
+            access.require(capability)
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                access.require(write)
+            request.access = access
+            return view(request, access, *args, **kwargs)
+
+        wrapped.tenant_capability = capability
+        return wrapped
+
+    return decorator
+
+
+# --- Scoped lookups -------------------------------------------------------------
+
+
+def scoped(access: OrgAccess, queryset: QuerySet, org_field: str = "organisation") -> QuerySet:
+    """The part of ``queryset`` that belongs to the accessed organisation."""
+    return queryset.filter(**{org_field: access.organisation})
+
+
+def get_scoped(access: OrgAccess, queryset: QuerySet, org_field: str = "organisation",
+               **lookup):
+    """One object of the accessed organisation, or 404 (also for a malformed id)."""
+    try:
+        obj = scoped(access, queryset, org_field).filter(**lookup).first()
+    except (ValueError, ValidationError):
+        obj = None
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def departments(access: OrgAccess) -> QuerySet[Department]:
+    return scoped(access, Department.objects.all())
+
+
+def get_department(access: OrgAccess, public_id) -> Department:
+    return get_scoped(access, Department.objects.all(), public_id=public_id)
+
+
+def memberships(access: OrgAccess) -> QuerySet[Membership]:
+    return scoped(access, Membership.objects.select_related("user"))
+
+
+def get_membership(access: OrgAccess, public_id) -> Membership:
+    return get_scoped(access, Membership.objects.select_related("user"), public_id=public_id)
+
+
+def invitations(access: OrgAccess) -> QuerySet[Invitation]:
+    return scoped(access, Invitation.objects.select_related("invited_by"))
+
+
+def get_invitation(access: OrgAccess, public_id) -> Invitation:
+    return get_scoped(access, Invitation.objects.all(), public_id=public_id)
+
+
+def audit_events(access: OrgAccess) -> QuerySet[AuditEvent]:
+    return scoped(access, AuditEvent.objects.select_related("actor"))
+
+
+def client_organisations(access: OrgAccess) -> QuerySet[Organisation]:
+    """The clients of a consultancy (empty for any other organisation)."""
+    if not access.organisation.is_consultancy:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(parent=access.organisation)
+
+
+def get_client(access: OrgAccess, slug: str) -> Organisation:
+    return get_scoped(access, Organisation.objects.all(), org_field="parent", slug=slug)
+
+
+def visible_to_organisation(org: Organisation, owner_field: str = "owner") -> Q:
+    """Q for catalogue-like data: shipped (no owner), owned by org, or by its consultancy."""
+    q = Q(**{f"{owner_field}__isnull": True}) | Q(**{owner_field: org})
+    if org.parent_id:
+        q |= Q(**{f"{owner_field}_id": org.parent_id})
+    return q

@@ -1,0 +1,74 @@
+"""Shared fixtures: a fixed cast per organisation.
+
+``world`` is a consultancy (northwind) with two client organisations (acme,
+globex). Each organisation has an owner, consultant, manager and viewer, and
+each client has two departments; ``outsider`` belongs to nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from organisations.models import Department, Membership, Organisation, Role, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Cast:
+    org: Organisation
+    owner: User
+    consultant: User
+    manager: User
+    viewer: User
+    departments: list[Department] = field(default_factory=list)
+
+    def member(self, role: str) -> User:
+        return getattr(self, role)
+
+
+@dataclass
+class World:
+    northwind: Cast
+    acme: Cast
+    globex: Cast
+    outsider: User
+
+
+def make_user(email: str, **extra) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, **extra)
+
+
+def make_cast(org: Organisation, departments: int = 2) -> Cast:
+    people = {}
+    for role in (Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER):
+        user = make_user(f"{role}@{org.slug}.test", full_name=f"{org.name} {role}")
+        Membership.objects.create(user=user, organisation=org, role=role)
+        people[str(role)] = user
+    depts = [Department.objects.create(organisation=org, name=f"{org.name} dept {i}")
+             for i in range(1, departments + 1)]
+    return Cast(org=org, departments=depts, **people)
+
+
+@pytest.fixture
+def world(db) -> World:
+    northwind = Organisation.objects.create(name="Northwind", slug="northwind",
+                                            kind=Organisation.Kind.CONSULTANCY)
+    acme = Organisation.objects.create(name="Acme", slug="acme", parent=northwind)
+    globex = Organisation.objects.create(name="Globex", slug="globex", parent=northwind)
+    return World(
+        northwind=make_cast(northwind, departments=0),
+        acme=make_cast(acme),
+        globex=make_cast(globex),
+        outsider=make_user("outsider@example.test"),
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """PBKDF2 at production strength costs ~0.5 s a user; tests need no such strength."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

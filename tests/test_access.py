@@ -1,0 +1,50 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from organisations.access import accessible_organisations, get_department, organisation_access
+
+
+def test_it_gives_consultancy_owners_and_consultants_their_clients(world):
+    for role in ("owner", "consultant"):
+        access = organisation_access(world.northwind.member(role), "acme")
+        assert access.role == role
+        assert access.via_consultancy
+
+
+def test_it_keeps_consultancy_managers_and_viewers_out_of_clients(world):
+    for role in ("manager", "viewer"):
+        with pytest.raises(Http404):
+            organisation_access(world.northwind.member(role), "acme")
+
+
+def test_it_hides_sibling_clients_and_the_consultancy_from_client_members(world):
+    for role in ("owner", "consultant", "manager", "viewer"):
+        user = world.acme.member(role)
+        with pytest.raises(Http404):
+            organisation_access(user, "globex")
+        with pytest.raises(Http404):
+            organisation_access(user, "northwind")
+
+
+def test_it_treats_another_organisations_department_as_missing(world):
+    access = organisation_access(world.acme.manager, "acme")
+    assert get_department(access, world.acme.departments[0].public_id)
+    with pytest.raises(Http404):
+        get_department(access, world.globex.departments[0].public_id)
+    with pytest.raises(Http404):
+        get_department(access, "not-a-uuid")
+
+
+def test_it_refuses_viewers_the_edit_capability(world):
+    access = organisation_access(world.acme.viewer, "acme")
+    assert access.can("view")
+    with pytest.raises(PermissionDenied):
+        access.require("edit")
+
+
+def test_it_lists_the_consultancy_and_its_clients_for_a_consultant(world):
+    slugs = [org.slug for org, _ in accessible_organisations(world.northwind.consultant)]
+    assert slugs == ["northwind", "acme", "globex"]
+    assert [o.slug for o, _ in accessible_organisations(world.globex.manager)] == ["globex"]
+    assert accessible_organisations(world.outsider) == []
