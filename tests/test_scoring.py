@@ -1,0 +1,699 @@
+"""The scoring engine (DESIGN.md, "Scoring"): hand-computed examples, then properties."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessments.scoring import (
+    AGGREGATE,
+    DK,
+    NA,
+    OVERALL_RULES,
+    WEAKEST_DIMENSION,
+    ModelSpec,
+    QuestionSpec,
+    ScoreResult,
+    result_as_contract,
+    score,
+    validate_answers,
+)
+
+SCALE = {"not_in_place": 0.0, "partly": 1 / 3, "largely": 2 / 3, "fully": 1.0}
+NAMES = {1: "Initial", 2: "Controlled", 3: "Defined", 4: "Managed", 5: "Optimised"}
+
+
+def q(key, dimension="people", level=2, weight=1.0, **loadings):
+    return QuestionSpec(key, dimension, level, weight, loadings)
+
+
+def model(*questions, levels=4, dimensions=("people",), axes=(), options=None, **settings_):
+    return ModelSpec(
+        levels=levels,
+        dimensions=dimensions,
+        axes=axes,
+        options=SCALE if options is None else options,
+        questions=questions,
+        **settings_,
+    )
+
+
+# ----------------------------------------------------------- step 2: aggregation
+
+
+def test_it_averages_given_values_and_reports_their_population_spread():
+    spec = model(q("p2"))
+    result = score(spec, [{"p2": "fully"}, {"p2": "partly"}, {"p2": NA}, {"p2": DK}, {}])
+
+    aggregate = result.questions["p2"]
+    assert aggregate.status == "valued"
+    assert aggregate.value == pytest.approx(2 / 3)
+    assert aggregate.spread == pytest.approx(1 / 3)
+    assert aggregate.n_values == 2
+    assert (aggregate.n_na, aggregate.n_dk, aggregate.n_unanswered) == (1, 1, 1)
+
+
+def test_the_mean_does_not_depend_on_respondent_order_even_in_floating_point():
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in floating point; fsum does not.
+    spec = model(q("p2"), options={"a": 0.1, "b": 0.2, "c": 0.3})
+    forward = score(spec, [{"p2": "a"}, {"p2": "b"}, {"p2": "c"}]).questions["p2"]
+    backward = score(spec, [{"p2": "c"}, {"p2": "b"}, {"p2": "a"}]).questions["p2"]
+    assert forward == backward
+
+
+def test_a_single_value_has_no_spread():
+    result = score(model(q("p2")), [{"p2": "largely"}])
+    assert result.questions["p2"].spread == 0.0
+
+
+@pytest.mark.parametrize(
+    ("answers", "status"),
+    [
+        ([{"p2": NA}, {"p2": NA}], "not_applicable"),
+        ([{"p2": NA}, {}], "not_applicable"),  # the one who answered said na
+        ([{"p2": NA}, {"p2": DK}], "unknown"),
+        ([{"p2": DK}], "unknown"),
+        ([{}, {}], "unknown"),
+        ([], "unknown"),
+        ([{"p2": NA}, {"p2": "not_in_place"}], "valued"),
+    ],
+)
+def test_it_tells_not_applicable_from_unknown(answers, status):
+    aggregate = score(model(q("p2")), answers).questions["p2"]
+    assert aggregate.status == status
+    assert (aggregate.value is None) == (status != "valued")
+
+
+def test_na_makes_a_cell_vacuous_but_dk_makes_it_unknown():
+    spec = model(q("p2"), q("p3", level=3))
+
+    with_na = score(spec, [{"p2": NA, "p3": "fully"}]).dimension("people")
+    assert with_na.state[2] == "vacuous"
+    assert with_na.met[2] is True
+    assert with_na.fulfilment[2] is None
+    assert with_na.level == 4  # level 4 has no question: vacuous too
+
+    with_dk = score(spec, [{"p2": DK, "p3": "fully"}]).dimension("people")
+    assert with_dk.state[2] == "unknown"
+    assert with_dk.met[2] is False
+    assert with_dk.fulfilment[2] is None
+    assert with_dk.level == 1
+    assert with_dk.index == 1.0  # f(next) is null: no progress
+
+
+# ------------------------------------------------------ steps 3 and 4: cells, levels
+
+
+def test_it_weights_the_fulfilment_of_a_cell():
+    spec = model(q("a", weight=2.0), q("b", weight=1.0))
+    cell = score(spec, [{"a": "fully", "b": "not_in_place"}]).dimension("people").cells[2]
+    assert cell.state == "scored"
+    assert cell.fulfilment == pytest.approx(2 / 3)
+    assert cell.met is False  # 0.667 < 0.75
+    assert (cell.n_questions, cell.n_valued) == (2, 2)
+
+    spec = model(q("a", weight=3.0), q("b", weight=1.0))
+    cell = score(spec, [{"a": "fully", "b": "not_in_place"}]).dimension("people").cells[2]
+    assert cell.fulfilment == 0.75
+    assert cell.met is True
+
+
+def test_a_cell_scores_over_its_valued_questions_only():
+    spec = model(q("a"), q("b"), q("c"))
+    cell = score(spec, [{"a": "fully", "b": DK, "c": NA}]).dimension("people").cells[2]
+    assert cell.fulfilment == 1.0
+    assert (cell.n_questions, cell.n_valued) == (3, 1)
+
+
+def test_a_fulfilment_of_exactly_the_threshold_counts_as_met_despite_rounding():
+    # 0.3·(2/3) + 0.1·1 over 0.4 is 0.75 on paper, 0.7499999999999999 in floating point.
+    spec = model(q("a", weight=0.3), q("b", weight=0.1))
+    cell = score(spec, [{"a": "largely", "b": "fully"}]).dimension("people").cells[2]
+    assert cell.fulfilment < 0.75
+    assert cell.met is True
+
+
+def test_it_gates_levels_a_met_level_3_does_not_help_without_level_2():
+    spec = model(q("p2"), q("p3", level=3), q("p4", level=4))
+    people = score(spec, [{"p2": "partly", "p3": "fully", "p4": "fully"}]).dimension("people")
+
+    assert people.met == {2: False, 3: True, 4: True}
+    assert people.level == 1
+    assert people.index == pytest.approx(1 + (1 / 3) / 0.75)  # 1.4444
+
+
+def test_vacuous_cells_count_as_met():
+    # Level 2 is all na, level 3 has no question at all.
+    spec = model(q("p2"), q("p4", level=4), q("p5", level=5), levels=5)
+    people = score(spec, [{"p2": NA, "p4": "fully", "p5": "largely"}]).dimension("people")
+
+    assert people.state == {2: "vacuous", 3: "vacuous", 4: "scored", 5: "scored"}
+    assert people.fulfilment == {2: None, 3: None, 4: 1.0, 5: pytest.approx(2 / 3)}
+    assert people.level == 4
+    assert people.index == pytest.approx(4 + (2 / 3) / 0.75)  # 4.8889
+
+
+def test_unknown_cells_are_not_met():
+    spec = model(q("p2"), q("p3", level=3))
+    people = score(spec, [{"p2": "fully"}]).dimension("people")
+
+    assert people.state == {2: "scored", 3: "unknown", 4: "vacuous"}
+    assert people.met == {2: True, 3: False, 4: True}
+    assert people.level == 2
+    assert people.index == 2.0
+
+
+def test_a_dimension_met_at_every_level_has_index_k():
+    spec = model(q("p2"), q("p3", level=3), q("p4", level=4))
+    people = score(spec, [{"p2": "fully", "p3": "fully", "p4": "fully"}]).dimension("people")
+    assert people.level == 4
+    assert people.index == 4.0
+
+
+def test_a_model_without_questions_has_only_vacuous_cells():
+    # The letter of step 3: a cell with no question is vacuous, hence met. The
+    # import format requires at least one question, so this is an edge case only.
+    for rule in OVERALL_RULES:
+        result = score(model(overall_rule=rule), [])
+        assert result.overall.level == 4
+        assert result.dimension("people").level == 4
+        assert result.completeness == 1.0
+
+
+# ------------------------------------------------------------- step 5 and 6: overall
+
+TWO_DIMENSIONS = (
+    q("a2", "people"),
+    q("a3", "people", level=3),
+    q("a4", "people", level=4),
+    q("b2", "process"),
+    q("b3", "process", level=3),
+    q("b4", "process", level=4),
+)
+UNEVEN = {
+    "a2": "fully",
+    "a3": "fully",
+    "a4": "fully",
+    "b2": "largely",
+    "b3": "fully",
+    "b4": "fully",
+}
+
+
+def test_the_aggregate_rule_pools_all_dimensions():
+    spec = model(*TWO_DIMENSIONS, dimensions=("people", "process"))
+    result = score(spec, [UNEVEN])
+
+    assert [d.level for d in result.dimensions] == [4, 1]
+    assert result.overall.rule == AGGREGATE
+    assert result.overall.fulfilment == {2: pytest.approx(5 / 6), 3: 1.0, 4: 1.0}
+    assert result.overall.level == 4
+    assert result.overall.index == 4.0
+
+
+def test_the_weakest_dimension_rule_takes_the_minimum_on_the_same_data():
+    spec = model(*TWO_DIMENSIONS, dimensions=("people", "process"), overall_rule=WEAKEST_DIMENSION)
+    result = score(spec, [UNEVEN])
+
+    assert result.overall.rule == WEAKEST_DIMENSION
+    assert result.overall.level == 1
+    assert result.overall.index == pytest.approx(1 + (2 / 3) / 0.75)  # 1.8889
+    assert result.overall.index == result.dimension("process").index
+
+
+def test_the_aggregate_index_uses_the_pooled_next_cell():
+    spec = model(*TWO_DIMENSIONS, dimensions=("people", "process"))
+    answers = {"a2": "fully", "b2": "fully", "a3": "largely", "b3": "partly"}
+    overall = score(spec, [answers]).overall
+
+    assert overall.level == 2
+    assert overall.fulfilment[3] == pytest.approx(0.5)
+    assert overall.index == pytest.approx(2 + 0.5 / 0.75)  # 2.6667
+
+
+def test_dimensions_come_in_spec_order():
+    spec = model(*TWO_DIMENSIONS, dimensions=("process", "people"))
+    assert [d.key for d in score(spec, []).dimensions] == ["process", "people"]
+
+
+# -------------------------------------------------------------------- step 7: axes
+
+
+def test_it_positions_axes_with_positive_and_negative_loadings():
+    spec = model(
+        q("a", focus=1.0),
+        q("b", weight=2.0, focus=-0.5, mindset=-1.0),
+        q("c", focus=0.0),
+        q("d", focus=1.0),
+        axes=("focus", "mindset", "delivery"),
+    )
+    result = score(spec, [{"a": "fully", "b": "largely", "c": "fully", "d": DK}])
+
+    # focus: a gives c = 1 with weight 1, b gives c = 1 − 2/3 with weight 0.5·2 = 1;
+    # c does not load it and d has no value: pos = 2·(4/3)/2 − 1 = 1/3.
+    assert result.axis("focus").position == pytest.approx(1 / 3)
+    assert result.axis("focus").n_questions == 2
+    # mindset: only b, c = 1/3: pos = −1/3.
+    assert result.axis("mindset").position == pytest.approx(-1 / 3)
+    # delivery: nothing loads it.
+    assert result.axis("delivery").position is None
+    assert [a.key for a in result.axes] == ["focus", "mindset", "delivery"]
+
+
+def test_an_axis_without_a_valued_question_has_no_position():
+    spec = model(q("a", focus=1.0), q("b", focus=-1.0), axes=("focus",))
+    assert score(spec, [{"a": NA, "b": DK}]).axis("focus").position is None
+
+
+# ---------------------------------------------------------------- step 8: completeness
+
+
+def test_it_measures_completeness_per_respondent_and_for_the_assessment():
+    spec = model(q("q1"), q("q2"), q("q3"), q("q4"))
+    result = score(spec, [{"q1": "fully", "q2": NA, "q3": DK}, {"q4": "not_in_place"}, {}])
+
+    assert result.respondent_completeness == [0.5, 0.25, 0.0]
+    # q1 and q4 are valued, q2 is not applicable (its only answer is na), q3 is unknown.
+    assert result.completeness == 0.75
+
+
+def test_an_assessment_without_respondents_is_empty():
+    result = score(model(q("q1")), [])
+    assert result.respondent_completeness == []
+    assert result.completeness == 0.0
+
+
+# ------------------------------------------------------- step 9: target and next steps
+
+
+def test_it_orders_next_steps_by_level_then_priority_then_key():
+    spec = model(
+        q("a9"),
+        q("a10"),
+        q("a2", weight=2.0),
+        q("a3"),
+        q("a4", level=3, weight=5.0),
+        q("a5", level=3),
+        q("a6", level=4, weight=9.0),
+        q("b2", "process"),
+        dimensions=("people", "process"),
+    )
+    answers = {"a9": DK, "a10": "not_in_place", "a2": "partly", "a3": "fully", "a5": NA}
+    answers |= {"b2": "fully"}
+    result = score(spec, [answers], target_level=3)
+
+    steps = [(s.question, s.level, s.value, s.priority) for s in result.next_steps]
+    assert steps == [
+        ("a2", 2, pytest.approx(1 / 3), pytest.approx(4 / 3)),
+        ("a10", 2, 0.0, 1.0),  # "a10" < "a9" as strings
+        ("a9", 2, 0.0, 1.0),  # unknown counts as v = 0
+        ("a4", 3, 0.0, 5.0),
+    ]
+    # a3 is fulfilled, a5 not applicable, a6 beyond the target, process at level 4.
+    assert result.next_steps[2].status == "unknown"
+    assert result.next_steps[0].dimension == "people"
+
+
+def test_the_default_target_is_one_above_the_overall_level():
+    spec = model(q("p2"), q("p3", level=3), q("p4", level=4))
+    result = score(spec, [{"p2": "fully", "p3": "partly"}])
+    assert result.overall.level == 2
+    assert result.target_level == 3
+    assert [s.question for s in result.next_steps] == ["p3"]
+
+
+def test_the_default_target_is_capped_at_k():
+    spec = model(q("p2"), q("p3", level=3), q("p4", level=4))
+    result = score(spec, [{"p2": "fully", "p3": "fully", "p4": "fully"}])
+    assert result.target_level == 4
+    assert result.next_steps == []
+
+
+def test_a_question_of_a_met_cell_below_the_threshold_is_still_a_step():
+    spec = model(q("a", weight=3.0), q("b"), q("c", level=3))
+    result = score(spec, [{"a": "fully", "b": "not_in_place", "c": "partly"}], target_level=3)
+    assert result.dimension("people").level == 2
+    # Only the levels above lvl(d) are considered, so b (level 2) is not a step.
+    assert [s.question for s in result.next_steps] == ["c"]
+
+
+def test_next_steps_carry_the_recommendation():
+    spec = model(QuestionSpec("p2", "people", 2, recommendation="Write it down."))
+    assert score(spec, [{}]).next_steps[0].recommendation == "Write it down."
+
+
+@pytest.mark.parametrize("target", [0, 5, "3", 2.0, True])
+def test_it_rejects_a_target_outside_the_levels(target):
+    with pytest.raises(ValueError, match="target level"):
+        score(model(q("p2")), [], target_level=target)
+
+
+# ------------------------------------------------------------------------ validation
+
+
+def test_it_names_unknown_question_and_option_keys():
+    spec = model(q("p2"), q("p3", level=3))
+    problems = validate_answers(spec, [{"p2": "fully", "p3": NA}, {"zz": "fully", "p2": "maybe"}])
+    assert problems == [
+        "respondent 2: unknown question 'zz'",
+        "respondent 2: unknown option 'maybe' for question 'p2' "
+        "(expected one of: not_in_place, partly, largely, fully, na, dk)",
+    ]
+
+
+def test_it_accepts_valid_answers():
+    assert validate_answers(model(q("p2")), [{"p2": "fully"}, {"p2": DK}, {}]) == []
+    assert validate_answers(model(q("p2")), []) == []
+
+
+def test_it_rejects_answers_of_the_wrong_shape():
+    spec = model(q("p2"))
+    assert validate_answers(spec, {"p2": "fully"}) == [
+        "responses must be a list with one mapping of answers per respondent"
+    ]
+    assert validate_answers(spec, ["fully"]) == [
+        "respondent 1: answers must be a mapping of question key to option key"
+    ]
+    assert validate_answers(spec, [{"p2": 1}]) == [
+        "respondent 1: unknown option 1 for question 'p2' "
+        "(expected one of: not_in_place, partly, largely, fully, na, dk)"
+    ]
+
+
+def test_score_refuses_invalid_answers():
+    with pytest.raises(ValueError, match="unknown question 'zz'"):
+        score(model(q("p2")), [{"zz": "fully"}])
+
+
+def test_score_accepts_any_iterable_of_respondents():
+    result = score(model(q("p2")), ({"p2": "fully"} for _ in range(2)))
+    assert result.respondent_completeness == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"levels": 1}, "levels must be"),
+        ({"threshold": 0}, "threshold must be"),
+        ({"overall_rule": "median"}, "overall rule must be"),
+        ({"options": {"na": 0.0}}, "option key 'na' is reserved"),
+        ({"options": {"x": 1.5}}, "option 'x': value must be in"),
+        ({"options": {}}, "at least one option"),
+        ({"questions": (q("p2", "nobody"),)}, "unknown dimension 'nobody'"),
+        ({"questions": (q("p2", level=5),)}, "level must be in 2..4"),
+        ({"questions": (q("p2", focus=0.5),)}, "unknown axis 'focus'"),
+        ({"questions": (q("p2"), q("p2"))}, "duplicate question key 'p2'"),
+        ({"dimensions": ("people", "people")}, "duplicate dimension key 'people'"),
+    ],
+)
+def test_it_rejects_an_inconsistent_model(change, message):
+    arguments = {
+        "levels": 4,
+        "dimensions": ("people",),
+        "axes": (),
+        "options": SCALE,
+        "questions": (q("p2"),),
+    }
+    with pytest.raises(ValueError, match=message):
+        ModelSpec(**(arguments | change))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"level": 1}, "level must be an integer >= 2"),
+        ({"weight": 0}, "weight must be a number > 0"),
+        ({"weight": math.inf}, "weight must be a number > 0"),
+        ({"loadings": {"focus": 2}}, "loading on axis 'focus' must be in"),
+    ],
+)
+def test_it_rejects_an_inconsistent_question(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        QuestionSpec(**({"key": "p2", "dimension": "people", "level": 2} | arguments))
+
+
+def test_a_spec_keeps_its_own_copy_of_mutable_arguments():
+    loadings = {"focus": 1.0}
+    question = QuestionSpec("p2", "people", 2, loadings=loadings)
+    loadings["focus"] = -1.0
+    assert question.loadings == {"focus": 1.0}
+
+
+# -------------------------------------------------------------------------- contract
+
+
+def test_it_renders_the_command_line_contract_exactly():
+    options = {"none": 0.0, "some": 0.3, "most": 0.8, "all": 1.0}
+    spec = model(
+        q("p2", focus=1.0),
+        q("p3", level=3),
+        q("p4", level=4),
+        q("c2a", "process", weight=2.0),
+        q("c2b", "process"),
+        q("c3", "process", level=3, focus=-0.5),
+        levels=5,
+        dimensions=("people", "process"),
+        axes=("focus", "mindset"),
+        options=options,
+    )
+    answers = {"p2": "most", "p3": "some", "p4": DK, "c2a": "all", "c2b": "none", "c3": "all"}
+    document = result_as_contract(
+        score(spec, [answers]), model_slug="topdesk-semm", version=3, level_names=NAMES
+    )
+
+    assert document == {
+        "model": "topdesk-semm",
+        "version": 3,
+        "levels": 5,
+        "threshold": 0.75,
+        # pooled level 2: (0.8 + 2·1 + 0) / 4 = 0.7, not met: 1 + 0.7/0.75
+        "overall": {"level": 1, "index": 1.9333, "name": "Initial"},
+        "dimensions": [
+            {
+                "key": "people",
+                "level": 2,
+                "index": 2.4,
+                "fulfilment": {"2": 0.8, "3": 0.3, "4": None, "5": None},
+            },
+            {
+                "key": "process",
+                "level": 1,
+                "index": 1.8889,
+                "fulfilment": {"2": 0.6667, "3": 1.0, "4": None, "5": None},
+            },
+        ],
+        # focus: p2 c = 0.8 weight 1, c3 c = 0 weight 0.5: 2·(0.8/1.5) − 1
+        "axes": [{"key": "focus", "position": 0.0667}, {"key": "mindset", "position": None}],
+        "completeness": 0.8333,
+        "next_steps": [{"question": "c2b", "dimension": "process", "level": 2}],
+    }
+    assert list(document) == [
+        "model",
+        "version",
+        "levels",
+        "threshold",
+        "overall",
+        "dimensions",
+        "axes",
+        "completeness",
+        "next_steps",
+    ]
+    assert json.loads(json.dumps(document)) == document
+
+
+def test_the_contract_never_rounds_across_a_level_or_the_threshold():
+    spec = model(q("p2"), q("p3", level=3), options={"almost": 0.74999, "all": 1.0})
+    result = score(spec, [{"p2": "all", "p3": "almost"}])
+    assert result.dimension("people").index == pytest.approx(2.99998667)
+
+    document = result_as_contract(result, model_slug="m", version=1, level_names=NAMES)
+    people = document["dimensions"][0]
+    assert people["level"] == 2
+    assert people["index"] == 2.9999
+    assert people["fulfilment"]["3"] == 0.7499
+
+
+def test_the_contract_shows_no_negative_zero():
+    spec = model(q("a", focus=1.0), q("b", focus=1.0), axes=("focus",))
+    result = score(spec, [{"a": "fully", "b": "not_in_place"}])
+    document = result_as_contract(result, model_slug="m", version=1, level_names=NAMES)
+    assert math.copysign(1, document["axes"][0]["position"]) == 1
+
+
+# -------------------------------------------------------------------- property tests
+
+FAST = settings(max_examples=200, deadline=None)
+LOADINGS = st.sampled_from([-1.0, -0.5, -0.3, 0.0, 0.2, 0.5, 1.0]) | st.floats(-1, 1)
+WEIGHTS = st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.0]) | st.floats(0.1, 10)
+VALUES = st.sampled_from([0.0, 1 / 3, 2 / 3, 1.0, 0.5, 0.75]) | st.floats(0, 1)
+
+
+@st.composite
+def specs(draw, min_questions=0, level_two=False):
+    levels = draw(st.sampled_from([4, 5]))
+    dimensions = tuple(f"d{i}" for i in range(draw(st.integers(1, 3))))
+    axes = ("focus", "mindset")[: draw(st.integers(0, 2))]
+    values = draw(st.lists(VALUES, min_size=1, max_size=5))
+    questions = []
+    for number in range(draw(st.integers(min_questions, 12))):
+        level = 2 if level_two and number == 0 else draw(st.integers(2, levels))
+        questions.append(
+            QuestionSpec(
+                key=f"q{draw(st.integers(0, 30))}.{number}",
+                dimension=draw(st.sampled_from(dimensions)),
+                level=level,
+                weight=draw(WEIGHTS),
+                loadings={axis: draw(LOADINGS) for axis in axes},
+            )
+        )
+    return ModelSpec(
+        levels=levels,
+        dimensions=dimensions,
+        axes=axes,
+        options={f"o{i}": value for i, value in enumerate(values)},
+        questions=tuple(questions),
+        threshold=draw(st.sampled_from([0.75, 0.5, 2 / 3, 0.8, 1.0]) | st.floats(0.05, 1)),
+        overall_rule=draw(st.sampled_from(OVERALL_RULES)),
+    )
+
+
+def answer_sheets(spec, min_respondents=0, max_respondents=4):
+    keys = st.sampled_from([*spec.options, NA, DK, None])
+    sheet = st.fixed_dictionaries({q.key: keys for q in spec.questions}).map(
+        lambda answers: {key: option for key, option in answers.items() if option is not None}
+    )
+    return st.lists(sheet, min_size=min_respondents, max_size=max_respondents)
+
+
+@st.composite
+def assessments(draw, min_questions=0, min_respondents=0, max_respondents=4):
+    spec = draw(specs(min_questions=min_questions))
+    return spec, draw(answer_sheets(spec, min_respondents, max_respondents))
+
+
+def under_each_rule(spec, responses, **kwargs):
+    for rule in OVERALL_RULES:
+        yield score(dataclasses.replace(spec, overall_rule=rule), responses, **kwargs)
+
+
+@FAST
+@given(assessments(min_questions=1, min_respondents=1), st.data())
+def test_raising_any_single_answer_never_lowers_a_score(assessment, data):
+    spec, responses = assessment
+    respondent = data.draw(st.integers(0, len(responses) - 1))
+    question = data.draw(st.sampled_from(spec.questions))
+    options = sorted(spec.options, key=spec.options.__getitem__)
+    low = data.draw(st.sampled_from(options))
+    high = data.draw(st.sampled_from([o for o in options if spec.options[o] >= spec.options[low]]))
+    before_answers = [dict(answers) for answers in responses]
+    before_answers[respondent][question.key] = low
+    after_answers = [dict(answers) for answers in before_answers]
+    after_answers[respondent][question.key] = high
+
+    for before, after in zip(
+        under_each_rule(spec, before_answers), under_each_rule(spec, after_answers), strict=True
+    ):
+        assert after.overall.level >= before.overall.level
+        assert after.overall.index >= before.overall.index
+        for old, new in zip(before.dimensions, after.dimensions, strict=True):
+            assert new.level >= old.level
+            assert new.index >= old.index
+        for old, new in zip(before.axes, after.axes, strict=True):
+            loading = question.loadings.get(old.key, 0.0)
+            if loading > 0:
+                assert new.position >= old.position
+            elif loading < 0:
+                assert new.position <= old.position
+
+
+@FAST
+@given(assessments(max_respondents=8), st.data())
+def test_respondent_order_does_not_matter(assessment, data):
+    spec, responses = assessment
+    shuffled = data.draw(st.permutations(responses))
+    first, second = score(spec, responses), score(spec, shuffled)
+
+    assert dataclasses.replace(first, respondent_completeness=[]) == dataclasses.replace(
+        second, respondent_completeness=[]
+    )
+    assert sorted(first.respondent_completeness) == sorted(second.respondent_completeness)
+
+
+def assert_level_and_index_agree(level, index, cells, top):
+    assert 1 <= level <= top
+    assert 1 <= index <= top
+    if level == top:
+        assert index == top
+    else:
+        assert level <= index < level + 1
+        assert not cells[level + 1].met
+    assert all(cells[below].met for below in range(2, level + 1))
+
+
+@FAST
+@given(assessments())
+def test_levels_and_indices_stay_in_range_and_levels_imply_met_cells(assessment):
+    spec, responses = assessment
+    for result in under_each_rule(spec, responses):
+        top = result.levels
+        for dimension in result.dimensions:
+            assert_level_and_index_agree(dimension.level, dimension.index, dimension.cells, top)
+            for cell in dimension.cells.values():
+                assert (cell.fulfilment is None) == (cell.state != "scored")
+                if cell.fulfilment is not None:
+                    assert 0 <= cell.fulfilment <= 1
+        overall = result.overall
+        assert 1 <= overall.level <= top
+        assert 1 <= overall.index <= top
+        assert overall.index < overall.level + 1 or overall.index == overall.level == top
+        if overall.rule == AGGREGATE:
+            assert_level_and_index_agree(overall.level, overall.index, overall.cells, top)
+        else:
+            assert overall.level == min(d.level for d in result.dimensions)
+            assert overall.index == min(d.index for d in result.dimensions)
+        for axis in result.axes:
+            assert axis.position is None or -1 <= axis.position <= 1
+        assert 0 <= result.completeness <= 1
+        assert all(0 <= share <= 1 for share in result.respondent_completeness)
+
+        document = result_as_contract(result, model_slug="m", version=1, level_names=NAMES)
+        for shown in [document["overall"], *document["dimensions"]]:
+            assert shown["index"] < shown["level"] + 1 or shown["index"] == shown["level"] == top
+        json.dumps(document, allow_nan=False)
+
+
+@FAST
+@given(assessments())
+def test_next_steps_are_ordered_and_below_the_threshold(assessment):
+    spec, responses = assessment
+    for result in under_each_rule(spec, responses):
+        steps = result.next_steps
+        keys = [(s.level, -s.priority, s.question) for s in steps]
+        assert keys == sorted(keys)
+        for step in steps:
+            assert result.dimension(step.dimension).level < step.level <= result.target_level
+            assert step.value < result.threshold
+            assert step.status in ("valued", "unknown")
+        assert result.target_level == min(result.overall.level + 1, result.levels)
+
+
+@FAST
+@given(specs(min_questions=1, level_two=True), st.integers(0, 3), st.booleans())
+def test_an_empty_questionnaire_scores_level_1(spec, respondents, dont_know):
+    answers = {q.key: DK for q in spec.questions} if dont_know else {}
+    for result in under_each_rule(spec, [dict(answers) for _ in range(respondents)]):
+        assert result.overall.level == 1
+        assert result.overall.index == 1.0
+        assert result.completeness == 0.0
+        for dimension in result.dimensions:
+            if any(q.dimension == dimension.key and q.level == 2 for q in spec.questions):
+                assert dimension.level == 1
+
+
+def test_scoring_returns_a_score_result():
+    assert isinstance(score(model(q("p2")), []), ScoreResult)
