@@ -202,13 +202,13 @@ if env_str("S3_BUCKET"):
         },
     }
 
-# Email: printed to the console by default; EMAIL_HOST switches to SMTP.
-# https://docs.djangoproject.com/en/6.1/topics/email/#topic-email-configuration
-if env_str("EMAIL_HOST"):
+# Email: printed to the console in development unless EMAIL_HOST is set; always SMTP
+# in production. https://docs.djangoproject.com/en/6.1/topics/email/
+if PRODUCTION or env_str("EMAIL_HOST"):
     MAILERS = {"default": {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {
-            "host": env_str("EMAIL_HOST"),
+            "host": env_str("EMAIL_HOST", "localhost"),
             "port": env_int("EMAIL_PORT", 587),
             "username": env_str("EMAIL_HOST_USER", ""),
             "password": env_str("EMAIL_HOST_PASSWORD", ""),
