@@ -10,16 +10,28 @@ both are a 404. A member whose role does not allow an action gets a 403.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from .models import AuditEvent, Department, Invitation, Membership, Organisation, Role
+from .models import (
+    AuditEvent,
+    Department,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    hash_token,
+)
+from .security import log_security_event
 
 ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.CONSULTANT: 3, Role.OWNER: 4}
 
@@ -58,6 +70,15 @@ class OrgAccess:
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The capabilities this access grants; templates test ``"x" in access.capabilities``."""
+        return frozenset(name for name, roles in CAPABILITIES.items() if self.role in roles)
+
+    def assignable_roles(self) -> list[str]:
+        """Roles this user may hand out: only an owner makes (or unmakes) owners."""
+        return [role for role in Role.values if role != Role.OWNER or self.role == Role.OWNER]
 
 
 def _best(*roles: str | None) -> str | None:
@@ -123,14 +144,21 @@ def tenant_view(capability: str = "view", *, write: str = "edit") -> Callable:
         @wraps(view)
         @login_required
         def wrapped(request: HttpRequest, org_slug: str, *args, **kwargs):
-            access = organisation_access(request.user, org_slug)
-            access.require(capability)
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                access.require(write)
+            try:
+                access = organisation_access(request.user, org_slug)
+                access.require(capability)
+                if request.method not in ("GET", "HEAD", "OPTIONS"):
+                    access.require(write)
+            except (Http404, PermissionDenied) as denied:
+                log_security_event("access.denied", request=request, organisation=org_slug,
+                                   path=request.path, method=request.method,
+                                   answer=404 if isinstance(denied, Http404) else 403)
+                raise
             request.access = access
             return view(request, access, *args, **kwargs)
 
         wrapped.tenant_capability = capability
+        wrapped.tenant_write = write
         return wrapped
 
     return decorator
@@ -172,12 +200,50 @@ def get_membership(access: OrgAccess, public_id) -> Membership:
     return get_scoped(access, Membership.objects.select_related("user"), public_id=public_id)
 
 
+def owner_count(access: OrgAccess) -> int:
+    return memberships(access).filter(role=Role.OWNER).count()
+
+
+def inherited_memberships(access: OrgAccess) -> QuerySet[Membership]:
+    """The consultancy's owners and consultants, who act in this client organisation too."""
+    if not access.organisation.parent_id:
+        return Membership.objects.none()
+    return Membership.objects.select_related("user").filter(
+        organisation_id=access.organisation.parent_id, role__in=CONSULTANCY_ROLES_IN_CLIENTS
+    )
+
+
 def invitations(access: OrgAccess) -> QuerySet[Invitation]:
     return scoped(access, Invitation.objects.select_related("invited_by"))
 
 
 def get_invitation(access: OrgAccess, public_id) -> Invitation:
     return get_scoped(access, Invitation.objects.all(), public_id=public_id)
+
+
+def pending_invitations(access: OrgAccess) -> QuerySet[Invitation]:
+    return invitations(access).filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                                      expires_at__gt=timezone.now())
+
+
+# The longest token we look up; ``secrets.token_urlsafe(32)`` gives 43 characters.
+MAX_TOKEN_LENGTH = 128
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token opens, whatever its state, or None.
+
+    The token itself is the credential (it is not tenant-scoped): only its SHA-256
+    is stored, so the lookup is by hash, and the match is confirmed in constant time.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    invitation = (Invitation.objects.select_related("organisation", "invited_by")
+                  .filter(token_hash=digest).first())
+    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+        return None
+    return invitation
 
 
 def audit_events(access: OrgAccess) -> QuerySet[AuditEvent]:
@@ -191,6 +257,13 @@ def client_organisations(access: OrgAccess) -> QuerySet[Organisation]:
     return Organisation.objects.filter(parent=access.organisation)
 
 
+def portfolio(access: OrgAccess) -> QuerySet[Organisation]:
+    """A consultancy's clients, each with its departments and member count: two queries."""
+    return (client_organisations(access)
+            .annotate(member_count=Count("memberships", distinct=True))
+            .prefetch_related("departments"))
+
+
 def get_client(access: OrgAccess, slug: str) -> Organisation:
     return get_scoped(access, Organisation.objects.all(), org_field="parent", slug=slug)
 
@@ -201,3 +274,8 @@ def visible_to_organisation(org: Organisation, owner_field: str = "owner") -> Q:
     if org.parent_id:
         q |= Q(**{f"{owner_field}_id": org.parent_id})
     return q
+
+
+def account_exists(email: str) -> bool:
+    """Whether someone has an account with this address (not tenant data)."""
+    return User.objects.filter(email__iexact=email.strip()).exists()

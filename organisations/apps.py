@@ -6,3 +6,8 @@ class OrganisationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "organisations"
     verbose_name = _("Organisations")
+
+    def ready(self):
+        from .security import connect_signals
+
+        connect_signals()

@@ -1,6 +1,10 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from .models import Department, Organisation, Role, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -10,3 +14,166 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+
+def _new_password_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+
+def _slug_field(label, help_text) -> forms.SlugField:
+    return forms.SlugField(
+        label=label, max_length=60, required=False, help_text=help_text,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+
+class OrganisationSlugMixin:
+    """Validates the ``slug`` field: free, or left blank to derive one from the name."""
+
+    slug_field_name = "slug"
+
+    def clean_slug_value(self, slug: str) -> str:
+        slug = (slug or "").lower()
+        if slug and Organisation.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("This short name is taken; choose another one."))
+        return slug
+
+
+class SignupForm(OrganisationSlugMixin, forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email address"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = _new_password_field()
+    kind = forms.ChoiceField(
+        label=_("What are you setting up?"), widget=forms.RadioSelect,
+        choices=[
+            (Organisation.Kind.ORGANISATION,
+             _("A single organisation — we assess our own service departments")),
+            (Organisation.Kind.CONSULTANCY,
+             _("A consultancy — we run assessments for client organisations")),
+        ],
+        initial=Organisation.Kind.ORGANISATION,
+    )
+    organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
+    organisation_slug = _slug_field(
+        _("Short name (optional)"),
+        _("Used in web addresses, e.g. /o/acme/. Letters, digits and hyphens; "
+          "left blank, one is made from the name."),
+    )
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this email address already exists. Sign in instead.")
+            )
+        return email
+
+    def clean_organisation_slug(self):
+        return self.clean_slug_value(self.cleaned_data.get("organisation_slug"))
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            user = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Name"), max_length=150, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("As my browser prefers"))] + list(settings.LANGUAGES),
+        required=False,
+        help_text=_("The language of the interface, emails and reports."),
+    )
+
+
+class InvitationSignupForm(forms.Form):
+    """Sign-up through an invitation: the email address is the invitation's."""
+
+    email = forms.EmailField(label=_("Email address"), disabled=True, required=False,
+                             help_text=_("The address this invitation was sent to."))
+    full_name = forms.CharField(label=_("Your name"), max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    password = _new_password_field()
+
+    def __init__(self, *args, invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["email"].initial = invitation.email
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            user = User(email=self.invitation.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class ClientForm(OrganisationSlugMixin, forms.Form):
+    name = forms.CharField(label=_("Client name"), max_length=200)
+    slug = _slug_field(
+        _("Short name (optional)"),
+        _("Used in web addresses, e.g. /o/acme/. Left blank, one is made from the name."),
+    )
+
+    def clean_slug(self):
+        return self.clean_slug_value(self.cleaned_data.get("slug"))
+
+
+class DepartmentForm(forms.Form):
+    """Name and description; uniqueness in the organisation is the service's check."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=Department._meta.get_field("name").max_length,
+        help_text=_("For example “IT Service Desk”, “HR Services”, “Facilities”."),
+    )
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _role_choices(roles):
+    return [(role, Role(role).label) for role in roles]
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(roles)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        help_text=_("Owners manage everything; consultants manage members, departments and "
+                    "assessments; service managers run assessments; executives only read."),
+    )
+    language = forms.ChoiceField(label=_("Language of the email"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(roles)
+        self.fields["role"].initial = Role.MANAGER
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()

@@ -1,11 +1,38 @@
-"""Writes to tenancy data. Each is atomic and leaves an audit row."""
+"""Writes to tenancy data. Each is atomic and leaves an audit row.
+
+Services that act inside an organisation take ``by``: the caller's
+:class:`~organisations.access.OrgAccess`, which says who acts and with which role.
+Business rules (the last owner, who may make owners) are enforced here, so a view
+that forgot a check still cannot break them; breaking one raises ``ValidationError``.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.http import HttpRequest
+import secrets
+from datetime import timedelta
+from functools import partial
 
-from .models import AuditEvent, Membership, Organisation, Role
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .access import ROLE_RANK, OrgAccess
+from .models import (
+    AuditEvent,
+    Department,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    hash_token,
+)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -33,6 +60,19 @@ def audit(*, organisation: Organisation | None, actor, action: str, target: str 
     )
 
 
+# --- Organisations and accounts -------------------------------------------------
+
+
+def unique_slug(name: str, *, max_length: int = 60) -> str:
+    """A free organisation slug derived from ``name`` (``acme``, ``acme-2``, …)."""
+    base = slugify(name)[: max_length - 4].strip("-") or "org"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 @transaction.atomic
 def organisation_create(*, name: str, slug: str, kind: str, owner,
                         parent: Organisation | None = None,
@@ -50,3 +90,293 @@ def organisation_create(*, name: str, slug: str, kind: str, owner,
         audit(organisation=parent, actor=owner, action="client.created", target=org.name,
               data={"slug": org.slug}, request=request)
     return org
+
+
+@transaction.atomic
+def signup(*, email: str, full_name: str, password: str, organisation_name: str,
+           organisation_slug: str, kind: str, language: str = "",
+           request: HttpRequest | None = None) -> tuple[User, Organisation]:
+    """A new person and the organisation (consultancy or single) they own."""
+    user = User.objects.create_user(email=email, password=password, full_name=full_name,
+                                    language=language)
+    org = organisation_create(name=organisation_name,
+                              slug=organisation_slug or unique_slug(organisation_name),
+                              kind=kind, owner=user, request=request)
+    return user, org
+
+
+@transaction.atomic
+def profile_update(*, user: User, full_name: str, language: str,
+                   request: HttpRequest | None = None) -> User:
+    changed = {f: v for f, v in (("full_name", full_name), ("language", language))
+               if getattr(user, f) != v}
+    if changed:
+        for field, value in changed.items():
+            setattr(user, field, value)
+        user.save(update_fields=list(changed))
+        audit(organisation=None, actor=user, action="profile.updated", target=user.email,
+              data=changed, request=request)
+    return user
+
+
+@transaction.atomic
+def client_create(*, consultancy: Organisation, name: str, slug: str, by: OrgAccess,
+                  request: HttpRequest | None = None) -> Organisation:
+    """A client organisation of ``consultancy``; its consultants act in it from now on."""
+    if not consultancy.is_consultancy:
+        raise ValidationError(_("Only a consultancy can have client organisations."))
+    return organisation_create(name=name, slug=slug or unique_slug(name),
+                               kind=Organisation.Kind.ORGANISATION, owner=by.user,
+                               parent=consultancy, request=request)
+
+
+# --- Departments ------------------------------------------------------------------
+
+
+def _check_department_name(organisation: Organisation, name: str,
+                           exclude: Department | None = None) -> None:
+    taken = Department.objects.filter(organisation=organisation, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ValidationError({"name": _("There is already a department with this name.")})
+
+
+@transaction.atomic
+def department_create(*, by: OrgAccess, name: str, description: str = "",
+                      request: HttpRequest | None = None) -> Department:
+    organisation = by.organisation
+    _check_department_name(organisation, name)
+    department = Department.objects.create(organisation=organisation, name=name,
+                                           description=description)
+    audit(organisation=organisation, actor=by.user, action="department.created",
+          target=name, data={"department": str(department.public_id)}, request=request)
+    return department
+
+
+@transaction.atomic
+def department_update(*, by: OrgAccess, department: Department, name: str,
+                      description: str = "", request: HttpRequest | None = None) -> Department:
+    _check_department_name(department.organisation, name, exclude=department)
+    before = department.name
+    department.name, department.description = name, description
+    department.save(update_fields=["name", "description"])
+    audit(organisation=department.organisation, actor=by.user, action="department.updated",
+          target=name, data={"department": str(department.public_id), "from": before, "to": name},
+          request=request)
+    return department
+
+
+@transaction.atomic
+def department_delete(*, by: OrgAccess, department: Department,
+                      request: HttpRequest | None = None) -> None:
+    """Remove a department. Data that protects it (assessments…) stops the removal."""
+    organisation, name, public_id = department.organisation, department.name, department.public_id
+    try:
+        with transaction.atomic():
+            department.delete()
+    except ProtectedError as exc:
+        raise ValidationError(_(
+            "This department still has assessments or other data, so it cannot be removed."
+        )) from exc
+    audit(organisation=organisation, actor=by.user, action="department.deleted", target=name,
+          data={"department": str(public_id)}, request=request)
+
+
+# --- Members ----------------------------------------------------------------------
+
+
+def _lock_membership(membership: Membership) -> Membership:
+    """The membership re-read under a row lock, so two owners cannot race past the rules."""
+    return Membership.objects.select_for_update().select_related("user", "organisation").get(
+        pk=membership.pk
+    )
+
+
+def _ensure_not_last_owner(membership: Membership) -> None:
+    if membership.role != Role.OWNER:
+        return
+    owners = list(Membership.objects.select_for_update().filter(
+        organisation_id=membership.organisation_id, role=Role.OWNER
+    ).values_list("pk", flat=True))
+    if owners == [membership.pk]:
+        raise ValidationError(
+            _("%(name)s is the last owner of %(organisation)s. Make someone else an owner "
+              "first.") % {"name": membership.user, "organisation": membership.organisation},
+            code="last_owner",
+        )
+
+
+def _ensure_may_touch(by: OrgAccess, role: str) -> None:
+    if role == Role.OWNER and by.role != Role.OWNER:
+        raise ValidationError(_("Only an owner can make someone an owner or change an owner."),
+                              code="owner_only")
+
+
+@transaction.atomic
+def membership_change_role(*, by: OrgAccess, membership: Membership, role: str,
+                           request: HttpRequest | None = None) -> Membership:
+    membership = _lock_membership(membership)
+    if role not in Role.values:
+        raise ValidationError(_("Choose a valid role."))
+    if role == membership.role:
+        return membership
+    _ensure_may_touch(by, membership.role)
+    _ensure_may_touch(by, role)
+    _ensure_not_last_owner(membership)
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit(organisation=membership.organisation, actor=by.user,
+          action="membership.role_changed", target=membership.user.email,
+          data={"from": before, "to": role}, request=request)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, by: OrgAccess, membership: Membership,
+                      request: HttpRequest | None = None) -> None:
+    membership = _lock_membership(membership)
+    _ensure_may_touch(by, membership.role)
+    _ensure_not_last_owner(membership)
+    organisation, email, role = membership.organisation, membership.user.email, membership.role
+    membership.delete()
+    audit(organisation=organisation, actor=by.user, action="membership.removed", target=email,
+          data={"role": role}, request=request)
+
+
+# --- Invitations ------------------------------------------------------------------
+
+
+class InvitationUnavailable(Exception):  # noqa: N818 - reads as a state, not a failure
+    """The invitation cannot be used; ``reason`` is its status (expired, revoked, accepted)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _new_token() -> tuple[str, str, object]:
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    return token, hash_token(token), expires_at
+
+
+def _send_after_commit(invitation: Invitation, token: str) -> None:
+    # Imported here: emails renders templates, which need the app registry fully loaded.
+    from .emails import send_invitation_email
+
+    # After commit: no mail for an invitation that was rolled back, and no SMTP
+    # round-trip while the transaction holds its locks.
+    transaction.on_commit(partial(send_invitation_email, invitation=invitation, token=token))
+
+
+@transaction.atomic
+def invitation_create(*, by: OrgAccess, email: str, role: str, language: str,
+                      request: HttpRequest | None = None) -> tuple[Invitation, str]:
+    """Invite ``email`` with ``role``; the link's token is returned (and mailed) once only."""
+    organisation = by.organisation
+    email = User.objects.normalize_email(email).lower()
+    _ensure_may_touch(by, role)
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    if Invitation.objects.filter(organisation=organisation, email__iexact=email,
+                                 accepted_at__isnull=True, revoked_at__isnull=True,
+                                 expires_at__gt=timezone.now()).exists():
+        raise ValidationError({"email": _(
+            "There is already a pending invitation for this address; resend it from the list."
+        )})
+    token, token_hash, expires_at = _new_token()
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, language=language,
+        token_hash=token_hash, invited_by=by.user, expires_at=expires_at,
+    )
+    audit(organisation=organisation, actor=by.user, action="invitation.sent", target=email,
+          data={"role": role, "language": language, "invitation": str(invitation.public_id)},
+          request=request)
+    _send_after_commit(invitation, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_resend(*, by: OrgAccess, invitation: Invitation,
+                      request: HttpRequest | None = None) -> tuple[Invitation, str]:
+    """A fresh link and expiry for a pending or expired invitation; the old link dies."""
+    invitation = Invitation.objects.select_for_update().select_related("organisation").get(
+        pk=invitation.pk
+    )
+    if invitation.status not in ("pending", "expired"):
+        raise ValidationError(_("Only a pending or expired invitation can be sent again."))
+    _ensure_may_touch(by, invitation.role)
+    token, invitation.token_hash, invitation.expires_at = _new_token()
+    invitation.invited_by = by.user
+    invitation.save(update_fields=["token_hash", "expires_at", "invited_by"])
+    audit(organisation=invitation.organisation, actor=by.user, action="invitation.resent",
+          target=invitation.email,
+          data={"role": invitation.role, "invitation": str(invitation.public_id)},
+          request=request)
+    _send_after_commit(invitation, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, by: OrgAccess, invitation: Invitation,
+                      request: HttpRequest | None = None) -> Invitation:
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not claimed:
+        raise ValidationError(_("This invitation was already used or revoked."))
+    invitation.refresh_from_db()
+    audit(organisation=invitation.organisation, actor=by.user, action="invitation.revoked",
+          target=invitation.email, data={"invitation": str(invitation.public_id)},
+          request=request)
+    return invitation
+
+
+def email_matches(invitation: Invitation, user) -> bool:
+    return user.email.strip().lower() == invitation.email.strip().lower()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User,
+                      request: HttpRequest | None = None) -> Membership:
+    """Make ``user`` a member as invited. Single use: the invitation is claimed with a
+    conditional update, so two simultaneous acceptances cannot both succeed."""
+    if not email_matches(invitation, user):
+        raise ValidationError(_("This invitation is for another email address."))
+    now = timezone.now()
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(accepted_at=now, accepted_by=user)
+    if not claimed:
+        invitation.refresh_from_db()
+        raise InvitationUnavailable(invitation.status)
+    invitation.refresh_from_db()
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    previous = None if created else membership.role
+    if not created and ROLE_RANK[invitation.role] > ROLE_RANK[membership.role]:
+        membership.role = invitation.role
+        membership.save(update_fields=["role"])
+    audit(organisation=invitation.organisation, actor=user, action="invitation.accepted",
+          target=user.email,
+          data={"role": membership.role, "previous_role": previous,
+                "invitation": str(invitation.public_id)},
+          request=request)
+    return membership
+
+
+@transaction.atomic
+def invitation_signup(*, invitation: Invitation, full_name: str, password: str,
+                      request: HttpRequest | None = None) -> User:
+    """A new account for the invited address, made a member by accepting the invitation."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this email address already exists."))
+    user = User(email=invitation.email, full_name=full_name, language=invitation.language)
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    invitation_accept(invitation=invitation, user=user, request=request)
+    return user

@@ -1,10 +1,39 @@
-from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
+"""Views of accounts and tenancy. Thin: objects come from ``access``, writes go
+through ``services``, and a broken business rule comes back as a message."""
 
-from .access import accessible_organisations, departments, tenant_view
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from . import access as selectors
+from . import dashboard, services
+from .access import OrgAccess, accessible_organisations, tenant_view
+from .audit import action_label
+from .forms import (
+    ClientForm,
+    DepartmentForm,
+    InvitationForm,
+    InvitationSignupForm,
+    MembershipRoleForm,
+    ProfileForm,
+    SignupForm,
+)
+from .models import Role
+
+# Several backends are configured (django-axes first); a fresh sign-up or an accepted
+# invitation signs in through the ordinary one.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @never_cache
@@ -23,9 +52,413 @@ def home(request):
     return render(request, "organisations/choose.html", {"organisations": orgs})
 
 
-@tenant_view()
-def organisation_home(request, access):
-    return render(request, "organisations/home.html", {
-        "organisation": access.organisation,
-        "departments": departments(access),
+def _add_service_error(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _current_language() -> str:
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _tenant_render(request, access: OrgAccess, template: str, context: dict, *,
+                   section: str = "", status: int = 200):
+    return render(request, template, {"organisation": access.organisation,
+                                      "section": section, **context}, status=status)
+
+
+# --- Accounts ---------------------------------------------------------------------
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        messages.info(request, _("You already have an account."))
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, org = services.signup(
+                email=data["email"], full_name=data["full_name"], password=data["password"],
+                organisation_name=data["organisation_name"],
+                organisation_slug=data["organisation_slug"], kind=data["kind"],
+                language=_current_language(), request=request,
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, _("Welcome! %(organisation)s is ready.")
+                             % {"organisation": org.name})
+            return redirect("organisations:home", org_slug=org.slug)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def profile(request):
+    user = request.user
+    form = ProfileForm(request.POST or None,
+                       initial={"full_name": user.full_name, "language": user.language})
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(user=user, full_name=form.cleaned_data["full_name"],
+                                language=form.cleaned_data["language"], request=request)
+        language = user.language
+        if language:
+            # The rest of this response (and the message) is in the chosen language.
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        messages.success(request, _("Your profile is saved."))
+        response = redirect("profile")
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+    return render(request, "registration/profile.html", {
+        "form": form,
+        "organisations": [(org, role, Role(role).label)
+                          for org, role in accessible_organisations(user)],
     })
+
+
+@never_cache
+def invitation_accept(request, token: str):
+    """Where an invitation link lands: accept, sign up, or be told to sign in first."""
+    invitation = selectors.invitation_by_token(token)
+    if invitation is None:
+        return render(request, "organisations/invitation_unavailable.html",
+                      {"reason": "invalid"}, status=404)
+    user = request.user
+    if (invitation.status == "accepted" and user.is_authenticated
+            and invitation.accepted_by_id == user.pk):
+        messages.info(request, _("You have already accepted this invitation."))
+        return redirect("organisations:home", org_slug=invitation.organisation.slug)
+    if invitation.status != "pending":
+        return _invitation_unavailable(request, invitation, invitation.status)
+    context = {"invitation": invitation, "organisation": invitation.organisation}
+
+    if user.is_authenticated:
+        if not services.email_matches(invitation, user):
+            return render(request, "organisations/invitation_wrong_account.html", context,
+                          status=403)
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=invitation, user=user, request=request)
+            except services.InvitationUnavailable as exc:
+                return _invitation_unavailable(request, invitation, exc.reason)
+            return _welcome(request, invitation)
+        return render(request, "organisations/invitation_accept.html", context)
+
+    if selectors.account_exists(invitation.email):
+        login_url = f"{reverse('login')}?next={request.path}"
+        return render(request, "organisations/invitation_sign_in.html",
+                      {**context, "login_url": login_url})
+
+    form = InvitationSignupForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_user = services.invitation_signup(
+                invitation=invitation, full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password"], request=request,
+            )
+        except services.InvitationUnavailable as exc:
+            return _invitation_unavailable(request, invitation, exc.reason)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            login(request, new_user, backend=MODEL_BACKEND)
+            return _welcome(request, invitation)
+    return render(request, "organisations/invitation_signup.html", {**context, "form": form})
+
+
+def _invitation_unavailable(request, invitation, reason: str):
+    return render(request, "organisations/invitation_unavailable.html",
+                  {"reason": reason, "invitation": invitation,
+                   "organisation": invitation.organisation}, status=410)
+
+
+def _welcome(request, invitation):
+    messages.success(request, _("Welcome to %(organisation)s.")
+                     % {"organisation": invitation.organisation.name})
+    return redirect("organisations:home", org_slug=invitation.organisation.slug)
+
+
+# --- Organisation home and portfolio ----------------------------------------------
+
+
+@tenant_view()
+@require_safe
+def organisation_home(request, access):
+    org = access.organisation
+    people = "manage_members" in access.capabilities
+    show_clients = org.is_consultancy and access.can("manage_clients")
+    return _tenant_render(request, access, "organisations/home.html", {
+        "departments": selectors.departments(access),
+        "clients": selectors.client_organisations(access) if show_clients else None,
+        "member_count": selectors.memberships(access).count() if people else None,
+        "pending_invitation_count": (selectors.pending_invitations(access).count()
+                                     if people else None),
+        "panels": dashboard.panels_for(access),
+    }, section="overview")
+
+
+def _require_consultancy(access: OrgAccess) -> None:
+    if not access.organisation.is_consultancy:
+        raise Http404
+
+
+@tenant_view("manage_clients", write="manage_clients")
+@require_safe
+def portfolio(request, access):
+    _require_consultancy(access)
+    return _tenant_render(request, access, "organisations/portfolio.html", {
+        "clients": selectors.portfolio(access),
+    }, section="portfolio")
+
+
+@tenant_view("manage_clients", write="manage_clients")
+def client_create(request, access):
+    _require_consultancy(access)
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(consultancy=access.organisation, by=access,
+                                            name=form.cleaned_data["name"],
+                                            slug=form.cleaned_data["slug"], request=request)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("%(client)s is now a client. Add its departments next.")
+                             % {"client": client.name})
+            return redirect("organisations:department_list", org_slug=client.slug)
+    return _tenant_render(request, access, "organisations/client_form.html", {"form": form},
+                          section="portfolio")
+
+
+# --- Departments --------------------------------------------------------------------
+
+
+@tenant_view("view", write="manage_departments")
+@require_safe
+def department_list(request, access):
+    return _tenant_render(request, access, "organisations/department_list.html", {
+        "departments": selectors.departments(access),
+        "can_manage": access.can("manage_departments"),
+    }, section="departments")
+
+
+@tenant_view("manage_departments", write="manage_departments")
+def department_create(request, access):
+    form = DepartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            department = services.department_create(by=access, request=request,
+                                                    **form.cleaned_data)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Department “%(name)s” added.")
+                             % {"name": department.name})
+            return redirect("organisations:department_list", org_slug=access.organisation.slug)
+    return _tenant_render(request, access, "organisations/department_form.html",
+                          {"form": form}, section="departments")
+
+
+@tenant_view()
+@require_safe
+def department_detail(request, access, department_id):
+    return _tenant_render(request, access, "organisations/department_detail.html", {
+        "department": selectors.get_department(access, department_id),
+    }, section="departments")
+
+
+@tenant_view("manage_departments", write="manage_departments")
+def department_update(request, access, department_id):
+    department = selectors.get_department(access, department_id)
+    form = DepartmentForm(request.POST or None, initial={
+        "name": department.name, "description": department.description})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_update(by=access, department=department, request=request,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Department “%(name)s” saved.")
+                             % {"name": department.name})
+            return redirect("organisations:department_detail",
+                            org_slug=access.organisation.slug, department_id=department.public_id)
+    return _tenant_render(request, access, "organisations/department_form.html",
+                          {"form": form, "department": department}, section="departments")
+
+
+@tenant_view("manage_departments", write="manage_departments")
+def department_delete(request, access, department_id):
+    department = selectors.get_department(access, department_id)
+    if request.method == "POST":
+        try:
+            services.department_delete(by=access, department=department, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Department “%(name)s” removed.")
+                             % {"name": department.name})
+            return redirect("organisations:department_list", org_slug=access.organisation.slug)
+    return _tenant_render(request, access, "organisations/department_confirm_delete.html",
+                          {"department": department}, section="departments")
+
+
+# --- Members ------------------------------------------------------------------------
+
+
+def _member_row(access: OrgAccess, membership, owner_count: int) -> dict:
+    is_owner = membership.role == Role.OWNER
+    return {
+        "membership": membership,
+        "is_self": membership.user_id == access.user.pk,
+        "last_owner": is_owner and owner_count == 1,
+        "may_change": not is_owner or access.role == Role.OWNER,
+    }
+
+
+@tenant_view("manage_members", write="manage_members")
+@require_safe
+def member_list(request, access):
+    memberships = list(selectors.memberships(access).order_by("user__full_name", "user__email"))
+    owner_count = sum(1 for m in memberships if m.role == Role.OWNER)
+    return _tenant_render(request, access, "organisations/member_list.html", {
+        "rows": [_member_row(access, m, owner_count) for m in memberships],
+        "inherited": selectors.inherited_memberships(access),
+        "roles": [(role, Role(role).label) for role in access.assignable_roles()],
+    }, section="members")
+
+
+@tenant_view("manage_members", write="manage_members")
+def member_role(request, access, membership_id):
+    membership = selectors.get_membership(access, membership_id)
+    form = MembershipRoleForm(request.POST or None, roles=access.assignable_roles(),
+                              initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        role = form.cleaned_data["role"]
+        try:
+            services.membership_change_role(by=access, membership=membership, role=role,
+                                            request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s is now: %(role)s.")
+                             % {"name": membership.user, "role": Role(role).label})
+            if membership.user_id == access.user.pk:
+                # One's own new role may no longer open the members page.
+                return redirect("organisations:home", org_slug=access.organisation.slug)
+        return redirect("organisations:member_list", org_slug=access.organisation.slug)
+    return _tenant_render(request, access, "organisations/member_role.html", {
+        "form": form, "membership": membership,
+        "row": _member_row(access, membership, selectors.owner_count(access)),
+    }, section="members")
+
+
+@tenant_view("manage_members", write="manage_members")
+def member_remove(request, access, membership_id):
+    membership = selectors.get_membership(access, membership_id)
+    row = _member_row(access, membership, selectors.owner_count(access))
+    if request.method == "POST":
+        try:
+            services.membership_remove(by=access, membership=membership, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("organisations:member_list", org_slug=access.organisation.slug)
+        messages.success(request, _("%(name)s is no longer a member.")
+                         % {"name": membership.user})
+        if row["is_self"]:
+            return redirect("home")
+        return redirect("organisations:member_list", org_slug=access.organisation.slug)
+    return _tenant_render(request, access, "organisations/member_confirm_remove.html",
+                          {"membership": membership, "row": row}, section="members")
+
+
+# --- Invitations ------------------------------------------------------------------------
+
+
+@tenant_view("manage_members", write="manage_members")
+@require_safe
+def invitation_list(request, access):
+    return _tenant_render(request, access, "organisations/invitation_list.html", {
+        "invitations": selectors.invitations(access),
+    }, section="invitations")
+
+
+@tenant_view("manage_members", write="manage_members")
+def invitation_create(request, access):
+    form = InvitationForm(request.POST or None, roles=access.assignable_roles(),
+                          initial={"language": request.user.language or _current_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invitation_create(by=access, request=request,
+                                                            **form.cleaned_data)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.")
+                             % {"email": invitation.email})
+            return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
+    return _tenant_render(request, access, "organisations/invitation_form.html", {
+        "form": form, "expiry_days": settings.INVITATION_EXPIRY_DAYS,
+    }, section="invitations")
+
+
+@tenant_view("manage_members", write="manage_members")
+def invitation_revoke(request, access, invitation_id):
+    invitation = selectors.get_invitation(access, invitation_id)
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(by=access, invitation=invitation, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The invitation to %(email)s is revoked; its link no "
+                                        "longer works.") % {"email": invitation.email})
+        return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
+    return _tenant_render(request, access, "organisations/invitation_confirm_revoke.html",
+                          {"invitation": invitation}, section="invitations")
+
+
+@tenant_view("manage_members", write="manage_members")
+@require_POST
+def invitation_resend(request, access, invitation_id):
+    invitation = selectors.get_invitation(access, invitation_id)
+    try:
+        services.invitation_resend(by=access, invitation=invitation, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new link was sent to %(email)s; the previous one no "
+                                    "longer works.") % {"email": invitation.email})
+    return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
+
+
+# --- Audit ----------------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+@tenant_view("view_audit", write="view_audit")
+@require_safe
+def audit_log(request, access):
+    page = Paginator(selectors.audit_events(access), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    for event in page.object_list:
+        event.label = action_label(event.action)
+    return _tenant_render(request, access, "organisations/audit_log.html", {"page": page},
+                          section="audit")

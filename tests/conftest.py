@@ -7,9 +7,11 @@ each client has two departments; ``outsider`` belongs to nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.test import Client
 
 from organisations.models import Department, Membership, Organisation, Role, User
 
@@ -35,6 +37,9 @@ class World:
     acme: Cast
     globex: Cast
     outsider: User
+    # Scratch space for one test, e.g. for tests/tenant_params functions that share
+    # an object between two URL kwargs.
+    memo: dict = field(default_factory=dict)
 
 
 def make_user(email: str, **extra) -> User:
@@ -72,3 +77,23 @@ def _fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def signed_in(user: User) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for(db) -> Callable[[User], Client]:
+    """``client_for(user)``: a test client signed in as that user."""
+    return signed_in
+
+
+def access_for(user: User, org: Organisation):
+    """The user's ``OrgAccess`` in ``org``, as a view would get it (services take it)."""
+    from organisations.access import organisation_access
+
+    return organisation_access(user, org.slug)

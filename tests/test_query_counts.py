@@ -1,0 +1,85 @@
+"""Busy pages cost a fixed number of queries, whatever the amount of data.
+
+Each page is measured with 2 and with 20 clients / departments / members. The
+counts are pinned: a new query must be justified (STYLE.md, 7) and the number
+changed here in the same change.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from organisations.models import Department, Membership, Organisation, Role, User
+from tests.conftest import signed_in
+
+# Every tenant page: session, user, organisation, role, and the switcher's memberships
+# (its clients query too, for a consultancy's people). Then the page's own:
+# home: member count, pending invitations, departments (+ clients for a consultancy);
+# portfolio: clients with member counts, their departments.
+HOME_QUERIES = 8
+CONSULTANCY_HOME_QUERIES = 10
+PORTFOLIO_QUERIES = 8
+LOGIN_QUERIES = 0
+
+
+def _count(client, url: str) -> int:
+    client.get(url)  # warm up per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _people(org: Organisation, n: int, tag: str) -> None:
+    users = User.objects.bulk_create(
+        User(email=f"{tag}{i}@{org.slug}.test", full_name=f"Person {i}") for i in range(n))
+    Membership.objects.bulk_create(
+        Membership(user=u, organisation=org, role=Role.MANAGER) for u in users)
+
+
+def _departments(org: Organisation, n: int, tag: str) -> None:
+    Department.objects.bulk_create(
+        Department(organisation=org, name=f"{tag} {i}") for i in range(n))
+
+
+def _grow_clients(world, upto: int) -> None:
+    existing = world.northwind.org.clients.count()
+    for i in range(existing, upto):
+        org = Organisation.objects.create(name=f"Client {i}", slug=f"client-{i}",
+                                          parent=world.northwind.org)
+        _departments(org, upto, "Dept")
+        _people(org, 3, "p")
+
+
+def test_it_pins_the_sign_in_page(client, world):
+    small = _count(client, "/accounts/login/")
+    _grow_clients(world, 20)
+    assert _count(client, "/accounts/login/") == small == LOGIN_QUERIES
+
+
+def test_it_pins_the_portfolio(world):
+    consultant = signed_in(world.northwind.consultant)
+    small = _count(consultant, "/o/northwind/portfolio/")  # acme, globex: 2 clients
+    _grow_clients(world, 20)
+    large = _count(consultant, "/o/northwind/portfolio/")
+    assert large == small == PORTFOLIO_QUERIES
+
+
+def test_it_pins_an_organisations_home(world):
+    clients = {user: signed_in(user) for user in (
+        world.acme.owner, world.acme.viewer, world.northwind.consultant)}
+    small = {user: _count(client, "/o/acme/") for user, client in clients.items()}
+    _departments(world.acme.org, 18, "More")  # 2 → 20 departments
+    _people(world.acme.org, 16, "more")       # 4 → 20 members
+    large = {user: _count(client, "/o/acme/") for user, client in clients.items()}
+    assert large == small
+    assert small[world.acme.owner] == HOME_QUERIES
+
+
+def test_it_pins_a_consultancys_home(world):
+    consultant = signed_in(world.northwind.owner)
+    small = _count(consultant, "/o/northwind/")
+    _grow_clients(world, 20)
+    _departments(world.northwind.org, 20, "Own")
+    assert _count(consultant, "/o/northwind/") == small == CONSULTANCY_HOME_QUERIES
