@@ -1,0 +1,698 @@
+"""One model version as one document (format ``maturity-model/1``, docs/model-format.md).
+
+- :func:`export_version` turns a version into the document (a plain dict),
+  :func:`dump` writes it as YAML or JSON;
+- :func:`parse` reads YAML or JSON text (size-limited, ``yaml.safe_load`` only);
+- :func:`validate_document` lists every problem, each with its path;
+- :func:`import_document` creates a version from a document, atomically, and
+  writes nothing when there is any problem.
+
+Export → import → export gives the same document: texts are written in a fixed
+language order, loadings in axis order, numbers as floats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from organisations.services import audit
+
+from .models import (
+    KEY_MAX_LENGTH,
+    KEY_RE,
+    MAX_LEVELS,
+    MIN_LEVELS,
+    RESERVED_OPTION_KEYS,
+    RESERVED_SLUGS,
+    SLUG_MAX_LENGTH,
+    SLUG_RE,
+    SUPPORTED_LANGUAGES,
+    Axis,
+    Dimension,
+    Level,
+    MaturityModel,
+    ModelVersion,
+    Question,
+    ScaleOption,
+    texts_in_order,
+)
+
+FORMAT = "maturity-model/1"
+FORMATS = ("yaml", "json")
+OVERALL_RULES = tuple(ModelVersion.OverallRule.values)
+
+
+class DocumentError(Exception):
+    """A document that cannot be imported; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def export_version(version: ModelVersion) -> dict[str, Any]:
+    """The document of one version, in the import format (six queries)."""
+    model = version.model
+    axes = list(version.axes.all())
+    axis_order = [axis.key for axis in axes]
+    questions = version.questions.select_related("dimension")
+    return {
+        "format": FORMAT,
+        "model": {
+            "slug": model.slug,
+            "name": texts_in_order(version.name),
+            "description": texts_in_order(version.description),
+            "source": texts_in_order(version.source),
+            "default_language": version.default_language,
+            "languages": list(version.languages),
+        },
+        "version": {"number": version.number, "notes": texts_in_order(version.notes)},
+        "scoring": {"threshold": float(version.threshold),
+                    "overall_rule": version.overall_rule},
+        "levels": [
+            {"number": level.number, "name": texts_in_order(level.name),
+             "description": texts_in_order(level.description)}
+            for level in version.levels.all()
+        ],
+        "dimensions": [
+            {"key": d.key, "name": texts_in_order(d.name),
+             "description": texts_in_order(d.description)}
+            for d in version.dimensions.all()
+        ],
+        "axes": [
+            {"key": a.key, "name": texts_in_order(a.name),
+             "low_label": texts_in_order(a.low_label),
+             "high_label": texts_in_order(a.high_label)}
+            for a in axes
+        ],
+        "scale": [
+            {"key": o.key, "label": texts_in_order(o.label), "value": float(o.value)}
+            for o in version.scale_options.all()
+        ],
+        "questions": [
+            {
+                "key": q.key,
+                "dimension": q.dimension.key,
+                "level": q.level,
+                "weight": float(q.weight),
+                "loadings": _loadings_in_order(q.loadings, axis_order),
+                "statement": texts_in_order(q.statement),
+                "help": texts_in_order(q.help),
+                "recommendation": texts_in_order(q.recommendation),
+            }
+            for q in questions
+        ],
+    }
+
+
+def _loadings_in_order(loadings: Mapping[str, float], axis_order: list[str]) -> dict:
+    known = [key for key in axis_order if key in loadings]
+    rest = sorted(key for key in loadings if key not in axis_order)
+    return {key: float(loadings[key]) for key in known + rest}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for multi-line text, so exported files read like the shipped ones;
+    never anchors and aliases, which :func:`parse` refuses."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str):
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump(document: Mapping[str, Any], fmt: str = "yaml") -> str:
+    """The document as YAML or JSON text."""
+    if fmt == "json":
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "yaml":
+        return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                         width=100, default_flow_style=False)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def document_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 of the normalised document, without the informational version number.
+
+    Comments, layout, key order and 1 versus 1.0 do not change it; any content does.
+    """
+    normal = normalise(document)
+    normal["version"].pop("number", None)
+    canonical = json.dumps(normal, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def normalise(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A valid document in exactly the shape :func:`export_version` gives after import."""
+    model = document["model"]
+    axis_order = [a["key"] for a in document.get("axes") or []]
+    version = document.get("version") or {}
+    return {
+        "format": FORMAT,
+        "model": {
+            "slug": model["slug"],
+            "name": _texts(model["name"]),
+            "description": _texts(model.get("description")),
+            "source": _texts(model.get("source")),
+            "default_language": model["default_language"],
+            "languages": list(model["languages"]),
+        },
+        "version": {"number": version.get("number", 1), "notes": _texts(version.get("notes"))},
+        "scoring": {"threshold": float(document["scoring"]["threshold"]),
+                    "overall_rule": document["scoring"]["overall_rule"]},
+        "levels": [{"number": lv["number"], "name": _texts(lv["name"]),
+                    "description": _texts(lv.get("description"))}
+                   for lv in document["levels"]],
+        "dimensions": [{"key": d["key"], "name": _texts(d["name"]),
+                        "description": _texts(d.get("description"))}
+                       for d in document["dimensions"]],
+        "axes": [{"key": a["key"], "name": _texts(a["name"]),
+                  "low_label": _texts(a["low_label"]), "high_label": _texts(a["high_label"])}
+                 for a in document.get("axes") or []],
+        "scale": [{"key": o["key"], "label": _texts(o["label"]), "value": float(o["value"])}
+                  for o in document["scale"]],
+        "questions": [
+            {
+                "key": q["key"],
+                "dimension": q["dimension"],
+                "level": q["level"],
+                "weight": float(q["weight"]),
+                "loadings": _loadings_in_order(q.get("loadings") or {}, axis_order),
+                "statement": _texts(q["statement"]),
+                "help": _texts(q.get("help")),
+                "recommendation": _texts(q["recommendation"]),
+            }
+            for q in document["questions"]
+        ],
+    }
+
+
+def _texts(value: Mapping[str, str] | None) -> dict[str, str]:
+    return texts_in_order({code: text for code, text in (value or {}).items()})
+
+
+# ----------------------------------------------------------------------------- parse
+
+
+def parse(content: bytes | str, *, fmt: str | None = None,
+          filename: str = "") -> tuple[Any, list[str]]:
+    """The data of a YAML or JSON document and the problems reading it.
+
+    ``fmt`` None guesses from the file name (``.json``), else YAML, which also reads
+    JSON. Anything larger than ``settings.MAX_UPLOAD_BYTES`` is refused unread.
+    """
+    limit = settings.MAX_UPLOAD_BYTES
+    if len(content) > limit:
+        return None, [f"(document): the document is larger than the limit of {limit} bytes"]
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            return None, [f"(document): not UTF-8 text (byte {error.start})"]
+    if fmt is None:
+        fmt = "json" if filename.lower().endswith(".json") else "yaml"
+    if fmt == "json":
+        try:
+            return json.loads(content), []
+        except json.JSONDecodeError as error:
+            return None, [f"(document): malformed JSON at line {error.lineno}, "
+                          f"column {error.colno}: {error.msg}"]
+    if fmt != "yaml":
+        raise ValueError(f"unknown format {fmt!r}")
+    try:
+        data = yaml.safe_load(content)
+        if _shares_containers(data):
+            # An alias: a small file could expand enormously once walked, and our
+            # documents never need one. Parse again only to say where it is.
+            for event in yaml.parse(content, Loader=yaml.SafeLoader):
+                if isinstance(event, yaml.AliasEvent):
+                    line = event.start_mark.line + 1
+                    return None, [f"(document): YAML aliases (*{event.anchor}) are not "
+                                  f"allowed, at line {line}"]
+        return data, []
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(filter(None, [error.context, error.problem]))
+        return None, [f"(document): malformed YAML{where}: {what}"]
+    except yaml.YAMLError as error:
+        return None, [f"(document): malformed YAML: {error}"]
+
+
+def _shares_containers(data: Any) -> bool:
+    """Whether a list or mapping occurs twice (only a YAML alias can do that); stops at
+    the first repeat, so it never walks an expansion."""
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict | list):
+            if id(item) in seen:
+                return True
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return False
+
+
+# -------------------------------------------------------------------------- validate
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+
+
+@dataclass
+class _Validator:
+    problems: list[str]
+    default_language: str | None = None
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def mapping(self, value: Any, path: str, *, required: Iterable[str],
+                optional: Iterable[str] = ()) -> bool:
+        """Check that value is a mapping with these fields; False if it is not one."""
+        if not isinstance(value, Mapping):
+            self.add(path, f"must be a mapping, got {_type_name(value)}")
+            return False
+        required, optional = tuple(required), tuple(optional)
+        for name in required:
+            if name not in value:
+                self.add(f"{path}.{name}" if path else name, "required")
+        for name in value:
+            if name not in required and name not in optional:
+                self.add(f"{path}.{name}" if path else str(name),
+                         f"unknown field (expected: {', '.join(required + optional)})")
+        return True
+
+    def items(self, value: Any, path: str, *, at_least: int = 0, what: str = "entry") -> list:
+        if value is None and at_least == 0:
+            return []
+        if not isinstance(value, list):
+            self.add(path, f"must be a list, got {_type_name(value)}")
+            return []
+        if len(value) < at_least:
+            self.add(path, f"a model needs at least {at_least} {what}")
+        return value
+
+    def texts(self, value: Any, path: str, *, required: bool = True) -> None:
+        """A mapping of language code to text containing the default language."""
+        if value is None and not required:
+            return
+        if not isinstance(value, Mapping):
+            self.add(path, f"must be a mapping of language code to text, "
+                           f"got {_type_name(value)}")
+            return
+        if not value and not required:
+            return
+        for code, text in value.items():
+            if code not in SUPPORTED_LANGUAGES:
+                self.add(f"{path}.{code}", f"unknown language {_show(code)} "
+                                           f"(supported: {', '.join(SUPPORTED_LANGUAGES)})")
+            elif not isinstance(text, str):
+                self.add(f"{path}.{code}", f"must be text, got {_type_name(text)}")
+        language = self.default_language
+        if language and not (isinstance(value.get(language), str) and value[language].strip()):
+            self.add(path, f"missing text in the default language {_show(language)}")
+
+    def key(self, value: Any, path: str, seen: dict[str, int], what: str, listing: str,
+            index: int) -> str | None:
+        if not isinstance(value, str):
+            hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(
+                value, bool) else ""
+            self.add(path, f"must be text, got {_type_name(value)}{hint}")
+            return None
+        if not KEY_RE.match(value) or len(value) > KEY_MAX_LENGTH:
+            self.add(path, f"{_show(value)} is not a valid key (lowercase letters, digits, "
+                           f"'.', '-' and '_', at most {KEY_MAX_LENGTH} characters)")
+        if value in seen:
+            self.add(path, f"duplicate {what} key {_show(value)} "
+                           f"(also {listing}[{seen[value]}])")
+        else:
+            seen[value] = index
+        return value
+
+    def number(self, value: Any, path: str) -> bool:
+        if not _is_number(value):
+            self.add(path, f"must be a number, got {_type_name(value)}")
+            return False
+        return True
+
+
+def validate_document(data: Any) -> list[str]:
+    """Every problem with the document, as ``path: message`` lines; [] if none."""
+    if not isinstance(data, Mapping):
+        return [f"(document): must be a mapping, got {_type_name(data)}"]
+    v = _Validator(problems=[])
+    v.mapping(data, "", required=("format", "model", "scoring", "levels", "dimensions",
+                                  "scale", "questions"),
+              optional=("version", "axes"))
+
+    fmt = data.get("format")
+    if "format" in data and fmt != FORMAT:
+        v.add("format", f"expected {_show(FORMAT)}, got {_show(fmt)}")
+
+    model = data.get("model")
+    if "model" in data and v.mapping(model, "model",
+                                     required=("slug", "name", "default_language", "languages"),
+                                     optional=("description", "source")):
+        slug = model.get("slug")
+        if "slug" in model and (not isinstance(slug, str) or not SLUG_RE.match(slug)
+                                or len(slug) > SLUG_MAX_LENGTH):
+            v.add("model.slug", f"{_show(slug)} is not a valid slug (lowercase letters, "
+                                f"digits and '-', at most {SLUG_MAX_LENGTH} characters)")
+        elif slug in RESERVED_SLUGS:
+            v.add("model.slug", f"{_show(slug)} is reserved")
+        languages = model.get("languages")
+        valid_languages: list[str] = []
+        if "languages" in model:
+            if not isinstance(languages, list) or not languages:
+                v.add("model.languages", f"must be a non-empty list of language codes, "
+                                         f"got {_type_name(languages)}")
+            else:
+                for i, code in enumerate(languages):
+                    if code not in SUPPORTED_LANGUAGES:
+                        v.add(f"model.languages[{i}]", f"unknown language {_show(code)} "
+                              f"(supported: {', '.join(SUPPORTED_LANGUAGES)})")
+                    elif code in valid_languages:
+                        v.add(f"model.languages[{i}]", f"duplicate language {_show(code)}")
+                    else:
+                        valid_languages.append(code)
+        default = model.get("default_language")
+        if "default_language" in model:
+            if not isinstance(default, str) or default not in SUPPORTED_LANGUAGES:
+                v.add("model.default_language", f"unknown language {_show(default)} "
+                      f"(supported: {', '.join(SUPPORTED_LANGUAGES)})")
+            else:
+                if valid_languages and default not in valid_languages:
+                    v.add("model.default_language",
+                          f"{_show(default)} must be one of model.languages")
+                v.default_language = default
+        if "name" in model:
+            v.texts(model["name"], "model.name")
+        v.texts(model.get("description"), "model.description", required=False)
+        v.texts(model.get("source"), "model.source", required=False)
+
+    version = data.get("version")
+    if version is not None and v.mapping(version, "version", required=(),
+                                         optional=("number", "notes")):
+        number = version.get("number")
+        if "number" in version and (not _is_int(number) or number < 1):
+            v.add("version.number", f"must be a whole number from 1, got {_show(number)}")
+        v.texts(version.get("notes"), "version.notes", required=False)
+
+    scoring = data.get("scoring")
+    if "scoring" in data and v.mapping(scoring, "scoring",
+                                       required=("threshold", "overall_rule")):
+        threshold = scoring.get("threshold")
+        if "threshold" in scoring and v.number(threshold, "scoring.threshold") and not (
+                0 < threshold <= 1):
+            v.add("scoring.threshold", f"must be greater than 0 and at most 1, "
+                                       f"got {_show(threshold)}")
+        rule = scoring.get("overall_rule")
+        if "overall_rule" in scoring and rule not in OVERALL_RULES:
+            v.add("scoring.overall_rule", f"must be one of {', '.join(OVERALL_RULES)}, "
+                                          f"got {_show(rule)}")
+
+    levels = v.items(data.get("levels"), "levels") if "levels" in data else []
+    top = None
+    if "levels" in data and isinstance(data.get("levels"), list):
+        if not MIN_LEVELS <= len(levels) <= MAX_LEVELS:
+            v.add("levels", f"a model has {MIN_LEVELS} to {MAX_LEVELS} levels, "
+                            f"got {len(levels)}")
+        else:
+            top = len(levels)
+    for i, level in enumerate(levels):
+        path = f"levels[{i}]"
+        if not v.mapping(level, path, required=("number", "name"), optional=("description",)):
+            continue
+        number = level.get("number")
+        if "number" in level and (not _is_int(number) or number != i + 1):
+            v.add(f"{path}.number", f"levels are numbered 1..K in order: expected {i + 1}, "
+                                    f"got {_show(number)}")
+        if "name" in level:
+            v.texts(level["name"], f"{path}.name")
+        v.texts(level.get("description"), f"{path}.description", required=False)
+
+    dimension_keys: dict[str, int] = {}
+    for i, dimension in enumerate(v.items(data.get("dimensions"), "dimensions", at_least=1,
+                                          what="dimension")
+                                  if "dimensions" in data else []):
+        path = f"dimensions[{i}]"
+        if not v.mapping(dimension, path, required=("key", "name"), optional=("description",)):
+            continue
+        if "key" in dimension:
+            v.key(dimension["key"], f"{path}.key", dimension_keys, "dimension", "dimensions", i)
+        if "name" in dimension:
+            v.texts(dimension["name"], f"{path}.name")
+        v.texts(dimension.get("description"), f"{path}.description", required=False)
+
+    axis_keys: dict[str, int] = {}
+    for i, axis in enumerate(v.items(data.get("axes"), "axes")):
+        path = f"axes[{i}]"
+        if not v.mapping(axis, path, required=("key", "name", "low_label", "high_label")):
+            continue
+        if "key" in axis:
+            v.key(axis["key"], f"{path}.key", axis_keys, "axis", "axes", i)
+        for field in ("name", "low_label", "high_label"):
+            if field in axis:
+                v.texts(axis[field], f"{path}.{field}")
+
+    option_keys: dict[str, int] = {}
+    for i, option in enumerate(v.items(data.get("scale"), "scale", at_least=1,
+                                       what="answer option")
+                               if "scale" in data else []):
+        path = f"scale[{i}]"
+        if not v.mapping(option, path, required=("key", "label", "value")):
+            continue
+        if "key" in option:
+            key = option["key"]
+            if key in RESERVED_OPTION_KEYS:
+                v.add(f"{path}.key", f"{_show(key)} is reserved: 'na' (not applicable) and "
+                                     f"'dk' (don't know) are always offered")
+            else:
+                v.key(key, f"{path}.key", option_keys, "option", "scale", i)
+        value = option.get("value")
+        if "value" in option and v.number(value, f"{path}.value") and not 0 <= value <= 1:
+            v.add(f"{path}.value", f"must be between 0 and 1, got {_show(value)}")
+        if "label" in option:
+            v.texts(option["label"], f"{path}.label")
+
+    question_keys: dict[str, int] = {}
+    questions: list = []
+    if "questions" in data:
+        if data["questions"] is None or data["questions"] == []:
+            v.add("questions", "a model needs at least one question")
+        else:
+            questions = v.items(data["questions"], "questions")
+    for i, question in enumerate(questions):
+        path = f"questions[{i}]"
+        if not v.mapping(question, path,
+                         required=("key", "dimension", "level", "weight", "statement",
+                                   "recommendation"),
+                         optional=("loadings", "help")):
+            continue
+        if "key" in question:
+            v.key(question["key"], f"{path}.key", question_keys, "question", "questions", i)
+        dimension = question.get("dimension")
+        if "dimension" in question and isinstance(data.get("dimensions"), list):
+            if not isinstance(dimension, str):
+                v.add(f"{path}.dimension", f"must be a dimension key, got "
+                                           f"{_type_name(dimension)}")
+            elif dimension not in dimension_keys:
+                v.add(f"{path}.dimension", f"unknown dimension {_show(dimension)}")
+        level = question.get("level")
+        if "level" in question:
+            if not _is_int(level):
+                v.add(f"{path}.level", f"must be a whole number, got {_type_name(level)}")
+            elif top is not None and not 2 <= level <= top:
+                v.add(f"{path}.level", f"level out of range: must be between 2 and {top}, "
+                                       f"got {level}")
+            elif top is None and not 2 <= level <= MAX_LEVELS:
+                v.add(f"{path}.level", f"level out of range: must be between 2 and "
+                                       f"{MAX_LEVELS}, got {level}")
+        weight = question.get("weight")
+        if "weight" in question and v.number(weight, f"{path}.weight") and not weight > 0:
+            v.add(f"{path}.weight", f"must be greater than 0, got {_show(weight)}")
+        loadings = question.get("loadings")
+        if loadings is not None:
+            if not isinstance(loadings, Mapping):
+                v.add(f"{path}.loadings", f"must be a mapping of axis key to a number, "
+                                          f"got {_type_name(loadings)}")
+            else:
+                for axis, loading in loadings.items():
+                    where = f"{path}.loadings.{axis}"
+                    if axis not in axis_keys:
+                        v.add(where, f"unknown axis {_show(axis)}")
+                    if v.number(loading, where) and not -1 <= loading <= 1:
+                        v.add(where, f"loading must be between -1 and 1, got {_show(loading)}")
+        for field in ("statement", "recommendation"):
+            if field in question:
+                v.texts(question[field], f"{path}.{field}")
+        v.texts(question.get("help"), f"{path}.help", required=False)
+    return v.problems
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def import_document(data: Any, *, organisation=None, by=None, publish: bool = True,
+                    request=None) -> ModelVersion:
+    """Create a version from a document; raise DocumentError and write nothing on any
+    problem.
+
+    The model is found by the document's slug among the models of ``organisation``
+    (None: shipped models), and the document becomes its next version. A slug that
+    is free becomes a new model; for a tenant, a slug that another owner uses is
+    prefixed with the organisation's slug (``acme-topdesk-semm``), so one tenant
+    never learns about another's models. A published import retires the model's
+    previously published version.
+    """
+    problems = validate_document(data)
+    if problems:
+        raise DocumentError(problems)
+    with transaction.atomic():
+        slug = data["model"]["slug"]
+        model = MaturityModel.objects.select_for_update().filter(slug=slug).first()
+        if model is not None and model.owner_id != (organisation.pk if organisation else None):
+            if organisation is None:
+                raise DocumentError([f"model.slug: {slug!r} is already used by a model of "
+                                     f"an organisation"])
+            model = (MaturityModel.objects.select_for_update()
+                     .filter(slug=f"{organisation.slug}-{slug}", owner=organisation).first())
+            if model is None:
+                slug = unique_slug(f"{organisation.slug}-{slug}")
+        if model is None:
+            model = MaturityModel(slug=slug, owner=organisation)
+            _set_model_texts(model, data["model"])
+        elif not publish and model.versions.filter(status=ModelVersion.Status.DRAFT).exists():
+            raise DocumentError([f"model.slug: {model.slug!r} already has a draft; publish "
+                                 f"or discard it before importing another"])
+        status = ModelVersion.Status.PUBLISHED if publish else ModelVersion.Status.DRAFT
+        version = create_version_from_document(
+            model=model, document=data, status=status, by=by,
+            content_hash=document_hash(data))
+        if publish:
+            retire_others(version)
+            _set_model_texts(model, data["model"])
+        audit(organisation=organisation, actor=by, action="model.imported",
+              target=f"{model.slug} v{version.number}",
+              data={"slug": model.slug, "version": version.number, "status": status,
+                    "content_hash": version.content_hash}, request=request)
+    return version
+
+
+def unique_slug(base: str) -> str:
+    base = base[:SLUG_MAX_LENGTH].strip("-")
+    taken = set(MaturityModel.objects.filter(slug__startswith=base).values_list("slug",
+                                                                                flat=True))
+    if base not in taken:
+        return base
+    for n in range(2, 10_000):
+        candidate = f"{base[:SLUG_MAX_LENGTH - len(str(n)) - 1]}-{n}"
+        if candidate not in taken:
+            return candidate
+    raise RuntimeError("no free slug")  # pragma: no cover
+
+
+def _set_model_texts(model: MaturityModel, meta: Mapping[str, Any]) -> None:
+    model.name = _texts(meta["name"])
+    model.description = _texts(meta.get("description"))
+    model.source = _texts(meta.get("source"))
+    model.default_language = meta["default_language"]
+    model.languages = list(meta["languages"])
+    model.save()
+
+
+def retire_others(version: ModelVersion) -> None:
+    """Retire the model's other published versions (one current version per model)."""
+    now = timezone.now()
+    for other in (ModelVersion.objects.filter(model_id=version.model_id,
+                                              status=ModelVersion.Status.PUBLISHED)
+                  .exclude(pk=version.pk)):
+        other.status = ModelVersion.Status.RETIRED
+        other.retired_at = now
+        other.save(update_fields=["status", "retired_at"])
+
+
+def create_version_from_document(*, model: MaturityModel, document: Mapping[str, Any],
+                                 status: str, by=None, content_hash: str = "",
+                                 based_on: ModelVersion | None = None) -> ModelVersion:
+    """Write a validated document as the model's next version (bulk inserts)."""
+    number = (model.versions.order_by("-number").values_list("number", flat=True).first()
+              or 0) + 1
+    doc = normalise(document)
+    meta, now = doc["model"], timezone.now()
+    published = status == ModelVersion.Status.PUBLISHED
+    version = ModelVersion.objects.create(
+        model=model, number=number, status=status, name=meta["name"],
+        description=meta["description"], source=meta["source"],
+        default_language=meta["default_language"], languages=meta["languages"],
+        notes=doc["version"]["notes"], threshold=doc["scoring"]["threshold"],
+        overall_rule=doc["scoring"]["overall_rule"], content_hash=content_hash,
+        created_by=by, based_on=based_on,
+        published_at=now if published else None, published_by=by if published else None,
+    )
+    Level.objects.bulk_create(
+        Level(version=version, number=lv["number"], name=lv["name"],
+              description=lv["description"]) for lv in doc["levels"])
+    dimensions = Dimension.objects.bulk_create(
+        Dimension(version=version, key=d["key"], name=d["name"], description=d["description"],
+                  position=i) for i, d in enumerate(doc["dimensions"]))
+    Axis.objects.bulk_create(
+        Axis(version=version, key=a["key"], name=a["name"], low_label=a["low_label"],
+             high_label=a["high_label"], position=i) for i, a in enumerate(doc["axes"]))
+    ScaleOption.objects.bulk_create(
+        ScaleOption(version=version, key=o["key"], label=o["label"], value=o["value"],
+                    position=i) for i, o in enumerate(doc["scale"]))
+    by_key = {d.key: d for d in dimensions}
+    Question.objects.bulk_create(
+        Question(version=version, key=q["key"], dimension=by_key[q["dimension"]],
+                 level=q["level"], weight=q["weight"], loadings=q["loadings"],
+                 statement=q["statement"], help=q["help"], recommendation=q["recommendation"],
+                 position=i) for i, q in enumerate(doc["questions"]))
+    return version

@@ -1,0 +1,438 @@
+"""Maturity models as versioned data.
+
+A ``MaturityModel`` has ``ModelVersion``s; a version holds the levels, dimensions,
+axes, answer scale and questions, and the scoring settings. A published (or
+retired) version is immutable: assessments pin it, so a past result never changes.
+The services refuse to edit it with a clear message, and the guards below refuse
+every other way in (``save()``/``delete()`` of its parts and of its scoring fields).
+They are guards, not side effects: they only ever raise.
+
+Translations. Every human-readable text is a JSONField mapping a language code to
+text (``{"en": "People", "sv": "Människor"}``), read through :func:`translate`. We
+chose this over column-per-language (django-modeltranslation) or
+table-per-language (django-parler) libraries because a version round-trips as one
+document whose text fields are exactly these mappings, copying a version (new
+draft, a tenant's copy) copies its translations with the row and no join, and the
+set of languages is per model (a Hungarian seed is complete in en+hu, a Swedish
+one in en+sv), which a project-wide column set or a translation table handles
+worse: empty columns or extra queries for languages a model does not have.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
+FALLBACK_LANGUAGE = "en"
+MIN_LEVELS, MAX_LEVELS = 4, 5
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+KEY_MAX_LENGTH = 64
+SLUG_MAX_LENGTH = 80
+RESERVED_OPTION_KEYS = ("na", "dk")
+RESERVED_SLUGS = ("import",)  # a page of the catalogue (models_catalog/urls.py)
+
+validate_key = RegexValidator(
+    KEY_RE, _("Use lowercase letters, digits, '.', '-' and '_', starting with a letter or digit."),
+)
+
+
+def translate(texts: Mapping[str, str] | None, language: str | None = None,
+              default_language: str = FALLBACK_LANGUAGE) -> str:
+    """The text in ``language`` (default: the active one), else in the model's
+    default language, else English, else any text there is; "" when there is none."""
+    if not texts:
+        return ""
+    language = language or get_language() or FALLBACK_LANGUAGE
+    for code in (language, language.split("-")[0], default_language, FALLBACK_LANGUAGE):
+        text = texts.get(code)
+        if text:
+            return text
+    return next((text for text in texts.values() if text), "")
+
+
+def language_order(code: str) -> tuple[int, str]:
+    """Sort key putting language codes in the project's order (en, sv, hu, nb)."""
+    try:
+        return (SUPPORTED_LANGUAGES.index(code), code)
+    except ValueError:
+        return (len(SUPPORTED_LANGUAGES), code)
+
+
+def texts_in_order(texts: Mapping[str, str] | None) -> dict[str, str]:
+    """A text mapping with its languages in project order (PostgreSQL's jsonb does
+    not keep key order, and an export must not depend on the database)."""
+    return {code: (texts or {})[code] for code in sorted(texts or {}, key=language_order)}
+
+
+class PublishedVersionError(ValidationError):
+    """An attempt to change a version that is no longer a draft."""
+
+    def __init__(self, version: ModelVersion | None = None, message: str | None = None):
+        if message is None:
+            if version is not None:
+                message = _(
+                    "Version %(number)s of “%(model)s” is %(status)s and cannot be changed. "
+                    "Start a new draft from it to make changes."
+                ) % {
+                    "number": version.number,
+                    "model": getattr(version.model, "slug", "?") if version.model_id else "?",
+                    "status": version.get_status_display().lower(),
+                }
+            else:
+                message = _("This version is no longer a draft and cannot be changed.")
+        super().__init__(message, code="published")
+
+
+class MaturityModel(models.Model):
+    """A maturity model. ``owner`` null: shipped with the product, read-only to tenants.
+
+    The texts here mirror the latest published version (or the only draft of a model
+    never published), for lists; each version keeps its own copy in its document.
+    """
+
+    slug = models.SlugField(_("short name"), max_length=SLUG_MAX_LENGTH, unique=True)
+    owner = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="maturity_models", verbose_name=_("owner"),
+        help_text=_("Empty for a shipped model, which tenants can use but not edit."),
+    )
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    source = models.JSONField(_("source"), default=dict, blank=True)
+    default_language = models.CharField(_("default language"), max_length=8,
+                                        default=FALLBACK_LANGUAGE)
+    languages = models.JSONField(_("languages"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("maturity model")
+        verbose_name_plural = _("maturity models")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.owner_id is None
+
+    def display_name(self, language: str | None = None) -> str:
+        return translate(self.name, language, self.default_language) or self.slug
+
+    def delete(self, *args, **kwargs):
+        if self.versions.exclude(status=ModelVersion.Status.DRAFT).exists():
+            raise PublishedVersionError(message=_(
+                "A model with a published or retired version cannot be deleted: "
+                "assessments may rely on it."))
+        return super().delete(*args, **kwargs)
+
+
+class ModelVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    class OverallRule(models.TextChoices):
+        AGGREGATE = "aggregate", _("Aggregate (all dimensions pooled per level)")
+        WEAKEST_DIMENSION = "weakest_dimension", _("Weakest dimension")
+
+    # Fields that a published or retired version never changes again.
+    FROZEN_FIELDS = (
+        "model_id", "number", "name", "description", "source", "default_language",
+        "languages", "notes", "threshold", "overall_rule", "content_hash",
+        "published_at", "published_by_id", "based_on_id",
+    )
+
+    model = models.ForeignKey(MaturityModel, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"), validators=[MinValueValidator(1)])
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.DRAFT)
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    source = models.JSONField(_("source"), default=dict, blank=True)
+    default_language = models.CharField(_("default language"), max_length=8,
+                                        default=FALLBACK_LANGUAGE)
+    languages = models.JSONField(_("languages"), default=list)
+    notes = models.JSONField(_("change notes"), default=dict, blank=True)
+    threshold = models.FloatField(
+        _("threshold θ"), default=0.75,
+        validators=[MinValueValidator(0.0, message=_("The threshold must be above 0.")),
+                    MaxValueValidator(1.0)],
+        help_text=_("A level's practices count as in place when their weighted "
+                    "fulfilment reaches this share."),
+    )
+    overall_rule = models.CharField(_("overall level"), max_length=20,
+                                    choices=OverallRule.choices, default=OverallRule.AGGREGATE)
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, blank=True, editable=False,
+        help_text=_("SHA-256 of the normalised document this version was loaded from "
+                    "or published as."),
+    )
+    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+", editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+", editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["model", "-number"]
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        constraints = [
+            models.UniqueConstraint(fields=["model", "number"], name="version_number_unique"),
+            models.UniqueConstraint(fields=["model"], condition=Q(status="draft"),
+                                    name="one_draft_per_model"),
+            models.CheckConstraint(condition=Q(threshold__gt=0) & Q(threshold__lte=1),
+                                   name="version_threshold_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} v{self.number} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            self._guard_frozen()
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.require_draft()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def display_name(self, language: str | None = None) -> str:
+        return translate(self.name, language, self.default_language) or str(self.model)
+
+    def require_draft(self) -> None:
+        """Raise PublishedVersionError unless this version (as stored) is a draft."""
+        if self.pk is None:
+            return
+        stored = ModelVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored is not None and stored != self.Status.DRAFT:
+            raise PublishedVersionError(self)
+
+    def clean(self):
+        super().clean()
+        if self.languages and self.default_language not in self.languages:
+            raise ValidationError({"default_language": _(
+                "The default language must be one of the model's languages.")})
+
+    def _guard_frozen(self) -> None:
+        stored = (ModelVersion.objects.filter(pk=self.pk)
+                  .values("status", *self.FROZEN_FIELDS).first())
+        if stored is None or stored["status"] == self.Status.DRAFT:
+            return
+        changed = [f for f in self.FROZEN_FIELDS if getattr(self, f) != stored[f]]
+        allowed = {(self.Status.PUBLISHED, self.Status.PUBLISHED),
+                   (self.Status.PUBLISHED, self.Status.RETIRED),
+                   (self.Status.RETIRED, self.Status.RETIRED)}
+        if changed or (stored["status"], self.status) not in allowed:
+            self.status = stored["status"]
+            raise PublishedVersionError(self)
+
+
+class VersionPartQuerySet(models.QuerySet):
+    """Bulk updates and deletes of a version's parts are refused unless every row
+    belongs to a draft, like ``save()`` and ``delete()`` on one part."""
+
+    def _require_drafts(self) -> None:
+        if self.exclude(version__status=ModelVersion.Status.DRAFT).exists():
+            raise PublishedVersionError()
+
+    def update(self, **kwargs):
+        self._require_drafts()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._require_drafts()
+        return super().delete()
+
+
+class VersionPart(models.Model):
+    """A part of a version's content: editable only while the version is a draft."""
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self._require_draft()
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._require_draft()
+        return super().delete(*args, **kwargs)
+
+    def _require_draft(self) -> None:
+        # The version this part belongs to now, and the one it belonged to when stored.
+        related = self._meta.get_field("version").remote_field.related_name
+        lookup = Q(pk=self.version_id)
+        if self.pk is not None:
+            lookup |= Q(**{f"{related}__pk": self.pk})
+        blocked = (ModelVersion.objects.filter(lookup)
+                   .exclude(status=ModelVersion.Status.DRAFT).first())
+        if blocked is not None:
+            raise PublishedVersionError(blocked)
+
+
+class Level(VersionPart):
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="levels")
+    number = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVELS)])
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["version", "number"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="level_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {translate(self.name)}"
+
+
+class Dimension(VersionPart):
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE,
+                                related_name="dimensions")
+    key = models.CharField(_("key"), max_length=KEY_MAX_LENGTH, validators=[validate_key])
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("dimension")
+        verbose_name_plural = _("dimensions")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="dimension_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Axis(VersionPart):
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="axes")
+    key = models.CharField(_("key"), max_length=KEY_MAX_LENGTH, validators=[validate_key])
+    name = models.JSONField(_("name"), default=dict)
+    low_label = models.JSONField(_("low pole"), default=dict)
+    high_label = models.JSONField(_("high pole"), default=dict)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("axis")
+        verbose_name_plural = _("axes")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="axis_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ScaleOption(VersionPart):
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE,
+                                related_name="scale_options")
+    key = models.CharField(_("key"), max_length=KEY_MAX_LENGTH, validators=[validate_key])
+    label = models.JSONField(_("label"), default=dict)
+    value = models.FloatField(_("value"),
+                              validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("answer option")
+        verbose_name_plural = _("answer scale")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="option_key_unique"),
+            models.CheckConstraint(condition=Q(value__gte=0) & Q(value__lte=1),
+                                   name="option_value_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self):
+        super().clean()
+        if self.key in RESERVED_OPTION_KEYS:
+            raise ValidationError({"key": _(
+                "“na” and “dk” are reserved: not applicable and don't know are always offered.")})
+
+
+def validate_loadings(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError(_("Loadings must be a mapping of axis key to a number."))
+    for axis, loading in value.items():
+        if (not isinstance(axis, str) or isinstance(loading, bool)
+                or not isinstance(loading, int | float) or not -1 <= loading <= 1):
+            raise ValidationError(
+                _("The loading on %(axis)s must be a number between -1 and 1."),
+                params={"axis": axis})
+
+
+class Question(VersionPart):
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE,
+                                related_name="questions")
+    key = models.CharField(_("key"), max_length=KEY_MAX_LENGTH, validators=[validate_key],
+                           help_text=_("Stable across versions: answers and results refer "
+                                       "to it."))
+    # RESTRICT, not PROTECT: deleting the whole version deletes both, but a dimension
+    # that still has questions cannot be deleted on its own.
+    dimension = models.ForeignKey(Dimension, on_delete=models.RESTRICT,
+                                  related_name="questions", verbose_name=_("dimension"))
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(2), MaxValueValidator(MAX_LEVELS)],
+        help_text=_("The level whose practice the statement evidences."))
+    statement = models.JSONField(_("statement"), default=dict)
+    help = models.JSONField(_("help"), default=dict, blank=True)
+    weight = models.FloatField(_("weight"), default=1.0)
+    loadings = models.JSONField(_("axis loadings"), default=dict, blank=True,
+                                validators=[validate_loadings])
+    recommendation = models.JSONField(_("recommendation"), default=dict)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="question_key_unique"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="question_weight_positive"),
+            models.CheckConstraint(condition=Q(level__gte=2), name="question_level_from_2"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.weight is not None and not self.weight > 0:
+            errors["weight"] = _("The weight must be greater than 0.")
+        if self.dimension_id and self.version_id and self.dimension.version_id != self.version_id:
+            errors["dimension"] = _("The dimension belongs to another version.")
+        if errors:
+            raise ValidationError(errors)

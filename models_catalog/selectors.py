@@ -1,0 +1,254 @@
+"""Reads of maturity models, scoped to the accessed organisation.
+
+A tenant sees the shipped models, its own, and its consultancy's
+(``organisations.access.visible_to_organisation``). Of a model it does not own it
+sees only published and retired versions: another owner's drafts are work in
+progress. Anything else is a 404, as for objects of another organisation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import get_language
+
+from assessments.scoring import ModelSpec, QuestionSpec
+from organisations.access import OrgAccess, visible_to_organisation
+
+from .models import (
+    Axis,
+    Dimension,
+    Level,
+    MaturityModel,
+    ModelVersion,
+    Question,
+    ScaleOption,
+    translate,
+)
+
+RELEASED = (ModelVersion.Status.PUBLISHED, ModelVersion.Status.RETIRED)
+
+
+def _released_versions() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.filter(model=OuterRef("pk"), status__in=RELEASED)
+
+
+def visible_models(access: OrgAccess) -> QuerySet[MaturityModel]:
+    """Models the organisation may see: shipped, its own, its consultancy's."""
+    org = access.organisation
+    return (MaturityModel.objects.filter(visible_to_organisation(org))
+            .filter(Q(owner=org) | Exists(_released_versions()))
+            .select_related("owner"))
+
+
+def _get_visible(access: OrgAccess, queryset: QuerySet, **lookup):
+    """Like ``organisations.access.get_scoped``: one object or 404, also for bad input."""
+    try:
+        obj = queryset.filter(**lookup).first()
+    except (ValueError, ValidationError):
+        obj = None
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def get_visible_model(access: OrgAccess, slug: str) -> MaturityModel:
+    return _get_visible(access, visible_models(access), slug=slug)
+
+
+def owns(access: OrgAccess, model: MaturityModel) -> bool:
+    return model.owner_id == access.organisation.pk
+
+
+def can_edit(access: OrgAccess, model: MaturityModel) -> bool:
+    """Owners and consultants edit the models their organisation owns."""
+    return owns(access, model) and access.can("manage_models")
+
+
+def versions(access: OrgAccess, model: MaturityModel) -> QuerySet[ModelVersion]:
+    """The model's versions the organisation may see, newest first."""
+    queryset = model.versions.select_related("published_by", "created_by").order_by("-number")
+    return queryset if owns(access, model) else queryset.filter(status__in=RELEASED)
+
+
+def get_version(access: OrgAccess, model_slug: str, number: int) -> ModelVersion:
+    model = get_visible_model(access, model_slug)
+    version = _get_visible(access, versions(access, model), number=number)
+    version.model = model
+    return version
+
+
+def get_editable_version(access: OrgAccess, model_slug: str, number: int) -> ModelVersion:
+    """A version the user may edit: 404 if not visible, 403 if not the organisation's or
+    the role may not manage models. Whether it is still a draft is for the caller (the
+    services refuse published versions anyway)."""
+    version = get_version(access, model_slug, number)
+    if not can_edit(access, version.model):
+        raise PermissionDenied
+    return version
+
+
+def latest_published(model: MaturityModel) -> ModelVersion | None:
+    return (model.versions.filter(status=ModelVersion.Status.PUBLISHED)
+            .order_by("-number").first())
+
+
+def catalogue(access: OrgAccess) -> dict[str, list[MaturityModel]]:
+    """The visible models in three groups, each model with ``current`` (its latest
+    published version number or None) and ``draft`` (its draft number, own models
+    only): three queries whatever the size of the catalogue."""
+    org = access.organisation
+    models = list(visible_models(access).order_by("slug"))
+    numbers = (ModelVersion.objects.filter(model__in=models)
+               .values_list("model_id", "number", "status").order_by("number"))
+    current: dict[int, int] = {}
+    drafts: dict[int, int] = {}
+    for model_id, number, status in numbers:
+        if status == ModelVersion.Status.PUBLISHED:
+            current[model_id] = number
+        elif status == ModelVersion.Status.DRAFT:
+            drafts[model_id] = number
+    groups: dict[str, list[MaturityModel]] = {"own": [], "consultancy": [], "shipped": []}
+    for model in models:
+        model.current = current.get(model.pk)
+        model.draft = drafts.get(model.pk) if model.owner_id == org.pk else None
+        if model.owner_id is None:
+            groups["shipped"].append(model)
+        elif model.owner_id == org.pk:
+            groups["own"].append(model)
+        else:
+            groups["consultancy"].append(model)
+    return groups
+
+
+# ------------------------------------------------------------------ version content
+
+
+@dataclass
+class VersionContent:
+    """Everything in one version, loaded in five queries."""
+
+    version: ModelVersion
+    levels: list[Level]
+    dimensions: list[Dimension]
+    axes: list[Axis]
+    options: list[ScaleOption]
+    questions: list[Question]
+    by_dimension: dict[int, list[Question]] = field(default_factory=dict)
+
+    @property
+    def top(self) -> int:
+        return len(self.levels)
+
+    def level(self, number: int) -> Level | None:
+        return next((lv for lv in self.levels if lv.number == number), None)
+
+    def grouped(self, level: int | None = None) -> list[dict]:
+        """Per dimension, its questions per level (only ``level`` if given)."""
+        groups = []
+        levels = [lv for lv in self.levels if lv.number >= 2 and (level is None
+                                                                   or lv.number == level)]
+        for dimension in self.dimensions:
+            mine = self.by_dimension.get(dimension.pk, [])
+            rows = [{"level": lv, "questions": [q for q in mine if q.level == lv.number]}
+                    for lv in levels]
+            groups.append({"dimension": dimension, "levels": [r for r in rows
+                                                               if r["questions"]],
+                           "count": sum(len(r["questions"]) for r in rows)})
+        return groups
+
+
+def version_content(version: ModelVersion) -> VersionContent:
+    dimensions = list(version.dimensions.all())
+    by_pk = {d.pk: d for d in dimensions}
+    questions = list(version.questions.all())
+    by_dimension: dict[int, list[Question]] = defaultdict(list)
+    for question in questions:
+        question.dimension = by_pk[question.dimension_id]  # no query per question
+        by_dimension[question.dimension_id].append(question)
+    return VersionContent(
+        version=version,
+        levels=list(version.levels.all()),
+        dimensions=dimensions,
+        axes=list(version.axes.all()),
+        options=list(version.scale_options.all()),
+        questions=questions,
+        by_dimension=dict(by_dimension),
+    )
+
+
+def get_part(version: ModelVersion, kind: str, key: str):
+    """One dimension, axis, option or question of the version by key; 404 otherwise."""
+    queryset = {"dimension": version.dimensions, "axis": version.axes,
+                "option": version.scale_options,
+                "question": version.questions.select_related("dimension")}[kind]
+    obj = queryset.filter(key=key).first()
+    if obj is None:
+        raise Http404
+    obj.version = version
+    return obj
+
+
+def get_level(version: ModelVersion, number: int) -> Level:
+    level = version.levels.filter(number=number).first()
+    if level is None:
+        raise Http404
+    level.version = version
+    return level
+
+
+# ------------------------------------------------------------------------- scoring
+
+
+def model_spec(version: ModelVersion, language: str | None = None) -> ModelSpec:
+    """The scoring engine's view of a version, in five queries whatever its size.
+
+    Recommendations are carried in ``language`` (default: the active one).
+    """
+    language = language or get_language()
+    levels = version.levels.count()
+    dimensions = list(version.dimensions.values_list("key", flat=True))
+    axes = list(version.axes.values_list("key", flat=True))
+    options = dict(version.scale_options.values_list("key", "value"))
+    questions = tuple(
+        QuestionSpec(key=key, dimension=dimension, level=level, weight=weight,
+                     loadings=loadings or {},
+                     recommendation=translate(recommendation, language,
+                                              version.default_language))
+        for key, dimension, level, weight, loadings, recommendation in
+        version.questions.values_list("key", "dimension__key", "level", "weight", "loadings",
+                                      "recommendation")
+    )
+    return ModelSpec(levels=levels, dimensions=tuple(dimensions), axes=tuple(axes),
+                     options=options, questions=questions, threshold=version.threshold,
+                     overall_rule=version.overall_rule)
+
+
+def level_names(version: ModelVersion, language: str | None = None) -> dict[int, str]:
+    return {number: translate(name, language, version.default_language)
+            for number, name in version.levels.values_list("number", "name")}
+
+
+# ------------------------------------------------------- lookups outside a tenant
+
+
+def find_version(slug: str, number: int | None = None) -> ModelVersion:
+    """For management commands (no tenant): a model's version by number, else its latest
+    published one. Raises LookupError with a message naming what is missing."""
+    model = MaturityModel.objects.filter(slug=slug).first()
+    if model is None:
+        raise LookupError(f"unknown model {slug!r}")
+    if number is None:
+        version = latest_published(model)
+        if version is None:
+            raise LookupError(f"model {slug!r} has no published version")
+    else:
+        version = model.versions.filter(number=number).first()
+        if version is None:
+            raise LookupError(f"model {slug!r} has no version {number}")
+    version.model = model
+    return version

@@ -1,0 +1,33 @@
+"""Template helpers for model content: ``{{ question.statement|tr:version }}``."""
+
+from django import template
+from django.utils.translation import get_language
+
+from models_catalog.models import FALLBACK_LANGUAGE, translate
+
+register = template.Library()
+
+
+@register.filter
+def tr(texts, source=None):
+    """The text in the active language, falling back to the default language of
+    ``source`` (a version or model, or a language code), then to English."""
+    if isinstance(source, str):
+        default = source
+    else:
+        default = getattr(source, "default_language", None) or FALLBACK_LANGUAGE
+    return translate(texts, get_language(), default)
+
+
+
+@register.filter
+def tr_lang(texts, source=None):
+    """The language code :func:`tr` shows, for a ``lang`` attribute on fallback text."""
+    if not texts:
+        return ""
+    default = source if isinstance(source, str) else getattr(source, "default_language", "")
+    language = get_language() or FALLBACK_LANGUAGE
+    for code in (language, language.split("-")[0], default, FALLBACK_LANGUAGE):
+        if code and texts.get(code):
+            return code
+    return next((code for code, text in texts.items() if text), "")
