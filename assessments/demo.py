@@ -1,0 +1,172 @@
+"""Demo assessments: for every demo department two closed rounds and an open one.
+
+Respondents are the client's service manager and named colleagues invited by email
+(no email is sent). Their answers are made up but plausible and deterministic: each
+department has a maturity profile per dimension that improves from round to round,
+each respondent is a little more or less optimistic than the others, and a few
+answers are "not applicable" or "don't know" — so departments land on different
+levels and axis positions, and respondents disagree where real teams would.
+
+Idempotent: a round that exists (same department and name) is left as it is.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from models_catalog.selectors import find_version
+from organisations.access import OrgAccess
+from organisations.models import Department, Membership, Organisation, Role, hash_token
+
+from . import services
+from .models import Answer, Assessment, Response
+from .scoring import DK, NA
+
+MODELS = {"acme": "topdesk-semm", "globex": "hu-service-maturity"}
+FACILITIES_MODEL = "ssm-ticket-process"
+# name, created (days ago), closed (days ago, None: still open)
+ROUNDS = (("Q1 2026", 300, 250), ("Q3 2026", 150, 110), ("Q4 2026", 12, None))
+COLLEAGUES = {
+    "acme": (("Priya Shah", "priya.shah@acme.example", "en"),
+             ("Tom Berg", "tom.berg@acme.example", "sv"),
+             ("Lena Holm", "lena.holm@acme.example", "sv")),
+    "globex": (("Kovács Anna", "anna.kovacs@globex.example", "hu"),
+               ("Tóth Bence", "bence.toth@globex.example", "hu"),
+               ("Nagy Eszter", "eszter.nagy@globex.example", "en")),
+}
+# How mature each department starts out (before its dimensions vary), and how many
+# colleagues answer besides the manager.
+DEPARTMENTS = {
+    "IT Service Desk": (3.3, 3),
+    "HR Services": (2.4, 1),
+    "Facilities": (2.9, 2),
+}
+ORG_SHIFT = {"acme": 0.0, "globex": -0.3}
+COMMENTS = (
+    "We review this monthly in the service meeting.",
+    "Only in the first-line team, not in second line.",
+    "Documented in the wiki, but not everybody follows it.",
+    "Planned for next quarter.",
+    "Depends on who is on duty.",
+    "We measure it, but nobody acts on the numbers yet.",
+    "Customers mention this in the satisfaction survey.",
+)
+ORDER = ("not_in_place", "partly", "largely", "fully")
+
+
+def seed(orgs: dict[str, Organisation]) -> None:
+    for slug in MODELS:
+        org = orgs.get(slug)
+        if org is not None:
+            _seed_organisation(org)
+
+
+def _version(slug: str):
+    try:
+        return find_version(slug)
+    except LookupError:
+        call_command("load_catalog", verbosity=0)
+    try:
+        return find_version(slug)
+    except LookupError:
+        return None
+
+
+@transaction.atomic
+def _seed_organisation(org: Organisation) -> None:
+    manager = (Membership.objects.filter(organisation=org, role=Role.MANAGER)
+               .select_related("user").order_by("id").first())
+    if manager is None:
+        return
+    access = OrgAccess(user=manager.user, organisation=org, role=Role.MANAGER)
+    for department in Department.objects.filter(organisation=org, name__in=DEPARTMENTS):
+        slug = FACILITIES_MODEL if department.name == "Facilities" else MODELS[org.slug]
+        version = _version(slug)
+        if version is None:
+            continue
+        base, colleagues = DEPARTMENTS[department.name]
+        people = COLLEAGUES[org.slug][:colleagues]
+        for number, (name, created, closed) in enumerate(ROUNDS):
+            if Assessment.objects.filter(department=department, name=name).exists():
+                continue
+            _seed_round(access, department, version, name, number, created, closed,
+                        base + ORG_SHIFT[org.slug], people)
+
+
+def _seed_round(access, department, version, name, number, created, closed, base, people):
+    now = timezone.now()
+    assessment = services.assessment_create(by=access, department=department,
+                                            model_version=version, name=name)
+    services.assessment_open(by=access, assessment=assessment)
+    rng = random.Random(f"{department.organisation.slug}/{department.name}/{version.model.slug}")
+    dimensions = list(version.dimensions.order_by("position", "id"))
+    profile = {d.pk: base + rng.uniform(-0.9, 0.9) for d in dimensions}
+    tilt = {"focus": rng.uniform(-0.9, 0.9), "mindset": rng.uniform(-0.9, 0.9)}
+    gain = 0.35 * number
+    questions = list(version.questions.order_by("position", "id"))
+
+    respondents = [(access.user, None, None, access.user.language or "en")] + [
+        (None, full_name, email, language) for full_name, email, language in people]
+    open_round = closed is None
+    for index, (user, full_name, email, language) in enumerate(respondents):
+        response = Response.objects.create(
+            assessment=assessment, user=user, name=full_name or "", email=email or "",
+            language=language, invited_by=access.user,
+            token_hash=None if user else hash_token(secrets.token_urlsafe(32)),
+            expires_at=None if user else now + timedelta(days=14),
+            last_emailed_at=now - timedelta(days=created))
+        # In the open round: the manager is half-way, the last of three or more
+        # colleagues has not started, everyone else has submitted.
+        if open_round and index == len(respondents) - 1 and index > 1:
+            continue
+        partial = open_round and index == 0
+        rng_r = random.Random(f"{assessment.department_id}/{name}/{email or 'manager'}")
+        bias = rng_r.uniform(-0.45, 0.45)
+        rows = []
+        for position, question in enumerate(questions):
+            if partial and position % 2:
+                continue
+            option = _answer(rng_r, profile[question.dimension_id] + gain + bias,
+                             question.level, question.loadings or {}, tilt)
+            comment = (rng_r.choice(COMMENTS) if rng_r.random() < 0.12 else "")
+            rows.append(Answer(response=response, question=question, option=option,
+                               comment=comment, updated_at=now - timedelta(days=created - 2)))
+        Answer.objects.bulk_create(rows)
+        Response.objects.filter(pk=response.pk).update(
+            started_at=now - timedelta(days=created - 1))
+        if not partial:
+            services.response_submit(response=response)
+            Response.objects.filter(pk=response.pk).update(
+                submitted_at=now - timedelta(days=created - 3 - index))
+    if not open_round:
+        services.assessment_close(by=access, assessment=assessment)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        created_at=now - timedelta(days=created),
+        opened_at=now - timedelta(days=created - 1),
+        closed_at=None if open_round else now - timedelta(days=closed),
+        due_date=(now + timedelta(days=21)).date() if open_round
+        else (now - timedelta(days=closed + 5)).date())
+
+
+def _answer(rng: random.Random, maturity: float, level: int, loadings: dict,
+            tilt: dict) -> str:
+    roll = rng.random()
+    if roll < 0.04:
+        return NA
+    if roll < 0.08:
+        return DK
+    lean = sum(tilt.get(axis, 0.0) * loading for axis, loading in loadings.items())
+    latent = maturity - level + 0.6 + lean + rng.gauss(0, 0.45)
+    if latent >= 1.0:
+        return ORDER[3]
+    if latent >= 0.3:
+        return ORDER[2]
+    if latent >= -0.4:
+        return ORDER[1]
+    return ORDER[0]

@@ -1,0 +1,62 @@
+"""Emails to respondents, each a subject/text/html template triple in their language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+
+from models_catalog.models import translate
+from organisations.emails import render_email
+
+from .models import Response
+
+KINDS = ("invitation", "reminder")
+
+
+def questionnaire_url(response: Response, token: str | None) -> str:
+    """The absolute link that opens ``response``'s questionnaire."""
+    assessment = response.assessment
+    if token is None:
+        path = reverse("assessments:answer", kwargs={
+            "org_slug": assessment.organisation.slug, "assessment_id": assessment.public_id})
+    else:
+        path = reverse("respondent:start", kwargs={"token": token})
+    return settings.SITE_URL + path
+
+
+def send_respondent_email(*, response_id: int, kind: str, token: str | None,
+                          sender=None) -> int:
+    """Send an invitation or reminder. Called after commit, with the link's token (for
+    an invitee) that exists nowhere else."""
+    assert kind in KINDS
+    response = (Response.objects.select_related(
+        "user", "assessment__organisation", "assessment__department",
+        "assessment__model_version__model").filter(pk=response_id).first())
+    if response is None or not response.contact_email:
+        return 0
+    assessment = response.assessment
+    language = (response.user.language if response.user_id and response.user.language
+                else response.language)
+    version = assessment.model_version
+    context = {
+        "response": response,
+        "assessment": assessment,
+        "organisation": assessment.organisation,
+        "department": assessment.department,
+        "model_name": translate(version.name, language, version.default_language)
+        or version.model.slug,
+        "respondent_name": response.display_name if response.user_id else response.name,
+        "sender_name": sender.get_full_name() if sender else "",
+        "url": questionnaire_url(response, token),
+        "is_member": response.user_id is not None,
+        "expires_at": response.expires_at if token else None,
+        "due_date": assessment.due_date,
+        "question_count": version.questions.count(),
+        "site_url": settings.SITE_URL,
+    }
+    subject, text, html = render_email(f"assessments/email/{kind}", context, language=language)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[response.contact_email],
+                                     headers={"Content-Language": language})
+    message.attach_alternative(html, "text/html")
+    return message.send()

@@ -1,0 +1,202 @@
+"""Assessment rounds, the people who answer them, and their answers.
+
+An ``Assessment`` pins one published ``ModelVersion`` for good, so a past result
+never changes when the model is edited. A ``Response`` is one respondent's
+questionnaire: a member of the organisation (``user``), or a person invited by
+email who answers through a personal link (only the SHA-256 of its token is
+stored). An ``Answer`` is one response's answer to one question; there is at most
+one per response and question, which the autosave relies on for its upsert.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Assessment(models.Model):
+    """One assessment round of one department with one model version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
+                                     related_name="assessments")
+    # PROTECT: a department with assessment history cannot be removed (the
+    # departments page says so, organisations.services.department_delete).
+    department = models.ForeignKey("organisations.Department", on_delete=models.PROTECT,
+                                   related_name="assessments", verbose_name=_("department"))
+    model_version = models.ForeignKey("models_catalog.ModelVersion", on_delete=models.PROTECT,
+                                      related_name="assessments",
+                                      verbose_name=_("maturity model"))
+    name = models.CharField(_("name"), max_length=200,
+                            help_text=_("For example “Q1 2027”."))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    target_level = models.PositiveSmallIntegerField(
+        _("target level"), null=True, blank=True,
+        help_text=_("Empty: one level above the current overall level."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        indexes = [models.Index(fields=["organisation", "department", "-created_at"],
+                                  name="assessment_dept_rounds")]
+        constraints = [
+            models.CheckConstraint(condition=Q(target_level__isnull=True)
+                                   | Q(target_level__gte=1),
+                                   name="assessment_target_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} · {self.name}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.due_date and self.is_open and self.due_date < timezone.localdate())
+
+
+class Response(models.Model):
+    """One respondent's questionnaire in one assessment."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="responses")
+    # A member answers signed in; anyone else through a personal link (token_hash),
+    # or on paper, uploaded by a manager (name only).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="assessment_responses")
+    email = models.EmailField(_("email address"), blank=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                  editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default="en")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_emailed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "user"],
+                                    condition=Q(user__isnull=False),
+                                    name="one_response_per_member"),
+            models.UniqueConstraint(fields=["assessment", "email"], condition=~Q(email=""),
+                                    name="one_response_per_email"),
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(email="")
+                                   | ~Q(name=""),
+                                   name="response_has_a_respondent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id is not None and self.user is not None:
+            return self.user.get_full_name()
+        return self.name or self.email
+
+    @property
+    def contact_email(self) -> str:
+        return self.user.email if self.user_id and self.user is not None else self.email
+
+    @property
+    def is_member(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_invitee(self) -> bool:
+        return self.user_id is None and bool(self.email)
+
+    @property
+    def status(self) -> str:
+        if self.submitted_at:
+            return self.Status.SUBMITTED
+        if self.started_at:
+            return self.Status.IN_PROGRESS
+        return self.Status.NOT_STARTED
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def link_state(self) -> str:
+        """For an invitee's link: ``active``, ``revoked``, ``expired`` or ``none``."""
+        if self.revoked_at:
+            return "revoked"
+        if not self.token_hash:
+            return "none"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+
+class Answer(models.Model):
+    """One response's answer to one question: a scale option key, ``na`` or ``dk``.
+
+    ``option`` is empty when only a comment has been written so far.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey("models_catalog.Question", on_delete=models.PROTECT,
+                                 related_name="answers")
+    option = models.CharField(_("answer"), max_length=64, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"],
+                                    name="one_answer_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}:{self.question_id}={self.option}"

@@ -1,0 +1,335 @@
+"""Answers on paper: a CSV/XLSX answer sheet per model version, its upload as one
+respondent's answers, and the export of every answer with its comment.
+
+An upload is checked as a whole first; every problem names its row, and a sheet
+with any problem writes nothing. Workbooks are read with ``data_only`` (a formula
+cell gives its cached value; nothing is ever evaluated), and every text cell we
+write that a spreadsheet could take for a formula (= + - @, tab, carriage return)
+is neutralised with a leading quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from models_catalog.models import ModelVersion, translate
+from organisations.access import OrgAccess
+from organisations.services import audit
+
+from .models import Answer, Assessment, Response
+from .scoring import DK, NA
+from .services import MAX_COMMENT_LENGTH, answers_save, response_submit
+
+COLUMNS = ("question_key", "dimension", "level", "statement", "answer", "comment")
+MAX_ROWS = 5000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would run as a formula, made inert with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+
+
+def _xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
+          validations: dict[str, tuple[str, list[str]]] | None = None) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(header))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        count = 0
+        for row in rows:
+            sheet.append([neutralise(cell) for cell in row])
+            count += 1
+        sheet.freeze_panes = "A2"
+        for column, width in zip("ABCDEFGHIJKL", (22, 18, 8, 70, 16, 50, 14, 14, 50, 20),
+                                 strict=False):
+            sheet.column_dimensions[column].width = width
+        if validations and title in validations and count:
+            column, options = validations[title]
+            listed = ",".join(options)
+            if len(listed) <= 250:  # Excel's limit for an inline list
+                validation = DataValidation(type="list", formula1=f'"{listed}"',
+                                            allow_blank=True, showErrorMessage=True)
+                validation.add(f"{column}2:{column}{count + 1}")
+                sheet.add_data_validation(validation)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class SheetContent:
+    version: ModelVersion
+    rows: list[tuple]
+    options: list[tuple[str, str, float]]  # key, label, value
+
+
+def _sheet_content(version: ModelVersion, language: str | None) -> SheetContent:
+    from models_catalog.selectors import version_content
+
+    content = version_content(version)
+    default = version.default_language
+    rows = []
+    for dimension in content.dimensions:
+        for q in content.by_dimension.get(dimension.pk, []):
+            rows.append((q.key, dimension.key, q.level,
+                         translate(q.statement, language, default), "", ""))
+    options = [(o.key, translate(o.label, language, default), o.value)
+               for o in content.options]
+    options += [(NA, _("Not applicable"), None), (DK, _("Don't know"), None)]
+    return SheetContent(version, rows, options)
+
+
+def template_csv(version: ModelVersion, language: str | None = None) -> bytes:
+    return _csv(COLUMNS, _sheet_content(version, language).rows)
+
+
+def template_xlsx(version: ModelVersion, language: str | None = None) -> bytes:
+    content = _sheet_content(version, language)
+    keys = [key for key, _label, _value in content.options]
+    return _xlsx([("Answers", COLUMNS, content.rows),
+                  ("Scale", ("answer", "label", "value"), content.options)],
+                 validations={"Answers": ("E", keys)})
+
+
+EXPORT_COLUMNS = ("respondent", "email", "status", "question_key", "dimension", "level",
+                  "statement", "answer", "answer_label", "value", "comment", "updated_at")
+
+
+def export_rows(assessment: Assessment, language: str | None = None) -> list[tuple]:
+    """Every saved answer of every respondent, with its comment: four queries."""
+    from models_catalog.selectors import version_content
+
+    content = version_content(assessment.model_version)
+    default = assessment.model_version.default_language
+    questions = {q.pk: q for q in content.questions}
+    options = {o.key: (translate(o.label, language, default), o.value) for o in content.options}
+    options[NA] = (_("Not applicable"), None)
+    options[DK] = (_("Don't know"), None)
+    responses = {r.pk: r for r in Response.objects.filter(assessment=assessment)
+                 .select_related("user")}
+    rows = []
+    answers = (Answer.objects.filter(response__assessment=assessment)
+               .order_by("response_id", "question_id"))
+    order = {q.pk: i for i, q in enumerate(
+        q for d in content.dimensions for q in content.by_dimension.get(d.pk, []))}
+    for answer in sorted(answers, key=lambda a: (a.response_id, order.get(a.question_id, 0))):
+        response, question = responses[answer.response_id], questions[answer.question_id]
+        label, value = options.get(answer.option, ("", None))
+        rows.append((response.display_name, response.contact_email,
+                     str(response.get_status_display()), question.key,
+                     question.dimension.key, question.level,
+                     translate(question.statement, language, default), answer.option, label,
+                     value, answer.comment,
+                     timezone.localtime(answer.updated_at).strftime("%Y-%m-%d %H:%M")))
+    return rows
+
+
+def export_csv(assessment: Assessment, language: str | None = None) -> bytes:
+    return _csv(EXPORT_COLUMNS, export_rows(assessment, language))
+
+
+def export_xlsx(assessment: Assessment, language: str | None = None) -> bytes:
+    return _xlsx([("Answers", EXPORT_COLUMNS, export_rows(assessment, language))])
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+class SheetError(ValidationError):
+    """A sheet that cannot be imported; ``problems`` lists every reason, with its row."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__(self.problems)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
+    """The sheet's rows as text, each with its row number (the header is row 1)."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if name.endswith((".csv", ".txt")):
+        return _read_csv(data)
+    raise SheetError([_("Upload a .csv or .xlsx file.")])
+
+
+def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SheetError([_("The CSV file is not UTF-8 text. Save it as “CSV UTF-8”.")]) from None
+    first = text.split("\n", 1)[0]
+    # Spreadsheets in many European locales write ';' as the separator.
+    delimiter = max(",;\t", key=first.count) if first else ","
+    rows = []
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        if number > MAX_ROWS + 1:
+            raise SheetError([_("The sheet has more than %(max)s rows.") % {"max": MAX_ROWS}])
+        rows.append((number, [cell.strip() for cell in row]))
+    return rows
+
+
+def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        # data_only: a formula cell gives the value the spreadsheet cached, and nothing
+        # is evaluated; read_only streams the sheet instead of building it in memory.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise SheetError([_("This is not an XLSX workbook that can be read.")]) from None
+    try:
+        sheet = workbook["Answers"] if "Answers" in workbook.sheetnames else workbook.worksheets[0]
+        rows = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS + 1:
+                raise SheetError([_("The sheet has more than %(max)s rows.")
+                                  % {"max": MAX_ROWS}])
+            rows.append((number, [_cell_text(value) for value in row]))
+        return rows
+    finally:
+        workbook.close()
+
+
+@dataclass
+class ParsedSheet:
+    answers: dict[str, dict[str, str]]  # question key -> {"option": …, "comment": …}
+    rows: int
+
+
+def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> ParsedSheet:
+    """The answers of a sheet, or SheetError with every problem and its row."""
+    from models_catalog.selectors import version_content
+
+    content = version_content(version)
+    questions = {q.key for q in content.questions}
+    allowed = {o.key for o in content.options} | {NA, DK}
+    labels = {}
+    for option in content.options:  # a label in any language is understood too
+        for text in (option.label or {}).values():
+            labels.setdefault(text.strip().lower(), option.key)
+    problems: list[str] = []
+    rows = [(n, cells) for n, cells in rows if any(cells)]
+    if not rows:
+        raise SheetError([_("The sheet is empty.")])
+    header_number, header = rows[0]
+    columns = {name.strip().lower(): i for i, name in enumerate(header) if name}
+    missing = [c for c in ("question_key", "answer") if c not in columns]
+    if missing:
+        raise SheetError([_("Row %(row)s: the header needs the columns %(columns)s.")
+                          % {"row": header_number, "columns": ", ".join(missing)}])
+
+    def cell(cells: list[str], name: str) -> str:
+        i = columns.get(name)
+        return cells[i] if i is not None and i < len(cells) else ""
+
+    answers: dict[str, dict[str, str]] = {}
+    seen: dict[str, int] = {}
+    for number, cells in rows[1:]:
+        key, raw, comment = cell(cells, "question_key"), cell(cells, "answer"), cell(
+            cells, "comment")
+        if comment.startswith("'") and comment[1:2] in ("=", "+", "-", "@"):
+            comment = comment[1:]  # our own neutralising quote
+        where = _("Row %(row)s") % {"row": number}
+        if not key:
+            if raw or comment:
+                problems.append(_("%(where)s: the question key is missing.") % {"where": where})
+            continue
+        if key not in questions:
+            problems.append(_("%(where)s: unknown question “%(key)s”.")
+                            % {"where": where, "key": key})
+            continue
+        if key in seen:
+            problems.append(_("%(where)s: question “%(key)s” is already answered on row "
+                              "%(other)s.") % {"where": where, "key": key, "other": seen[key]})
+            continue
+        seen[key] = number
+        option = raw.strip().lower()
+        if option and option not in allowed:
+            option = labels.get(option, option)
+        if option and option not in allowed:
+            problems.append(_("%(where)s: “%(answer)s” is not an answer option (use one of: "
+                              "%(options)s).") % {"where": where, "answer": raw,
+                                                  "options": ", ".join(sorted(allowed))})
+            continue
+        if len(comment) > MAX_COMMENT_LENGTH:
+            problems.append(_("%(where)s: the comment is longer than %(max)s characters.")
+                            % {"where": where, "max": MAX_COMMENT_LENGTH})
+            continue
+        given = {}
+        if option:
+            given["option"] = option
+        if comment:
+            given["comment"] = comment
+        if given:
+            answers[key] = given
+    if problems:
+        raise SheetError(problems)
+    if not answers:
+        raise SheetError([_("The sheet has no answers.")])
+    return ParsedSheet(answers=answers, rows=len(rows) - 1)
+
+
+@transaction.atomic
+def offline_answers_import(*, by: OrgAccess, assessment: Assessment, data: bytes,
+                           filename: str, response: Response | None = None, name: str = "",
+                           submit: bool = True, request=None) -> Response:
+    """Import a filled-in sheet as one respondent's answers: an existing respondent who
+    has not submitted, or a new one called ``name``. All or nothing."""
+    by.require("assess")
+    if not assessment.is_open:
+        raise SheetError([_("Answers can be uploaded while the assessment is open.")])
+    parsed = parse_answers(read_rows(data, filename), assessment.model_version)
+    if response is None:
+        response = Response.objects.create(assessment=assessment, name=name.strip(),
+                                           invited_by=by.user)
+    elif response.assessment_id != assessment.pk:
+        raise SheetError([_("This respondent belongs to another assessment.")])
+    answers_save(response=response, answers=parsed.answers)
+    audit(organisation=assessment.organisation, actor=by.user,
+          action="assessment.answers_uploaded", target=str(assessment),
+          data={"assessment": str(assessment.public_id), "response": str(response.public_id),
+                "respondent": response.display_name, "answers": len(parsed.answers)},
+          request=request)
+    if submit:
+        response_submit(response=response, request=request)
+    return response

@@ -1,0 +1,346 @@
+"""The questionnaire: one implementation, two ways in.
+
+A member answers signed in, at ``/o/<org>/assessments/<id>/answer/…`` (a
+``tenant_view``); a person invited by email answers through their personal link,
+``/r/<token>/…``, which opens exactly that one response. Both resolve a
+:class:`Seat` (which assessment, which response, how to build this path's URLs)
+and then share the views below.
+
+Answers are saved one at a time as they are given (``save``, JSON, used by
+static/js/questionnaire.js). Without JavaScript, each dimension page is a plain
+form whose button saves the page and moves on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from organisations.access import OrgAccess, tenant_view
+
+from . import services
+from .models import Assessment, Response
+from .selectors import answered_count, get_assessment, member_response, questionnaire
+from .selectors import response_by_token as _response_by_token
+
+PAGES = {
+    # page: (member URL name, link URL name)
+    "start": ("assessments:answer", "respondent:start"),
+    "dimension": ("assessments:answer_dimension", "respondent:dimension"),
+    "review": ("assessments:answer_review", "respondent:review"),
+    "save": ("assessments:answer_save", "respondent:save"),
+    "submit": ("assessments:answer_submit", "respondent:submit"),
+}
+
+
+@dataclass
+class Seat:
+    """Who answers which assessment, and through which path."""
+
+    assessment: Assessment
+    response: Response  # unsaved for a member who has not answered yet
+    token: str | None = None
+    access: OrgAccess | None = None
+
+    @property
+    def via_link(self) -> bool:
+        return self.token is not None
+
+    def url(self, page: str, **kwargs) -> str:
+        member_name, link_name = PAGES[page]
+        if self.token is not None:
+            return reverse(link_name, kwargs={"token": self.token, **kwargs})
+        return reverse(member_name, kwargs={"org_slug": self.assessment.organisation.slug,
+                                            "assessment_id": self.assessment.public_id,
+                                            **kwargs})
+
+    @property
+    def storage_key(self) -> str:
+        """Where the browser keeps answers not saved yet: one place per response."""
+        if self.token is not None:
+            return f"maturity-answers:{self.response.public_id}"
+        return f"maturity-answers:{self.assessment.public_id}:{self.response.user_id}"
+
+    def writable_response(self) -> Response:
+        if self.response.pk is None:
+            self.response = services.member_response(assessment=self.assessment,
+                                                     user=self.response.user)
+            self.response.assessment = self.assessment
+        return self.response
+
+    @property
+    def refusal(self) -> services.AnswerRefused | None:
+        return services.refusal(self.response, self.assessment)
+
+
+# --- The shared views ---------------------------------------------------------------------
+
+
+def _context(seat: Seat, **extra) -> dict:
+    version = seat.assessment.model_version
+    refusal = seat.refusal
+    return {
+        "seat": seat,
+        "assessment": seat.assessment,
+        "organisation": seat.assessment.organisation,
+        "department": seat.assessment.department,
+        "version": version,
+        "response": seat.response,
+        "refusal": refusal,
+        "readonly": refusal is not None,
+        "section": "assessments",
+        "start_url": seat.url("start"),
+        "review_url": seat.url("review"),
+        "save_url": seat.url("save"),
+        "submit_url": seat.url("submit"),
+        "i18n": _script_messages(),
+        **extra,
+    }
+
+
+def _script_messages() -> dict:
+    """The texts questionnaire.js shows, in the page's language."""
+    return {
+        "saving": _("Saving…"),
+        "saved": _("Saved"),
+        "retrying": _("Not saved yet, retrying…"),
+        "failed": _("Not saved"),
+        "offline": _("Some answers are not saved yet. They are kept on this device and we "
+                     "keep trying; please keep this page open or come back to it later."),
+        "session": _("Your session has ended or the page is out of date. Reload the page to "
+                     "continue; answers not saved yet are kept on this device."),
+        "answered": _("%(answered)s of %(total)s answered"),
+        "savedAll": _("All answers saved."),
+        "waitSubmit": _("Saving your last answers before submitting…"),
+    }
+
+
+def _with_urls(seat: Seat, pages) -> None:
+    for page in pages:
+        page.url = seat.url("dimension", dimension_key=page.key)
+
+
+def start(request, seat: Seat) -> HttpResponse:
+    q = questionnaire(seat.assessment.model_version, seat.response)
+    _with_urls(seat, q.pages)
+    resume = next((page for page in q.pages if page.unanswered), q.pages[0] if q.pages else None)
+    return render(request, "assessments/questionnaire/start.html",
+                  _context(seat, q=q, resume=resume))
+
+
+def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
+    q = questionnaire(seat.assessment.model_version, seat.response)
+    page = q.page(dimension_key)
+    if page is None:
+        raise Http404
+    _with_urls(seat, q.pages)
+    position = q.pages.index(page)
+    previous_page = q.pages[position - 1] if position > 0 else None
+    next_page = q.pages[position + 1] if position + 1 < len(q.pages) else None
+    if request.method == "POST":
+        return _save_page(request, seat, page, next_page)
+    options = [{"key": o.key, "label": o.label, "value": o.value} for o in q.options]
+    return render(request, "assessments/questionnaire/dimension.html", _context(
+        seat, q=q, page=page, number=position + 1, previous_page=previous_page,
+        next_page=next_page, options=options,
+        answered_elsewhere=q.answered - page.answered,
+        numbering_offset=sum(p.total for p in q.pages[:position]),
+    ))
+
+
+def _save_page(request, seat: Seat, page, next_page) -> HttpResponse:
+    """The form without JavaScript: save every answer of this page, then move on."""
+    answers = {}
+    for item in page.items:
+        option = request.POST.get(f"q-{item.key}")
+        comment = request.POST.get(f"c-{item.key}")
+        given = {}
+        if option is not None:
+            given["option"] = option
+        if comment is not None and comment.strip() != item.comment:
+            given["comment"] = comment
+        if given:
+            answers[item.key] = given
+    here = seat.url("dimension", dimension_key=page.key)
+    if answers:
+        try:
+            services.answers_save(response=seat.writable_response(), answers=answers)
+        except services.AnswerRefused as refused:
+            messages.error(request, refused.message)
+            return redirect(here)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(here)
+    return redirect(next_page.url if next_page else seat.url("review"))
+
+
+def review(request, seat: Seat) -> HttpResponse:
+    q = questionnaire(seat.assessment.model_version, seat.response)
+    _with_urls(seat, q.pages)
+    unanswered = [(page, page.unanswered) for page in q.pages if page.unanswered]
+    return render(request, "assessments/questionnaire/review.html",
+                  _context(seat, q=q, unanswered=unanswered))
+
+
+def _json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"ok": False, "code": code, "error": str(message)}, status=status)
+
+
+def save(request, seat: Seat) -> HttpResponse:
+    """Autosave one answer and/or comment: ``{"question": key, "option"?: …, "comment"?: …}``.
+
+    200 with what was saved; 400 for a malformed request or unknown question/option;
+    409 (nothing written) once the response is submitted or the round is not open.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return _json_error(400, "invalid", _("The request could not be read."))
+    else:
+        payload = request.POST.dict()
+    if not isinstance(payload, dict) or not isinstance(payload.get("question"), str):
+        return _json_error(400, "invalid", _("The request names no question."))
+    fields = {}
+    for name in ("option", "comment"):
+        if name in payload:
+            if payload[name] is not None and not isinstance(payload[name], str):
+                return _json_error(400, "invalid", _("The request could not be read."))
+            fields[name] = payload[name]
+    if not fields:
+        return _json_error(400, "invalid", _("Nothing to save."))
+    refused = seat.refusal
+    if refused is not None:
+        return _json_error(409, refused.code, refused.message)
+    try:
+        saved = services.answer_save(response=seat.writable_response(),
+                                     question_key=payload["question"], **fields)
+    except services.AnswerRefused as refused:
+        return _json_error(409, refused.code, refused.message)
+    except ValidationError as error:
+        return _json_error(400, "invalid", " ".join(error.messages))
+    return JsonResponse({
+        "ok": True, "question": saved.question, "option": saved.option,
+        "comment": saved.comment, "saved_at": saved.saved_at.isoformat(),
+        "answered": answered_count(seat.response),
+    })
+
+
+def submit(request, seat: Seat) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.response_submit(response=seat.writable_response(), request=request)
+    except services.AnswerRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(seat.url("review"))
+    messages.success(request, _("Thank you! Your answers are submitted."))
+    return redirect(seat.url("start"))
+
+
+# --- The member's way in -------------------------------------------------------------------
+
+
+def _member_seat(request, access: OrgAccess, assessment_id) -> Seat:
+    assessment = get_assessment(access, assessment_id)
+    response = member_response(assessment, request.user) or Response(
+        user=request.user, language=request.user.language or "en")
+    response.assessment = assessment
+    return Seat(assessment=assessment, response=response, access=access)
+
+
+@never_cache
+@tenant_view("assess", write="assess")
+def member_start(request, access, assessment_id):
+    return start(request, _member_seat(request, access, assessment_id))
+
+
+@never_cache
+@tenant_view("assess", write="assess")
+def member_dimension(request, access, assessment_id, dimension_key):
+    return dimension(request, _member_seat(request, access, assessment_id), dimension_key)
+
+
+@never_cache
+@tenant_view("assess", write="assess")
+def member_review(request, access, assessment_id):
+    return review(request, _member_seat(request, access, assessment_id))
+
+
+@never_cache
+@tenant_view("assess", write="assess")
+def member_save(request, access, assessment_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return save(request, _member_seat(request, access, assessment_id))
+
+
+@never_cache
+@tenant_view("assess", write="assess")
+def member_submit(request, access, assessment_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return submit(request, _member_seat(request, access, assessment_id))
+
+
+# --- The invited person's way in --------------------------------------------------------------
+
+
+def _link_seat(request, token: str, *, json: bool = False) -> Seat | HttpResponse:
+    """The seat a personal link opens, or the page (or JSON) saying it does not work."""
+    response = _response_by_token(token)
+    if response is None:
+        state = "unknown"
+    elif response.revoked_at is not None:
+        state = "revoked"
+    elif response.expires_at is not None and response.expires_at <= timezone.now():
+        state = "expired"
+    else:
+        state = "active"
+    if state != "active":
+        status = 404 if state == "unknown" else 410
+        if json:
+            return _json_error(status, state, _("This questionnaire link no longer works."))
+        return render(request, "assessments/questionnaire/link_unavailable.html",
+                      {"state": state}, status=status)
+    # The respondent's language, unless they chose another one on the page.
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(response.language)
+        request.LANGUAGE_CODE = response.language
+    return Seat(assessment=response.assessment, response=response, token=token)
+
+
+def _link_view(view, *, json: bool = False, post_only: bool = False):
+    @never_cache
+    def wrapped(request, token, **kwargs):
+        if post_only and request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        seat = _link_seat(request, token, json=json)
+        if isinstance(seat, HttpResponse):
+            return seat
+        result = view(request, seat, **kwargs)
+        result.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return result
+
+    wrapped.__name__ = f"link_{view.__name__}"
+    return wrapped
+
+
+link_start = _link_view(start)
+link_dimension = _link_view(dimension)
+link_review = _link_view(review)
+link_save = _link_view(save, json=True, post_only=True)
+link_submit = _link_view(submit, post_only=True)

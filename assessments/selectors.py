@@ -1,0 +1,379 @@
+"""Reads of assessments, scoped to the accessed organisation, and their results.
+
+Tenant data is reached only through ``organisations.access.scoped``/``get_scoped``:
+an assessment or response of another organisation is a 404 like one that does not
+exist. The one exception is :func:`response_by_token`: a personal link's token is
+itself the credential, and opens exactly one response.
+
+Results count **submitted responses only**. That is what a service manager expects
+of a result they report on: a half-finished questionnaire does not move the level
+up and down while colleagues are still answering, and a closed round is scored on
+exactly what people chose to hand in. The assessment page says so and shows how
+many responses are still open.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import get_language
+
+from models_catalog.models import (
+    Axis,
+    Dimension,
+    Level,
+    ModelVersion,
+    Question,
+    ScaleOption,
+    translate,
+)
+from models_catalog.selectors import model_spec
+from organisations.access import (
+    CAPABILITIES,
+    CONSULTANCY_ROLES_IN_CLIENTS,
+    MAX_TOKEN_LENGTH,
+    OrgAccess,
+    get_scoped,
+    scoped,
+    visible_to_organisation,
+)
+from organisations.models import Department, Membership, hash_token
+
+from .models import Answer, Assessment, Response
+from .scoring import DK, NA, ModelSpec, ScoreResult, score
+
+# --- Assessments and responses -----------------------------------------------------------
+
+
+def assessments(access: OrgAccess) -> QuerySet[Assessment]:
+    return scoped(access, Assessment.objects.select_related(
+        "department", "model_version__model", "created_by"))
+
+
+def get_assessment(access: OrgAccess, public_id) -> Assessment:
+    return get_scoped(access, Assessment.objects.select_related(
+        "organisation", "department", "model_version__model", "created_by"),
+        public_id=public_id)
+
+
+def department_assessments(access: OrgAccess, department: Department) -> list[Assessment]:
+    """A department's rounds, oldest first (the order of a trend)."""
+    return list(assessments(access).filter(department=department)
+                .order_by("created_at", "id"))
+
+
+def get_response(access: OrgAccess, assessment: Assessment, public_id) -> Response:
+    return get_scoped(access, Response.objects.filter(assessment=assessment)
+                      .select_related("user", "assessment__organisation"),
+                      org_field="assessment__organisation", public_id=public_id)
+
+
+def response_by_token(token: str) -> Response | None:
+    """The response a personal link opens, whatever its state, or None.
+
+    Only the token's SHA-256 is stored; the match is confirmed in constant time.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    response = (Response.objects.select_related(
+        "assessment__organisation", "assessment__department", "assessment__model_version__model",
+        "invited_by").filter(token_hash=digest).first())
+    if response is None or not hmac.compare_digest(response.token_hash, digest):
+        return None
+    return response
+
+
+def member_response(assessment: Assessment, user) -> Response | None:
+    return Response.objects.filter(assessment=assessment, user=user).first()
+
+
+def respondents(assessment: Assessment) -> list[Response]:
+    """The respondents with ``n_answered`` (answers with a chosen option): one query."""
+    return list(Response.objects.filter(assessment=assessment).select_related("user")
+                .annotate(n_answered=Count("answers", filter=~Q(answers__option=""))))
+
+
+def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per assessment: respondents not started, in progress, submitted (one query)."""
+    counts: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"not_started": 0, "in_progress": 0, "submitted": 0, "total": 0})
+    rows = (Response.objects.filter(assessment_id__in=list(assessment_ids))
+            .values_list("assessment_id", "started_at", "submitted_at"))
+    for assessment_id, started_at, submitted_at in rows:
+        state = ("submitted" if submitted_at else "in_progress" if started_at
+                 else "not_started")
+        counts[assessment_id][state] += 1
+        counts[assessment_id]["total"] += 1
+    return counts
+
+
+def usable_versions(access: OrgAccess) -> QuerySet[ModelVersion]:
+    """Published versions of the models the organisation may use for a new round."""
+    return (ModelVersion.objects.filter(status=ModelVersion.Status.PUBLISHED)
+            .filter(visible_to_organisation(access.organisation, "model__owner"))
+            .select_related("model").order_by("model__slug", "-number"))
+
+
+def assessing_members(access: OrgAccess, assessment: Assessment) -> list:
+    """People who can answer as members (roles that may assess, directly or through the
+    consultancy) and are not respondents yet."""
+    roles = CAPABILITIES["assess"]
+    org = access.organisation
+    q = Q(organisation=org, role__in=roles)
+    if org.parent_id:
+        q |= Q(organisation_id=org.parent_id, role__in=CONSULTANCY_ROLES_IN_CLIENTS & roles)
+    taken = Response.objects.filter(assessment=assessment, user__isnull=False).values("user_id")
+    users = {}
+    for membership in (Membership.objects.filter(q).exclude(user_id__in=taken)
+                       .select_related("user").order_by("user__full_name", "user__email")):
+        users.setdefault(membership.user_id, membership.user)
+    return list(users.values())
+
+
+# --- The questionnaire ----------------------------------------------------------------------
+
+
+@dataclass
+class QuestionItem:
+    question: Question
+    option: str = ""
+    comment: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.question.key
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.option)
+
+
+@dataclass
+class DimensionPage:
+    dimension: Dimension
+    items: list[QuestionItem] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.dimension.key
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item in self.items if item.answered)
+
+    @property
+    def unanswered(self) -> list[QuestionItem]:
+        return [item for item in self.items if not item.answered]
+
+
+@dataclass
+class Questionnaire:
+    """One response's questionnaire: every dimension with its questions and answers."""
+
+    version: ModelVersion
+    pages: list[DimensionPage]
+    options: list[ScaleOption]
+    levels: dict[int, Level]
+
+    @property
+    def total(self) -> int:
+        return sum(page.total for page in self.pages)
+
+    @property
+    def answered(self) -> int:
+        return sum(page.answered for page in self.pages)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+    def page(self, key: str) -> DimensionPage | None:
+        return next((page for page in self.pages if page.key == key), None)
+
+
+def questionnaire(version: ModelVersion, response: Response | None) -> Questionnaire:
+    """Everything a questionnaire page shows, in five queries whatever its size."""
+    # Explicit orderings: the models' default ones start with "version", a join.
+    dimensions = list(Dimension.objects.filter(version=version).order_by("position", "id"))
+    options = list(ScaleOption.objects.filter(version=version).order_by("position", "id"))
+    levels = {level.number: level for level in Level.objects.filter(version=version)
+              .order_by("number")}
+    answers = {}
+    if response is not None and response.pk is not None:
+        answers = {question_id: (option, comment) for question_id, option, comment in
+                   Answer.objects.filter(response=response)
+                   .values_list("question_id", "option", "comment")}
+    pages = {d.pk: DimensionPage(d) for d in dimensions}
+    for question in Question.objects.filter(version=version).order_by("position", "id"):
+        page = pages.get(question.dimension_id)
+        if page is None:
+            continue
+        question.dimension = page.dimension
+        option, comment = answers.get(question.pk, ("", ""))
+        page.items.append(QuestionItem(question, option, comment))
+    return Questionnaire(version=version, pages=list(pages.values()), options=options,
+                         levels=levels)
+
+
+def answered_count(response: Response) -> int:
+    return Answer.objects.filter(response=response).exclude(option="").count()
+
+
+# --- Results -----------------------------------------------------------------------------------
+
+
+def _submitted_answers(assessment_ids: Sequence[int]) -> dict[int, list[dict[str, str]]]:
+    """Per assessment, one plain mapping question key -> option key per submitted
+    response: two queries whatever the number of respondents and questions."""
+    by_response: dict[int, dict[str, str]] = {}
+    owner: dict[int, int] = {}
+    for response_id, assessment_id in (Response.objects.filter(
+            assessment_id__in=assessment_ids, submitted_at__isnull=False)
+            .order_by("submitted_at", "id").values_list("pk", "assessment_id")):
+        by_response[response_id] = {}
+        owner[response_id] = assessment_id
+    rows = (Answer.objects.filter(response__assessment_id__in=assessment_ids,
+                                  response__submitted_at__isnull=False).exclude(option="")
+            .values_list("response_id", "question__key", "option"))
+    for response_id, key, option in rows:
+        if response_id in by_response:  # submitted between the two queries: next time
+            by_response[response_id][key] = option
+    result: dict[int, list[dict[str, str]]] = {pk: [] for pk in assessment_ids}
+    for response_id, answers in by_response.items():
+        result[owner[response_id]].append(answers)
+    return result
+
+
+def _valid_only(spec: ModelSpec, answers: dict[str, str]) -> dict[str, str]:
+    """Answers the version still knows. A pinned version never changes, so this only
+    guards against an option removed from a draft that was answered by mistake."""
+    allowed = {*spec.options, NA, DK}
+    keys = {q.key for q in spec.questions}
+    return {k: v for k, v in answers.items() if k in keys and v in allowed}
+
+
+def results_by_assessment(assessment_list: Sequence[Assessment],
+                          language: str | None = None) -> dict[int, ScoreResult]:
+    """Results of several rounds at once (a department's trend): two queries for the
+    answers plus five per distinct model version, whatever the number of respondents
+    and questions. Only submitted responses count (see the module docstring)."""
+    language = language or get_language()
+    answers = _submitted_answers([a.pk for a in assessment_list])
+    specs: dict[int, ModelSpec] = {}
+    results = {}
+    for assessment in assessment_list:
+        version = assessment.model_version
+        if version.pk not in specs:
+            specs[version.pk] = model_spec(version, language)
+        spec = specs[version.pk]
+        target = assessment.target_level
+        if target is not None and not 1 <= target <= spec.levels:
+            target = None
+        responses = [_valid_only(spec, a) for a in answers[assessment.pk]]
+        results[assessment.pk] = score(spec, responses, target_level=target)
+    return results
+
+
+def assessment_results(assessment: Assessment, language: str | None = None) -> ScoreResult:
+    """The scoring engine's result for one assessment, from its submitted responses.
+
+    Seven queries whatever the number of respondents and questions: five for the
+    model version's spec, one for the submitted responses, one for their answers.
+    With no submitted response yet it is the result of an empty questionnaire
+    (level 1, completeness 0); ``submitted_count`` tells them apart.
+    """
+    return results_by_assessment([assessment], language)[assessment.pk]
+
+
+# --- Presenting results ------------------------------------------------------------------------
+
+
+@dataclass
+class VersionTexts:
+    """Names of a version's levels, dimensions, axes and questions in one language."""
+
+    version: ModelVersion
+    levels: dict[int, str]
+    dimensions: dict[str, str]
+    axes: dict[str, tuple[str, str, str]]  # key -> (name, low label, high label)
+    statements: dict[str, str]
+    recommendations: dict[str, str]
+
+
+def version_texts(version: ModelVersion, language: str | None = None) -> VersionTexts:
+    """Four queries whatever the size of the version."""
+    language = language or get_language()
+    default = version.default_language
+
+    def t(texts) -> str:
+        return translate(texts, language, default)
+
+    levels = {n: t(name) for n, name in
+              Level.objects.filter(version=version).values_list("number", "name")}
+    dimensions = {k: t(name) for k, name in
+                  Dimension.objects.filter(version=version).values_list("key", "name")}
+    axes = {k: (t(name), t(low), t(high)) for k, name, low, high in
+            Axis.objects.filter(version=version).values_list("key", "name", "low_label",
+                                                             "high_label")}
+    statements, recommendations = {}, {}
+    for key, statement, recommendation in (Question.objects.filter(version=version)
+                                           .values_list("key", "statement", "recommendation")):
+        statements[key] = t(statement)
+        recommendations[key] = t(recommendation)
+    return VersionTexts(version, levels, dimensions, axes, statements, recommendations)
+
+
+def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionTexts,
+                    *, max_steps: int = 12, max_disagreements: int = 5) -> dict:
+    """What the assessment page shows of a result, in the texts' language."""
+    top = result.levels
+    overall = result.overall
+    target = result.target_level
+    dimensions = [{
+        "key": d.key, "name": texts.dimensions.get(d.key, d.key), "level": d.level,
+        "level_name": texts.levels.get(d.level, ""), "index": d.index,
+        "percent": round(100 * (d.index - 1) / (top - 1)) if top > 1 else 100,
+        "target_percent": round(100 * (target - 1) / (top - 1)) if top > 1 else 100,
+        "below_target": d.level < target,
+    } for d in result.dimensions]
+    axes = []
+    for a in result.axes:
+        name, low, high = texts.axes.get(a.key, (a.key, "", ""))
+        axes.append({"key": a.key, "name": name, "low": low, "high": high,
+                     "position": a.position,
+                     "percent": None if a.position is None else round(50 * (a.position + 1))})
+    steps = [{"question": s.question, "dimension": texts.dimensions.get(s.dimension, s.dimension),
+              "level": s.level, "statement": texts.statements.get(s.question, s.question),
+              "recommendation": texts.recommendations.get(s.question, s.recommendation),
+              "unknown": s.status == "unknown", "value": s.value}
+             for s in result.next_steps]
+    spread = sorted((q for q in result.questions.values()
+                     if q.spread is not None and q.n_values > 1 and q.spread > 0),
+                    key=lambda q: (-q.spread, q.key))[:max_disagreements]
+    return {
+        "level": overall.level,
+        "level_name": texts.levels.get(overall.level, ""),
+        "index": overall.index,
+        "top": top,
+        "threshold": result.threshold,
+        "target": target,
+        "target_name": texts.levels.get(target, ""),
+        "target_is_default": assessment.target_level is None,
+        "completeness": result.completeness,
+        "dimensions": dimensions,
+        "axes": axes,
+        "next_steps": steps[:max_steps],
+        "more_steps": max(0, len(steps) - max_steps),
+        "disagreements": [{"question": q.key, "statement": texts.statements.get(q.key, q.key),
+                           "spread": q.spread, "value": q.value, "n": q.n_values}
+                          for q in spread],
+    }

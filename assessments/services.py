@@ -1,0 +1,504 @@
+"""Writes to assessments: rounds, respondents, answers.
+
+Every service is keyword-only and atomic. Services acting inside an organisation
+take ``by``: the caller's :class:`~organisations.access.OrgAccess`. Business rules
+(status transitions, who may reopen, a submitted response is final) are enforced
+here, so a view that forgot a check still cannot break them; breaking one raises
+``ValidationError`` (or :class:`AnswerRefused` for a questionnaire that can no
+longer change). Changes a tenant can see leave an audit row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from models_catalog.models import ModelVersion, Question, ScaleOption
+from organisations.access import CAPABILITIES, OrgAccess, visible_to_organisation
+from organisations.models import Department, Membership, User, hash_token
+from organisations.services import audit
+
+from .models import Answer, Assessment, Response
+from .scoring import DK, NA
+
+MAX_COMMENT_LENGTH = 5000
+RESERVED_OPTIONS = (NA, DK)
+
+
+class AnswerRefused(Exception):
+    """The questionnaire can no longer change (submitted, closed, withdrawn…).
+
+    ``code`` is one of ``submitted``, ``closed``, ``not_open``, ``revoked``, ``expired``.
+    """
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+# --- Assessment rounds ---------------------------------------------------------------
+
+
+def _target_from(version: ModelVersion, target_level: int | None) -> int | None:
+    if target_level in (None, ""):
+        return None
+    levels = version.levels.count()
+    if not 1 <= int(target_level) <= levels:
+        raise ValidationError({"target_level": _(
+            "The target level must be between 1 and %(levels)s.") % {"levels": levels}})
+    return int(target_level)
+
+
+def _check_version_usable(by: OrgAccess, version: ModelVersion) -> None:
+    usable = (ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.PUBLISHED)
+              .filter(visible_to_organisation(by.organisation, "model__owner")).exists())
+    if not usable:
+        raise ValidationError({"model_version": _(
+            "Choose a published version of a model this organisation can use.")})
+
+
+@transaction.atomic
+def assessment_create(*, by: OrgAccess, department: Department, model_version: ModelVersion,
+                      name: str, due_date: date | None = None, target_level: int | None = None,
+                      request: HttpRequest | None = None) -> Assessment:
+    """A new round in draft: respondents can be added, nobody can answer yet."""
+    by.require("assess")
+    if department.organisation_id != by.organisation.pk:
+        raise ValidationError({"department": _("Choose a department of this organisation.")})
+    _check_version_usable(by, model_version)
+    assessment = Assessment.objects.create(
+        organisation=by.organisation, department=department, model_version=model_version,
+        name=name.strip(), due_date=due_date,
+        target_level=_target_from(model_version, target_level), created_by=by.user,
+    )
+    audit(organisation=by.organisation, actor=by.user, action="assessment.created",
+          target=str(assessment),
+          data={"assessment": str(assessment.public_id), "department": department.name,
+                "model": model_version.model.slug, "version": model_version.number},
+          request=request)
+    return assessment
+
+
+@transaction.atomic
+def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
+                      due_date: date | None, target_level: int | None,
+                      request: HttpRequest | None = None) -> Assessment:
+    by.require("assess")
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_closed:
+        raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
+    assessment.name = name.strip()
+    assessment.due_date = due_date
+    assessment.target_level = _target_from(assessment.model_version, target_level)
+    assessment.save(update_fields=["name", "due_date", "target_level", "updated_at"])
+    audit(organisation=assessment.organisation, actor=by.user, action="assessment.updated",
+          target=str(assessment), data={"assessment": str(assessment.public_id)},
+          request=request)
+    return assessment
+
+
+def _transition(*, by: OrgAccess, assessment: Assessment, source: str, target: str,
+                action: str, message: str, request: HttpRequest | None,
+                **fields) -> Assessment:
+    """Move ``assessment`` from ``source`` to ``target`` with a conditional update, so
+    that two managers clicking at once cannot both do it (nor audit it twice)."""
+    now = timezone.now()
+    changed = Assessment.objects.filter(pk=assessment.pk, status=source).update(
+        status=target, updated_at=now, **{k: now if v is True else v for k, v in fields.items()})
+    if not changed:
+        raise ValidationError(message)
+    assessment.refresh_from_db()
+    audit(organisation=assessment.organisation, actor=by.user, action=action,
+          target=str(assessment), data={"assessment": str(assessment.public_id)},
+          request=request)
+    return assessment
+
+
+@transaction.atomic
+def assessment_open(*, by: OrgAccess, assessment: Assessment,
+                    request: HttpRequest | None = None) -> Assessment:
+    """Open a draft for answers; respondents added so far get their email now."""
+    by.require("assess")
+    assessment = _transition(by=by, assessment=assessment, source=Assessment.Status.DRAFT,
+                             target=Assessment.Status.OPEN, action="assessment.opened",
+                             message=_("Only a draft assessment can be opened."),
+                             request=request, opened_at=True)
+    waiting = (Response.objects.filter(assessment=assessment, last_emailed_at__isnull=True,
+                                       revoked_at__isnull=True, submitted_at__isnull=True)
+               .select_related("user"))
+    for response in waiting:
+        if response.user_id or response.email:
+            _notify(response=response, kind="invitation", by=by)
+    return assessment
+
+
+@transaction.atomic
+def assessment_close(*, by: OrgAccess, assessment: Assessment,
+                     request: HttpRequest | None = None) -> Assessment:
+    """Close the round: it becomes read-only; only submitted responses count."""
+    by.require("assess")
+    return _transition(by=by, assessment=assessment, source=Assessment.Status.OPEN,
+                       target=Assessment.Status.CLOSED, action="assessment.closed",
+                       message=_("Only an open assessment can be closed."),
+                       request=request, closed_at=True)
+
+
+@transaction.atomic
+def assessment_reopen(*, by: OrgAccess, assessment: Assessment,
+                      request: HttpRequest | None = None) -> Assessment:
+    """Reopen a closed round (owners and consultants only)."""
+    by.require("reopen")
+    return _transition(by=by, assessment=assessment, source=Assessment.Status.CLOSED,
+                       target=Assessment.Status.OPEN, action="assessment.reopened",
+                       message=_("Only a closed assessment can be reopened."),
+                       request=request, closed_at=None)
+
+
+# --- Respondents ------------------------------------------------------------------------
+
+
+def _require_changeable(assessment: Assessment) -> None:
+    if assessment.is_closed:
+        raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
+
+
+def issue_link(*, response: Response) -> str:
+    """A fresh personal link token for an invited respondent; the previous link dies.
+
+    Only the SHA-256 of the token is stored; the token itself goes into one email.
+    """
+    token = secrets.token_urlsafe(32)
+    response.token_hash = hash_token(token)
+    response.expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    response.revoked_at = None
+    response.save(update_fields=["token_hash", "expires_at", "revoked_at"])
+    return token
+
+
+def _notify(*, response: Response, kind: str, by: OrgAccess | None) -> None:
+    """Email ``response``'s respondent after commit (an invitee gets a fresh link)."""
+    from .emails import send_respondent_email
+
+    token = issue_link(response=response) if response.user_id is None else None
+    response.last_emailed_at = timezone.now()
+    response.save(update_fields=["last_emailed_at"])
+    # After commit: no mail for a change that was rolled back, and no SMTP round-trip
+    # while the transaction holds its locks.
+    transaction.on_commit(partial(send_respondent_email, response_id=response.pk, kind=kind,
+                                  token=token, sender=by.user if by else None))
+
+
+@transaction.atomic
+def respondent_invite(*, by: OrgAccess, assessment: Assessment, email: str, name: str = "",
+                      language: str = "en", request: HttpRequest | None = None) -> Response:
+    """Invite someone without an account to this one assessment, through a personal link.
+
+    The link is emailed now if the assessment is open, else when it opens.
+    """
+    by.require("assess")
+    _require_changeable(assessment)
+    email = email.strip().lower()
+    if Response.objects.filter(assessment=assessment, email__iexact=email).exists() or (
+        Response.objects.filter(assessment=assessment, user__email__iexact=email).exists()
+    ):
+        raise ValidationError({"email": _("This person is already a respondent.")})
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(assessment=assessment, email=email,
+                                               name=name.strip(), language=language,
+                                               invited_by=by.user)
+    except IntegrityError as exc:
+        raise ValidationError({"email": _("This person is already a respondent.")}) from exc
+    audit(organisation=assessment.organisation, actor=by.user,
+          action="assessment.respondent_invited", target=email,
+          data={"assessment": str(assessment.public_id), "response": str(response.public_id)},
+          request=request)
+    if assessment.is_open:
+        _notify(response=response, kind="invitation", by=by)
+    return response
+
+
+def _assessing_user_ids(assessment: Assessment) -> set[int]:
+    """Members who may answer as members: the roles that can assess, directly or through
+    the consultancy."""
+    roles = CAPABILITIES["assess"]
+    org = assessment.organisation
+    ids = set(Membership.objects.filter(organisation=org, role__in=roles)
+              .values_list("user_id", flat=True))
+    if org.parent_id:
+        from organisations.access import CONSULTANCY_ROLES_IN_CLIENTS
+
+        ids |= set(Membership.objects.filter(organisation_id=org.parent_id,
+                                             role__in=CONSULTANCY_ROLES_IN_CLIENTS & roles)
+                   .values_list("user_id", flat=True))
+    return ids
+
+
+@transaction.atomic
+def respondents_add_members(*, by: OrgAccess, assessment: Assessment, users: Iterable[User],
+                            request: HttpRequest | None = None) -> list[Response]:
+    """Ask members to answer; each gets an email (now if open, else when it opens)."""
+    by.require("assess")
+    _require_changeable(assessment)
+    allowed = _assessing_user_ids(assessment)
+    existing = set(Response.objects.filter(assessment=assessment, user__isnull=False)
+                   .values_list("user_id", flat=True))
+    added = []
+    for user in users:
+        if user.pk not in allowed:
+            raise ValidationError(_("%(user)s cannot answer assessments in this organisation.")
+                                  % {"user": user})
+        if user.pk in existing:
+            continue
+        response = Response.objects.create(assessment=assessment, user=user,
+                                           language=user.language or "en", invited_by=by.user)
+        added.append(response)
+        audit(organisation=assessment.organisation, actor=by.user,
+              action="assessment.respondent_invited", target=user.email,
+              data={"assessment": str(assessment.public_id),
+                    "response": str(response.public_id), "member": True},
+              request=request)
+        if assessment.is_open:
+            _notify(response=response, kind="invitation", by=by)
+    return added
+
+
+@transaction.atomic
+def respondent_remind(*, by: OrgAccess, response: Response,
+                      request: HttpRequest | None = None) -> Response:
+    """Email a reminder; an invitee gets a fresh link (the old one stops working)."""
+    by.require("assess")
+    response = Response.objects.select_for_update(of=("self",)).select_related(
+        "assessment__organisation", "user").get(pk=response.pk)
+    if not response.assessment.is_open:
+        raise ValidationError(_("Reminders can be sent while the assessment is open."))
+    if response.is_submitted:
+        raise ValidationError(_("%(who)s has already submitted.") % {
+            "who": response.display_name})
+    if not response.contact_email:
+        raise ValidationError(_("This respondent has no email address."))
+    _notify(response=response, kind="reminder", by=by)
+    audit(organisation=response.assessment.organisation, actor=by.user,
+          action="assessment.reminder_sent", target=response.contact_email,
+          data={"assessment": str(response.assessment.public_id),
+                "response": str(response.public_id)},
+          request=request)
+    return response
+
+
+@transaction.atomic
+def respondents_remind_all(*, by: OrgAccess, assessment: Assessment,
+                           request: HttpRequest | None = None) -> int:
+    """Remind everyone who has not submitted (withdrawn links stay withdrawn)."""
+    by.require("assess")
+    if not assessment.is_open:
+        raise ValidationError(_("Reminders can be sent while the assessment is open."))
+    waiting = [r for r in Response.objects.filter(
+        assessment=assessment, submitted_at__isnull=True, revoked_at__isnull=True,
+    ).select_related("user") if r.contact_email]
+    for response in waiting:
+        _notify(response=response, kind="reminder", by=by)
+    if waiting:
+        audit(organisation=assessment.organisation, actor=by.user,
+              action="assessment.reminder_sent", target=str(assessment),
+              data={"assessment": str(assessment.public_id), "count": len(waiting)},
+              request=request)
+    return len(waiting)
+
+
+@transaction.atomic
+def respondent_revoke(*, by: OrgAccess, response: Response,
+                      request: HttpRequest | None = None) -> Response:
+    """Withdraw an invitee's link at once. Answers already submitted still count."""
+    by.require("assess")
+    if response.user_id is not None:
+        raise ValidationError(_("Members answer signed in; there is no link to withdraw."))
+    changed = Response.objects.filter(pk=response.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+    if changed:
+        response.refresh_from_db()
+        audit(organisation=response.assessment.organisation, actor=by.user,
+              action="assessment.respondent_revoked", target=response.email,
+              data={"assessment": str(response.assessment.public_id),
+                    "response": str(response.public_id)},
+              request=request)
+    return response
+
+
+# --- Answering ---------------------------------------------------------------------------
+
+
+def refusal(response: Response, assessment: Assessment | None = None) -> AnswerRefused | None:
+    """Why ``response`` cannot change now, or None if it can."""
+    assessment = assessment or response.assessment
+    if response.submitted_at is not None:
+        return AnswerRefused("submitted", _(
+            "These answers were submitted and can no longer be changed."))
+    if assessment.status == Assessment.Status.CLOSED:
+        return AnswerRefused("closed", _(
+            "This assessment is closed; answers can no longer be changed."))
+    if assessment.status != Assessment.Status.OPEN:
+        return AnswerRefused("not_open", _("This assessment is not open for answers yet."))
+    if response.user_id is None and response.revoked_at is not None:
+        return AnswerRefused("revoked", _("This questionnaire link has been withdrawn."))
+    if (response.user_id is None and response.token_hash and response.expires_at
+            and response.expires_at <= timezone.now()):
+        return AnswerRefused("expired", _("This questionnaire link has expired."))
+    return None
+
+
+def _locked(response: Response) -> Response:
+    """The response, re-read and locked for this transaction, so that a save racing
+    with the submission is decided by the database, not by who read first."""
+    locked = (Response.objects.select_for_update(of=("self",))
+              .select_related("assessment").get(pk=response.pk))
+    problem = refusal(locked)
+    if problem is not None:
+        raise problem
+    return locked
+
+
+@transaction.atomic
+def member_response(*, assessment: Assessment, user: User) -> Response:
+    """The member's response to ``assessment``, created on their first answer."""
+    response, _created = Response.objects.get_or_create(
+        assessment=assessment, user=user, defaults={"language": user.language or "en"})
+    return response
+
+
+UNSET = object()
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    question: str
+    option: str
+    comment: str
+    saved_at: object
+
+
+@transaction.atomic
+def answer_save(*, response: Response, question_key: str, option=UNSET,
+                comment=UNSET) -> SavedAnswer:
+    """Save one answer and/or its comment the moment it is given (the autosave).
+
+    An upsert on (response, question): saving the same question twice leaves one
+    row, and a save only touches the fields it carries, so two tabs saving different
+    answers (or one the option and one the comment) never overwrite each other.
+    Refused with :class:`AnswerRefused` once the response is submitted or the round
+    is not open; nothing is written then.
+    """
+    if option is UNSET and comment is UNSET:
+        raise ValidationError(_("Nothing to save."))
+    locked = _locked(response)
+    version_id = locked.assessment.model_version_id
+    question_id = (Question.objects.filter(version_id=version_id, key=question_key)
+                   .order_by().values_list("pk", flat=True).first())
+    if question_id is None:
+        raise ValidationError(_("Unknown question."))
+    fields = ["updated_at"]
+    if option is not UNSET:
+        option = option or ""
+        if option not in ("", *RESERVED_OPTIONS) and not ScaleOption.objects.filter(
+                version_id=version_id, key=option).exists():
+            raise ValidationError(_("Unknown answer option."))
+        fields.append("option")
+    if comment is not UNSET:
+        comment = (comment or "").strip()
+        if len(comment) > MAX_COMMENT_LENGTH:
+            raise ValidationError(_("A comment can be at most %(max)s characters long.")
+                                  % {"max": MAX_COMMENT_LENGTH})
+        fields.append("comment")
+    now = timezone.now()
+    answer = Answer(response_id=locked.pk, question_id=question_id,
+                    option="" if option is UNSET else option,
+                    comment="" if comment is UNSET else comment, updated_at=now)
+    # INSERT … ON CONFLICT (response, question) DO UPDATE SET <only these fields>:
+    # atomic on PostgreSQL and SQLite alike, with no read-modify-write window.
+    Answer.objects.bulk_create([answer], update_conflicts=True,
+                               unique_fields=["response", "question"], update_fields=fields)
+    if locked.started_at is None:
+        Response.objects.filter(pk=locked.pk, started_at__isnull=True).update(started_at=now)
+        response.started_at = now
+    return SavedAnswer(question=question_key,
+                       option=None if option is UNSET else option,
+                       comment=None if comment is UNSET else comment, saved_at=now)
+
+
+@transaction.atomic
+def answers_save(*, response: Response, answers: Mapping[str, Mapping[str, str]]) -> int:
+    """Save several answers at once (the form without JavaScript, offline sheets).
+
+    ``answers`` maps question key to ``{"option": …, "comment": …}`` (either may be
+    missing). Everything is validated before anything is written.
+    """
+    locked = _locked(response)
+    version_id = locked.assessment.model_version_id
+    ids = dict(Question.objects.filter(version_id=version_id, key__in=list(answers))
+               .values_list("key", "pk"))
+    allowed = {"", *RESERVED_OPTIONS, *ScaleOption.objects.filter(
+        version_id=version_id).values_list("key", flat=True)}
+    errors = []
+    for key, given in answers.items():
+        if key not in ids:
+            errors.append(_("Unknown question %(key)s.") % {"key": key})
+        elif given.get("option") is not None and given["option"] not in allowed:
+            errors.append(_("Unknown answer option %(option)s for %(key)s.")
+                          % {"option": given["option"], "key": key})
+        elif len(given.get("comment") or "") > MAX_COMMENT_LENGTH:
+            errors.append(_("The comment for %(key)s is too long.") % {"key": key})
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    by_fields: dict[tuple[str, ...], list[Answer]] = {}
+    for key, given in answers.items():
+        fields = tuple(f for f in ("option", "comment") if given.get(f) is not None)
+        if not fields:
+            continue
+        by_fields.setdefault(fields, []).append(Answer(
+            response_id=locked.pk, question_id=ids[key], option=given.get("option") or "",
+            comment=(given.get("comment") or "").strip(), updated_at=now))
+    for fields, rows in by_fields.items():
+        Answer.objects.bulk_create(rows, update_conflicts=True,
+                                   unique_fields=["response", "question"],
+                                   update_fields=[*fields, "updated_at"])
+    if by_fields and locked.started_at is None:
+        Response.objects.filter(pk=locked.pk, started_at__isnull=True).update(started_at=now)
+        response.started_at = now
+    return sum(len(rows) for rows in by_fields.values())
+
+
+def _respondent_label(response: Response) -> str:
+    if response.user_id:
+        return ""
+    return response.email or response.name
+
+
+@transaction.atomic
+def response_submit(*, response: Response, request: HttpRequest | None = None) -> Response:
+    """Submit: from now on the response is final and counts in the results."""
+    locked = _locked(response)
+    now = timezone.now()
+    Response.objects.filter(pk=locked.pk).update(
+        submitted_at=now, started_at=locked.started_at or now)
+    response.submitted_at = now
+    response.started_at = locked.started_at or now
+    assessment = locked.assessment
+    actor = response.user if response.user_id else _respondent_label(response)
+    audit(organisation=assessment.organisation, actor=actor,
+          action="assessment.response_submitted", target=str(assessment),
+          data={"assessment": str(assessment.public_id), "response": str(locked.public_id),
+                "respondent": response.display_name},
+          request=request)
+    return response

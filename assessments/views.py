@@ -1,0 +1,371 @@
+"""Assessment pages inside an organisation. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from organisations.access import departments, get_department, tenant_view
+
+from . import offline as sheets
+from . import selectors, services
+from .forms import AssessmentEditForm, AssessmentForm, InviteForm, MembersForm, OfflineUploadForm
+
+
+def _base(access, **extra) -> dict:
+    return {"organisation": access.organisation, "section": "assessments", **extra}
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _to_detail(access, assessment):
+    return redirect("assessments:detail", org_slug=access.organisation.slug,
+                    assessment_id=assessment.public_id)
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+@tenant_view("view")
+@require_safe
+def index(request, access):
+    rounds = list(selectors.assessments(access).order_by("department__name", "-created_at"))
+    results = selectors.results_by_assessment(rounds)
+    counts = selectors.response_counts([a.pk for a in rounds])
+    for assessment in rounds:
+        assessment.result = results[assessment.pk]
+        assessment.counts = counts[assessment.pk]
+    groups: dict = {}
+    for assessment in rounds:
+        groups.setdefault(assessment.department, []).append(assessment)
+    idle = [d for d in departments(access) if d not in groups]
+    return render(request, "assessments/index.html", _base(
+        access, groups=list(groups.items()), idle_departments=idle))
+
+
+@tenant_view("view")
+@require_safe
+def department(request, access, department_id):
+    dept = get_department(access, department_id)
+    rounds = selectors.department_assessments(access, dept)
+    results = selectors.results_by_assessment(rounds)
+    counts = selectors.response_counts([a.pk for a in rounds])
+    texts = {}
+    for assessment in rounds:
+        version = assessment.model_version
+        if version.pk not in texts:
+            texts[version.pk] = selectors.version_texts(version)
+        assessment.result = results[assessment.pk]
+        assessment.counts = counts[assessment.pk]
+        assessment.texts = texts[version.pk]
+        assessment.level_name = texts[version.pk].levels.get(
+            assessment.result.overall.level, "")
+        assessment.dimension_levels = [
+            (texts[version.pk].dimensions.get(d.key, d.key), d.level, d.index)
+            for d in assessment.result.dimensions]
+    scored = [a for a in rounds if a.counts["submitted"]]
+    return render(request, "assessments/department.html", _base(
+        access, department=dept, rounds=list(reversed(rounds)),
+        trend=_trend(scored)))
+
+
+def _trend(rounds) -> dict | None:
+    """An inline SVG line of the overall index over the rounds (oldest first)."""
+    if not rounds:
+        return None
+    width, height, pad = 640, 200, 32
+    top = max(a.result.levels for a in rounds)
+    step = (width - 2 * pad) / max(1, len(rounds) - 1)
+    points = []
+    for i, assessment in enumerate(rounds):
+        x = pad + (i * step if len(rounds) > 1 else (width - 2 * pad) / 2)
+        y = height - pad - (assessment.result.overall.index - 1) / max(1, top - 1) * (
+            height - 2 * pad)
+        points.append({"x": round(x, 1), "y": round(y, 1), "assessment": assessment,
+                       "index": assessment.result.overall.index})
+    grid = [{"level": n, "y": round(height - pad - (n - 1) / max(1, top - 1)
+                                    * (height - 2 * pad), 1)} for n in range(1, top + 1)]
+    return {"width": width, "height": height, "pad": pad, "points": points, "grid": grid,
+            "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}
+
+
+# --- One round ---------------------------------------------------------------------------------
+
+
+@tenant_view("view", write="assess")
+@require_safe
+def detail(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    people = selectors.respondents(assessment)
+    total_questions = assessment.model_version.questions.count()
+    counts = {"not_started": 0, "in_progress": 0, "submitted": 0}
+    for response in people:
+        counts[response.status] += 1
+        response.percent = (round(100 * response.n_answered / total_questions)
+                            if total_questions else 100)
+    result = selectors.assessment_results(assessment)
+    texts = selectors.version_texts(assessment.model_version)
+    summary = selectors.results_summary(assessment, result, texts)
+    mine = next((r for r in people if r.user_id == request.user.pk), None)
+    return render(request, "assessments/detail.html", _base(
+        access, assessment=assessment, respondents=people, counts=counts, summary=summary,
+        result=result, total_questions=total_questions, my_response=mine,
+        can_assess=access.can("assess"), can_reopen=access.can("reopen")))
+
+
+@tenant_view("assess", write="assess")
+def create(request, access):
+    versions = selectors.usable_versions(access)
+    initial = {}
+    if request.GET.get("department"):
+        try:
+            initial["department"] = get_department(access, request.GET["department"])
+        except Http404:  # a stale link just leaves the choice open
+            initial = {}
+    form = AssessmentForm(request.POST or None, initial=initial,
+                          departments=departments(access), versions=versions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_create(by=access, request=request,
+                                                    **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The assessment is ready as a draft. Add respondents, "
+                                        "then open it for answers."))
+            return _to_detail(access, assessment)
+    return render(request, "assessments/form.html", _base(
+        access, form=form, heading=_("Start an assessment"), has_versions=versions.exists()))
+
+
+@tenant_view("assess", write="assess")
+def edit(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    if assessment.is_closed:
+        messages.error(request, _("A closed assessment is read-only. Reopen it first."))
+        return _to_detail(access, assessment)
+    form = AssessmentEditForm(request.POST or None, instance=assessment,
+                              levels=assessment.model_version.levels.count())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_update(by=access, assessment=assessment, request=request,
+                                       **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return _to_detail(access, assessment)
+    return render(request, "assessments/form.html", _base(
+        access, form=form, assessment=assessment, heading=_("Edit the assessment"),
+        has_versions=True))
+
+
+def _transition(request, access, assessment_id, service, done: str):
+    assessment = selectors.get_assessment(access, assessment_id)
+    try:
+        service(by=access, assessment=assessment, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return _to_detail(access, assessment)
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def open_round(request, access, assessment_id):
+    return _transition(request, access, assessment_id, services.assessment_open,
+                       _("The assessment is open. Respondents have been emailed."))
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def close_round(request, access, assessment_id):
+    return _transition(request, access, assessment_id, services.assessment_close,
+                       _("The assessment is closed. Its results are final."))
+
+
+@tenant_view("reopen", write="reopen")
+@require_POST
+def reopen_round(request, access, assessment_id):
+    return _transition(request, access, assessment_id, services.assessment_reopen,
+                       _("The assessment is open again."))
+
+
+# --- Respondents ----------------------------------------------------------------------------------
+
+
+@tenant_view("assess", write="assess")
+def invite(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    form = InviteForm(request.POST or None, initial={"language": get_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.respondent_invite(by=access, assessment=assessment, request=request,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("%(email)s is invited.") % form.cleaned_data
+                             if assessment.is_open else
+                             _("%(email)s will get the link when the assessment opens.")
+                             % form.cleaned_data)
+            if "another" in request.POST:
+                return redirect("assessments:invite", org_slug=access.organisation.slug,
+                                assessment_id=assessment.public_id)
+            return _to_detail(access, assessment)
+    return render(request, "assessments/invite.html", _base(
+        access, form=form, assessment=assessment))
+
+
+@tenant_view("assess", write="assess")
+def add_members(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    form = MembersForm(request.POST or None,
+                       members=selectors.assessing_members(access, assessment))
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.respondents_add_members(by=access, assessment=assessment,
+                                                     users=form.cleaned_data["users"],
+                                                     request=request)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("%(count)s respondent(s) added.") % {
+                "count": len(added)})
+            return _to_detail(access, assessment)
+    return render(request, "assessments/members.html", _base(
+        access, form=form, assessment=assessment))
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def remind_all(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    try:
+        count = services.respondents_remind_all(by=access, assessment=assessment,
+                                                request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Reminders sent: %(count)s.") % {"count": count})
+    return _to_detail(access, assessment)
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def remind(request, access, assessment_id, response_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    response = selectors.get_response(access, assessment, response_id)
+    try:
+        services.respondent_remind(by=access, response=response, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Reminder sent to %(who)s.") % {
+            "who": response.display_name})
+    return _to_detail(access, assessment)
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def revoke(request, access, assessment_id, response_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    response = selectors.get_response(access, assessment, response_id)
+    try:
+        services.respondent_revoke(by=access, response=response, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The link of %(who)s no longer works.") % {
+            "who": response.display_name})
+    return _to_detail(access, assessment)
+
+
+# --- Answers on paper, and exports -------------------------------------------------------------
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _filename(assessment, what: str, extension: str) -> str:
+    stem = slugify(f"{assessment.department.name} {assessment.name}") or "assessment"
+    return f"{stem}-{what}.{extension}"
+
+
+@tenant_view("assess", write="assess")
+def offline(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    form = OfflineUploadForm(request.POST or None, request.FILES or None,
+                             responses=selectors.respondents(assessment))
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            response = sheets.offline_answers_import(
+                by=access, assessment=assessment, data=upload.read(), filename=upload.name,
+                response=form.response, name=form.cleaned_data.get("new_name", ""),
+                submit=form.cleaned_data["submit"], request=request)
+        except sheets.SheetError as error:
+            problems = error.problems
+        except services.AnswerRefused as refused:
+            problems = [refused.message]
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            messages.success(request, _("The answers of %(who)s are saved.") % {
+                "who": response.display_name})
+            return _to_detail(access, assessment)
+    return render(request, "assessments/offline.html", _base(
+        access, form=form, assessment=assessment, problems=problems,
+        columns=sheets.COLUMNS))
+
+
+@tenant_view("assess")
+@require_safe
+def template_csv(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    return _download(sheets.template_csv(assessment.model_version), sheets.CSV_TYPE,
+                     _filename(assessment, "answer-sheet", "csv"))
+
+
+@tenant_view("assess")
+@require_safe
+def template_xlsx(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    return _download(sheets.template_xlsx(assessment.model_version), sheets.XLSX_TYPE,
+                     _filename(assessment, "answer-sheet", "xlsx"))
+
+
+@tenant_view("assess")
+@require_safe
+def export_csv(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    return _download(sheets.export_csv(assessment), sheets.CSV_TYPE,
+                     _filename(assessment, "answers", "csv"))
+
+
+@tenant_view("assess")
+@require_safe
+def export_xlsx(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    return _download(sheets.export_xlsx(assessment), sheets.XLSX_TYPE,
+                     _filename(assessment, "answers", "xlsx"))

@@ -1,0 +1,212 @@
+"""Results of an assessment: the scoring engine on the saved answers, and pages whose
+query count does not grow with the number of respondents or questions."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command, get_commands
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Response
+from assessments.scoring import result_as_contract, score
+from assessments.selectors import assessment_results, results_by_assessment
+from models_catalog.selectors import level_names, model_spec
+from tests.assessment_factories import (
+    invitee,
+    make_assessment,
+    respondents_with_answers,
+    version_with,
+)
+from tests.conftest import access_for, signed_in
+
+ANSWERS = [
+    {"people.2.1": "fully", "people.3.1": "largely", "people.4.1": "dk",
+     "customers.2.1": "largely", "customers.3.1": "na", "customers.4.1": "partly"},
+    {"people.2.1": "largely", "people.3.1": "partly", "customers.2.1": "fully",
+     "customers.3.1": "na", "customers.4.1": "not_in_place"},
+    {"people.2.1": "fully", "people.3.1": "fully", "people.4.1": "partly",
+     "customers.2.1": "largely"},
+]
+
+
+def _answer(response, answers):
+    for key, option in answers.items():
+        services.answer_save(response=response, question_key=key, option=option)
+
+
+@pytest.fixture
+def scored(world):
+    """An assessment with three submitted responses and one still in progress."""
+    assessment = make_assessment(world, version=version_with(slug="scored-model"),
+                                 target_level=4)
+    for i, answers in enumerate(ANSWERS):
+        response, _token = invitee(assessment, f"r{i}@example.test")
+        _answer(response, answers)
+        services.response_submit(response=response)
+    draft, _token = invitee(assessment, "late@example.test")
+    _answer(draft, {"people.2.1": "not_in_place", "customers.2.1": "not_in_place"})
+    return assessment
+
+
+def test_it_equals_the_engine_on_the_submitted_answers(scored):
+    spec = model_spec(scored.model_version)
+    expected = score(spec, ANSWERS, target_level=4)
+    result = assessment_results(scored)
+    assert result == expected
+    assert result.overall.level == expected.overall.level
+    assert result.next_steps == expected.next_steps
+
+
+def test_it_counts_only_submitted_responses(scored):
+    late = Response.objects.get(email="late@example.test")
+    before = assessment_results(scored)
+    services.response_submit(response=late)
+    after = assessment_results(scored)
+    assert before == score(model_spec(scored.model_version), ANSWERS, target_level=4)
+    assert after == score(model_spec(scored.model_version), [
+        *ANSWERS, {"people.2.1": "not_in_place", "customers.2.1": "not_in_place"}],
+        target_level=4)
+    assert after.questions["people.2.1"].n_values == 4
+
+
+def test_it_scores_a_round_without_submissions_as_an_empty_questionnaire(world):
+    assessment = make_assessment(world)
+    result = assessment_results(assessment)
+    assert result.overall.level == 1 and result.completeness == 0
+    assert result.target_level == 2  # default: one above the current level
+
+
+@pytest.mark.skipif("score_answers" not in get_commands(),
+                    reason="the score_answers command is not there yet")
+def test_it_equals_what_score_answers_prints_for_the_same_answers(scored, tmp_path):
+    version = scored.model_version
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"respondents": [{"answers": a} for a in ANSWERS],
+                                "target_level": 4}))
+    out = io.StringIO()
+    call_command("score_answers", "--model", version.model.slug, "--version",
+                 str(version.number), str(path), stdout=out)
+    printed = json.loads(out.getvalue())
+    ours = result_as_contract(assessment_results(scored), model_slug=version.model.slug,
+                              version=version.number, level_names=level_names(version))
+    assert printed == ours
+
+
+def test_it_shows_the_summary_on_the_assessment_page(world, scored):
+    result = assessment_results(scored)
+    html = signed_in(world.acme.viewer).get(reverse("assessments:detail", kwargs={
+        "org_slug": "acme", "assessment_id": scored.public_id})).content.decode()
+    assert "Based on 3 submitted responses." in html
+    assert "1 response is not submitted yet" in html
+    names = level_names(scored.model_version)
+    assert names[result.overall.level] in html
+    assert f"{result.overall.index:.2f}" in html
+    for step in result.next_steps[:3]:
+        assert f"Do {step.question}" in html  # its recommendation
+    assert "Internal" in html and "External" in html  # the focus axis's poles
+    assert "Where respondents disagree most" in html
+
+
+def test_it_shows_rounds_and_their_trend_on_the_department_page(world):
+    version = version_with(slug="trend-model")
+    for name, answers in (("Q1 2026", {"people.2.1": "partly"}),
+                          ("Q3 2026", {"people.2.1": "fully", "customers.2.1": "fully"})):
+        assessment = make_assessment(world, version=version, name=name)
+        response, _token = invitee(assessment, f"{name}@example.test")
+        _answer(response, answers)
+        services.response_submit(response=response)
+    make_assessment(world, version=version, name="Q1 2027")
+    html = signed_in(world.acme.viewer).get(reverse("assessments:department", kwargs={
+        "org_slug": "acme", "department_id": world.acme.departments[0].public_id})) \
+        .content.decode()
+    table = html[html.index("<table"):]
+    assert table.index("Q1 2027") < table.index("Q3 2026") < table.index("Q1 2026")
+    assert "<svg" in html and "<polyline" in html
+    assert "No submitted responses yet." in html
+    assert "People" in html and "Customers" in html
+
+
+# ------------------------------------------------------------------------ query counts
+
+
+def _count(client, url, method="get", **kwargs):
+    getattr(client, method)(url, **kwargs)  # warm up per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries)
+
+
+def _round(world, questions, respondents, name):
+    assessment = make_assessment(world, version=version_with(questions, slug=name), name=name)
+    respondents_with_answers(assessment, respondents - 1)
+    # The manager answers too, in progress, so the pages show a partly filled questionnaire.
+    response = services.member_response(assessment=assessment, user=world.acme.manager)
+    services.answer_save(response=response, question_key="people.2.1", option="partly")
+    return assessment
+
+
+@pytest.mark.parametrize("questions,respondents", [(10, 1), (10, 10), (100, 1), (100, 10)])
+def test_it_pins_the_query_counts(world, questions, respondents):
+    assessment = _round(world, questions, respondents, f"qc-{questions}-{respondents}")
+    manager = signed_in(world.acme.manager)
+    kw = {"org_slug": "acme", "assessment_id": assessment.public_id}
+    counts = {
+        "questionnaire": _count(manager, reverse("assessments:answer_dimension", kwargs={
+            **kw, "dimension_key": "people"})),
+        "autosave": _count(manager, reverse("assessments:answer_save", kwargs=kw), "post",
+                           data=json.dumps({"question": "people.3.1", "option": "fully"}),
+                           content_type="application/json"),
+        "results page": _count(manager, reverse("assessments:detail", kwargs=kw)),
+        "department": _count(manager, reverse("assessments:department", kwargs={
+            "org_slug": "acme", "department_id": world.acme.departments[0].public_id})),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        assessment_results(assessment)
+    counts["results"] = len(queries)
+    assert counts == QUERY_COUNTS
+
+
+# Pinned (STYLE.md, 7): a new query must be justified and the number changed here.
+# Each tenant page starts with session, user, organisation and role (4 queries).
+QUERY_COUNTS = {
+    # + the assessment, my response, dimensions, options, levels, my answers, questions,
+    #   and the organisation switcher
+    "questionnaire": 12,
+    # + the assessment, my response; in the transaction (a savepoint in tests): the
+    #   locked response, the question, the option, the upsert; then the answered count
+    "autosave": 13,
+    # + assessment, respondents with counts, question count, results (7), texts (4),
+    #   and the organisation switcher
+    "results page": 19,
+    # + department, rounds, results (2 + 5 per model version), response counts,
+    #   texts (4 per model version), and the organisation switcher
+    "department": 19,
+    # the version's spec (5), the submitted responses, their answers
+    "results": 7,
+}
+
+
+def test_it_scores_several_rounds_of_one_version_with_one_spec(world, django_assert_num_queries):
+    version = version_with(slug="batch-model")
+    rounds = [make_assessment(world, version=version, name=f"R{i}") for i in range(3)]
+    for assessment in rounds:
+        respondents_with_answers(assessment, 2)
+    with django_assert_num_queries(7):
+        results = results_by_assessment(rounds)
+    assert set(results) == {a.pk for a in rounds}
+
+
+def test_it_counts_submitted_responses_of_a_round_only_once_they_are_final(world):
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    response = services.respondent_invite(by=access, assessment=assessment,
+                                          email="x@example.test")
+    services.answer_save(response=response, question_key="people.2.1", option="fully")
+    assert assessment_results(assessment).questions["people.2.1"].n_values == 0

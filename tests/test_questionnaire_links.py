@@ -1,0 +1,209 @@
+"""The personal link of an invited respondent: /r/<token>/… opens exactly one
+questionnaire, and nothing else; it stops working when withdrawn or expired."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Answer, Response
+from organisations.models import AuditEvent, hash_token
+from tests.assessment_factories import invitee, make_assessment
+from tests.conftest import access_for
+
+
+def _link(token, name="start", **kwargs):
+    return reverse(f"respondent:{name}", kwargs={"token": token, **kwargs})
+
+
+def _save(client, token, **payload):
+    return client.post(_link(token, "save"), json.dumps(payload),
+                       content_type="application/json")
+
+
+@pytest.fixture
+def assessment(world):
+    return make_assessment(world)
+
+
+@pytest.fixture
+def sent(django_capture_on_commit_callbacks):
+    """Run a service and deliver the mail it queues for after the commit."""
+    def run(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+    return run
+
+
+def test_it_opens_the_questionnaire_without_an_account(world, assessment):
+    response, token = invitee(assessment, name="Gita Guest")
+    client = Client()
+    start = client.get(_link(token))
+    assert start.status_code == 200
+    assert assessment.name in start.content.decode()
+    assert start["Cache-Control"].startswith("max-age=0") or "no-store" in start["Cache-Control"]
+    assert "noindex" in start["X-Robots-Tag"]
+    page = client.get(_link(token, "dimension", dimension_key="people"))
+    assert page.status_code == 200
+    assert f'data-save-url="{_link(token, "save")}"' in page.content.decode()
+    assert _save(client, token, question="people.2.1", option="largely").status_code == 200
+    assert _save(client, token, question="people.2.1", comment="see wiki").status_code == 200
+    answer = Answer.objects.get()
+    assert (answer.response, answer.option, answer.comment) == (response, "largely", "see wiki")
+    assert client.get(_link(token, "review")).status_code == 200
+    assert client.post(_link(token, "submit")).status_code == 302
+    response.refresh_from_db()
+    assert response.submitted_at is not None
+    event = AuditEvent.objects.get(action="assessment.response_submitted")
+    assert event.actor is None and event.actor_label == "guest@example.test"
+
+
+def test_it_opens_exactly_its_own_questionnaire_and_nothing_else(world, assessment):
+    mine, token = invitee(assessment, "me@example.test")
+    other, other_token = invitee(assessment, "other@example.test")
+    client = Client()
+    _save(client, token, question="people.2.1", option="fully")
+    assert list(Answer.objects.values_list("response_id", flat=True)) == [mine.pk]
+    # The other respondent's answers never show in my pages.
+    _save(Client(), other_token, question="customers.2.1", option="partly")
+    html = client.get(_link(token, "dimension", dimension_key="customers")).content.decode()
+    assert 'value="partly" checked' not in html
+    # The token is no session: every tenant page still wants a sign-in.
+    for path in (f"/o/acme/assessments/{assessment.public_id}/",
+                 f"/o/acme/assessments/{assessment.public_id}/answer/", "/o/acme/", "/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    # No other path hangs off the token.
+    for suffix in ("../", "dimension/", "export/", "respondents/", "results/"):
+        assert client.get(_link(token) + suffix).status_code == 404, suffix
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "x" * 200, "a" * 43])
+def test_it_gives_404_for_unknown_tokens(world, assessment, token):
+    invitee(assessment)
+    client = Client()
+    assert client.get(_link(token)).status_code == 404
+    assert _save(client, token, question="people.2.1", option="fully").status_code == 404
+    assert not Answer.objects.exists()
+
+
+def test_it_stops_working_when_withdrawn(world, assessment):
+    response, token = invitee(assessment)
+    client = Client()
+    assert _save(client, token, question="people.2.1", option="fully").status_code == 200
+    services.respondent_revoke(by=access_for(world.acme.manager, world.acme.org),
+                               response=response)
+    page = client.get(_link(token))
+    assert page.status_code == 410
+    assert "withdrawn" in page.content.decode()
+    saved = _save(client, token, question="people.2.1", option="partly")
+    assert saved.status_code == 410 and saved.json()["ok"] is False
+    assert client.post(_link(token, "submit")).status_code == 410
+    assert Answer.objects.get().option == "fully"
+    assert AuditEvent.objects.filter(action="assessment.respondent_revoked").count() == 1
+
+
+def test_it_stops_working_when_expired(world, assessment):
+    response, token = invitee(assessment)
+    Response.objects.filter(pk=response.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1))
+    client = Client()
+    assert client.get(_link(token)).status_code == 410
+    assert client.get(_link(token, "dimension", dimension_key="people")).status_code == 410
+    assert _save(client, token, question="people.2.1", option="fully").status_code == 410
+    assert not Answer.objects.exists()
+
+
+def test_it_stores_only_the_hash_of_the_token(world, assessment):
+    response, token = invitee(assessment)
+    response.refresh_from_db()
+    assert response.token_hash == hash_token(token) and token not in response.token_hash
+    assert len(token) >= 43
+
+
+def test_it_emails_the_link_in_the_respondents_language_when_the_round_opens(world, sent):
+    draft = make_assessment(world, opened=False)
+    access = access_for(world.acme.manager, world.acme.org)
+    with_link = sent(services.respondent_invite, by=access, assessment=draft,
+                     email="Sven@Example.test", name="Sven", language="sv")
+    assert with_link.email == "sven@example.test" and not with_link.token_hash
+    assert not mail.outbox  # a draft sends nothing yet
+    sent(services.assessment_open, by=access, assessment=draft)
+    message = _only_mail()
+    assert message.to == ["sven@example.test"]
+    assert message.extra_headers["Content-Language"] == "sv"
+    assert "Sven" in message.body
+    html = message.alternatives[0].content
+    token = _token_in(message.body)
+    assert token in html
+    assert Client().get(_link(token)).status_code == 200
+    assert AuditEvent.objects.filter(action="assessment.respondent_invited").count() == 1
+
+
+def test_it_sends_a_fresh_link_with_a_reminder_and_the_old_one_dies(world, assessment, sent):
+    access = access_for(world.acme.manager, world.acme.org)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="late@example.test")
+    first = _token_in(_only_mail().body)
+    mail.outbox.clear()
+    sent(services.respondent_remind, by=access, response=response)
+    second = _token_in(_only_mail().body)
+    assert first != second
+    assert Client().get(_link(first)).status_code == 404
+    assert Client().get(_link(second)).status_code == 200
+
+
+def test_it_reminds_only_those_who_have_not_submitted(world, assessment, sent):
+    access = access_for(world.acme.manager, world.acme.org)
+    done = services.respondent_invite(by=access, assessment=assessment, email="a@example.test")
+    services.respondent_invite(by=access, assessment=assessment, email="b@example.test")
+    services.respondents_add_members(by=access, assessment=assessment,
+                                     users=[world.acme.consultant])
+    services.response_submit(response=done)
+    mail.outbox.clear()
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["b@example.test",
+                                                     world.acme.consultant.email]
+    member_mail = next(m for m in mail.outbox if m.to == [world.acme.consultant.email])
+    assert f"/o/acme/assessments/{assessment.public_id}/answer/" in member_mail.body
+
+
+def test_it_refuses_to_invite_the_same_person_twice(world, assessment):
+    access = access_for(world.acme.manager, world.acme.org)
+    services.respondent_invite(by=access, assessment=assessment, email="x@example.test")
+    with pytest.raises(services.ValidationError):
+        services.respondent_invite(by=access, assessment=assessment, email="X@example.test")
+    services.respondents_add_members(by=access, assessment=assessment,
+                                     users=[world.acme.owner])
+    with pytest.raises(services.ValidationError):
+        services.respondent_invite(by=access, assessment=assessment,
+                                   email=world.acme.owner.email)
+
+
+def test_it_lets_an_invited_person_use_their_language_unless_they_pick_one(world, assessment):
+    _response, token = invitee(assessment, language="sv")
+    client = Client()
+    html = client.get(_link(token, "dimension", dimension_key="people")).content.decode()
+    assert "Påstående people.2.1" in html and 'lang="sv"' in html
+    client.cookies["django_language"] = "en"
+    html = client.get(_link(token, "dimension", dimension_key="people")).content.decode()
+    assert "Statement people.2.1" in html
+
+
+def _only_mail():
+    assert len(mail.outbox) == 1, [m.to for m in mail.outbox]
+    return mail.outbox[0]
+
+
+def _token_in(body: str) -> str:
+    match = re.search(r"/r/([A-Za-z0-9_\-]+)/", body)
+    assert match, body
+    return match.group(1)
