@@ -15,6 +15,9 @@ from django.test import Client
 
 from organisations.models import Department, Membership, Organisation, Role, User
 
+# The browser fixtures (Playwright on Debian's chromium) are shared by every module.
+pytest_plugins = ["tests.browser"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

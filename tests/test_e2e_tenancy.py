@@ -4,7 +4,7 @@ import pytest
 
 from organisations.demo import seed_organisations
 
-from .browser import browser, page, sign_in  # noqa: F401 - fixtures
+from .browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ def demo(monkeypatch):
 
 
 def test_it_shows_the_consultant_both_clients_and_the_manager_only_his_own(
-        live_server, page, demo):  # noqa: F811
+        live_server, page, demo):
     sign_in(page, live_server, "consultant@example.com", "e2e-demo-password")
     page.shots(page, "consultant-signed-in")
     page.goto(f"{live_server.url}/")
@@ -39,7 +39,7 @@ def test_it_shows_the_consultant_both_clients_and_the_manager_only_his_own(
     assert response.status == 404
 
 
-def test_it_rejects_a_wrong_password_with_a_message(live_server, page, demo):  # noqa: F811
+def test_it_rejects_a_wrong_password_with_a_message(live_server, page, demo):
     sign_in(page, live_server, "consultant@example.com", "not-the-password")
     page.shots(page, "wrong-password")
     assert "/accounts/login/" in page.url

@@ -10,8 +10,6 @@ from assessments import services
 from assessments.models import Answer, Response
 from tests.assessment_factories import invitee, make_assessment
 
-from .browser import browser, page  # noqa: F401 - fixtures
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -31,7 +29,7 @@ def _state(browser_page, key):
     return browser_page.locator(f'[data-state-for="{key}"]')
 
 
-def test_it_saves_each_answer_and_comment_as_it_is_given(link, page):  # noqa: F811
+def test_it_saves_each_answer_and_comment_as_it_is_given(link, page):
     response, url = link
     page.goto(url)
     page.shots(page, "questionnaire")
@@ -49,7 +47,7 @@ def test_it_saves_each_answer_and_comment_as_it_is_given(link, page):  # noqa: F
     assert page.input_value("#c-people\\.3\\.1") == "Our runbook, page 4"
 
 
-def test_it_retries_until_saved_and_loses_nothing_on_a_reload(link, page):  # noqa: F811
+def test_it_retries_until_saved_and_loses_nothing_on_a_reload(link, page):
     response, url = link
     page.goto(url)
     page.route("**/save/", lambda route: route.abort())  # the connection is gone
@@ -70,7 +68,7 @@ def test_it_retries_until_saved_and_loses_nothing_on_a_reload(link, page):  # no
     assert page.evaluate("Object.keys(localStorage).length") == 0
 
 
-def test_it_locks_the_page_once_the_answers_are_submitted_elsewhere(link, page):  # noqa: F811
+def test_it_locks_the_page_once_the_answers_are_submitted_elsewhere(link, page):
     response, url = link
     page.goto(url)
     services.response_submit(response=Response.objects.get(pk=response.pk))
@@ -84,7 +82,7 @@ def test_it_locks_the_page_once_the_answers_are_submitted_elsewhere(link, page):
     assert _answers(response) == {}
 
 
-def test_it_works_with_the_keyboard_alone(link, page):  # noqa: F811
+def test_it_works_with_the_keyboard_alone(link, page):
     response, url = link
     page.goto(url)
     page.focus("#q-people\\.2\\.1-not_in_place")
@@ -98,7 +96,7 @@ def test_it_works_with_the_keyboard_alone(link, page):  # noqa: F811
     assert _answers(response) == {"people.2.1": ("partly", "")}
 
 
-def test_it_fits_a_phone(link, page):  # noqa: F811
+def test_it_fits_a_phone(link, page):
     _response, url = link
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(url)
