@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from models_catalog.models import ModelVersion, translate
@@ -33,8 +33,16 @@ from .models import Answer, Assessment, Response
 from .scoring import DK, NA
 from .services import MAX_COMMENT_LENGTH, answers_save, response_submit
 
+# The column headers are machine keys, the same in every language: a sheet is read by
+# them. The sheet (tab) names are for people and translated; reading never needs them.
 COLUMNS = ("question_key", "dimension", "level", "statement", "answer", "comment")
+REQUIRED_COLUMNS = ("question_key", "answer")
 MAX_ROWS = 5000
+# A sheet's columns are read by header; nobody's answer sheet has more than this many.
+# (A workbook can declare 16384 columns per row in a few bytes.)
+MAX_COLUMNS = 64
+# A 2 MiB workbook that unpacks to gigabytes is a zip bomb, not an answer sheet.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,12 +124,18 @@ def template_csv(version: ModelVersion, language: str | None = None) -> bytes:
     return _csv(COLUMNS, _sheet_content(version, language).rows)
 
 
+def _answers_title() -> str:
+    return pgettext("the name of a spreadsheet tab", "Answers")
+
+
 def template_xlsx(version: ModelVersion, language: str | None = None) -> bytes:
     content = _sheet_content(version, language)
     keys = [key for key, _label, _value in content.options]
-    return _xlsx([("Answers", COLUMNS, content.rows),
-                  ("Scale", ("answer", "label", "value"), content.options)],
-                 validations={"Answers": ("E", keys)})
+    answers = _answers_title()
+    return _xlsx([(answers, COLUMNS, content.rows),
+                  (pgettext("the name of a spreadsheet tab", "Scale"),
+                   ("answer", "label", "value"), content.options)],
+                 validations={answers: ("E", keys)})
 
 
 EXPORT_COLUMNS = ("respondent", "email", "status", "question_key", "dimension", "level",
@@ -162,7 +176,7 @@ def export_csv(assessment: Assessment, language: str | None = None) -> bytes:
 
 
 def export_xlsx(assessment: Assessment, language: str | None = None) -> bytes:
-    return _xlsx([("Answers", EXPORT_COLUMNS, export_rows(assessment, language))])
+    return _xlsx([(_answers_title(), EXPORT_COLUMNS, export_rows(assessment, language))])
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -203,31 +217,68 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     # Spreadsheets in many European locales write ';' as the separator.
     delimiter = max(",;\t", key=first.count) if first else ","
     rows = []
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        if number > MAX_ROWS + 1:
-            raise SheetError([_("The sheet has more than %(max)s rows.") % {"max": MAX_ROWS}])
-        rows.append((number, [cell.strip() for cell in row]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number > MAX_ROWS + 1:
+                raise SheetError([_("The sheet has more than %(max)s rows.")
+                                  % {"max": MAX_ROWS}])
+            rows.append((number, [cell.strip() for cell in row]))
+    except csv.Error:  # a cell over the csv module's 128 KiB limit, broken quoting
+        raise SheetError([_("Row %(row)s: the CSV file cannot be read from here (a cell is "
+                            "too long or its quotes are unbalanced).")
+                          % {"row": reader.line_num}]) from None
     return rows
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+    unreadable = SheetError([_("This is not an XLSX workbook that can be read.")])
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # The sizes in the archive's directory bound what reading can unpack.
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise unreadable
         # data_only: a formula cell gives the value the spreadsheet cached, and nothing
         # is evaluated; read_only streams the sheet instead of building it in memory.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SheetError([_("This is not an XLSX workbook that can be read.")]) from None
+    except SheetError:
+        raise
+    except Exception:  # any garbage in the zip's XML: openpyxl raises all sorts
+        raise unreadable from None
     try:
-        sheet = workbook["Answers"] if "Answers" in workbook.sheetnames else workbook.worksheets[0]
+        sheet = _answers_sheet(workbook)
         rows = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS),
+                                     start=1):
             if number > MAX_ROWS + 1:
                 raise SheetError([_("The sheet has more than %(max)s rows.")
                                   % {"max": MAX_ROWS}])
             rows.append((number, [_cell_text(value) for value in row]))
         return rows
+    except SheetError:
+        raise
+    except Exception:  # read_only parses lazily: broken XML shows up only here
+        raise unreadable from None
     finally:
         workbook.close()
+
+
+def _answers_sheet(workbook):
+    """The sheet with the answers, found by its header (``question_key`` and ``answer``),
+    not by its name, which is in the language of whoever downloaded it; else the first."""
+    if not workbook.worksheets:
+        raise SheetError([_("The sheet is empty.")])
+    for sheet in workbook.worksheets:
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS),
+                                     start=1):
+            cells = {_cell_text(value).lower() for value in row}
+            if cells - {""}:
+                if set(REQUIRED_COLUMNS) <= cells:
+                    return sheet
+                break  # the first row with anything in it is the header
+            if number >= 20:
+                break
+    return workbook.worksheets[0]
 
 
 @dataclass
@@ -253,7 +304,7 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
         raise SheetError([_("The sheet is empty.")])
     header_number, header = rows[0]
     columns = {name.strip().lower(): i for i, name in enumerate(header) if name}
-    missing = [c for c in ("question_key", "answer") if c not in columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise SheetError([_("Row %(row)s: the header needs the columns %(columns)s.")
                           % {"row": header_number, "columns": ", ".join(missing)}])
@@ -294,6 +345,10 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
         if len(comment) > MAX_COMMENT_LENGTH:
             problems.append(_("%(where)s: the comment is longer than %(max)s characters.")
                             % {"where": where, "max": MAX_COMMENT_LENGTH})
+            continue
+        if "\x00" in comment:
+            problems.append(_("%(where)s: the comment contains NUL characters, which cannot "
+                              "be saved.") % {"where": where})
             continue
         given = {}
         if option:

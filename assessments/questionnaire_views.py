@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,13 @@ from organisations.access import OrgAccess, tenant_view
 
 from . import services
 from .models import Assessment, Response
-from .selectors import answered_count, get_assessment, member_response, questionnaire
+from .selectors import (
+    answered_count,
+    get_assessment,
+    member_response,
+    member_response_to_save,
+    questionnaire,
+)
 from .selectors import response_by_token as _response_by_token
 
 PAGES = {
@@ -174,7 +181,8 @@ def _save_page(request, seat: Seat, page, next_page) -> HttpResponse:
     here = seat.url("dimension", dimension_key=page.key)
     if answers:
         try:
-            services.answers_save(response=seat.writable_response(), answers=answers)
+            with transaction.atomic():  # as in save(): no response row for refused answers
+                services.answers_save(response=seat.writable_response(), answers=answers)
         except services.AnswerRefused as refused:
             messages.error(request, refused.message)
             return redirect(here)
@@ -226,8 +234,11 @@ def save(request, seat: Seat) -> HttpResponse:
     if refused is not None:
         return _json_error(409, refused.code, refused.message)
     try:
-        saved = services.answer_save(response=seat.writable_response(),
-                                     question_key=payload["question"], **fields)
+        # One transaction with the member's first answer, which creates their response:
+        # a refused answer leaves no empty response behind.
+        with transaction.atomic():
+            saved = services.answer_save(response=seat.writable_response(),
+                                         question_key=payload["question"], **fields)
     except services.AnswerRefused as refused:
         return _json_error(409, refused.code, refused.message)
     except ValidationError as error:
@@ -285,7 +296,12 @@ def member_review(request, access, assessment_id):
 def member_save(request, access, assessment_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return save(request, _member_seat(request, access, assessment_id))
+    # Every autosave after the first finds the member's response (and its assessment)
+    # in one query; the first one goes the pages' way, which creates the response.
+    response = member_response_to_save(access, assessment_id, request.user)
+    if response is None:
+        return save(request, _member_seat(request, access, assessment_id))
+    return save(request, Seat(assessment=response.assessment, response=response, access=access))
 
 
 @never_cache

@@ -31,7 +31,7 @@ from models_catalog.models import (
     ScaleOption,
     translate,
 )
-from models_catalog.selectors import model_spec
+from models_catalog.selectors import model_spec, version_structure
 from organisations.access import (
     CAPABILITIES,
     CONSULTANCY_ROLES_IN_CLIENTS,
@@ -90,6 +90,16 @@ def response_by_token(token: str) -> Response | None:
 
 def member_response(assessment: Assessment, user) -> Response | None:
     return Response.objects.filter(assessment=assessment, user=user).first()
+
+
+def member_response_to_save(access: OrgAccess, assessment_public_id, user) -> Response | None:
+    """The member's response to one of the organisation's assessments, with the
+    assessment, in one query: all an autosave needs (a questionnaire page needs the
+    assessment's department and model too). None when the member has no response yet,
+    or the assessment is not the organisation's."""
+    return (scoped(access, Response.objects.select_related("assessment"),
+                   org_field="assessment__organisation")
+            .filter(assessment__public_id=assessment_public_id, user=user).order_by().first())
 
 
 def respondents(assessment: Assessment) -> list[Response]:
@@ -201,27 +211,25 @@ class Questionnaire:
 
 
 def questionnaire(version: ModelVersion, response: Response | None) -> Questionnaire:
-    """Everything a questionnaire page shows, in five queries whatever its size."""
-    # Explicit orderings: the models' default ones start with "version", a join.
-    dimensions = list(Dimension.objects.filter(version=version).order_by("position", "id"))
-    options = list(ScaleOption.objects.filter(version=version).order_by("position", "id"))
-    levels = {level.number: level for level in Level.objects.filter(version=version)
-              .order_by("number")}
+    """Everything a questionnaire page shows, whatever its size: one query for the
+    respondent's answers, plus the version's structure (four queries, none once the
+    process has read a released version: ``models_catalog.selectors.version_structure``).
+    """
+    structure = version_structure(version)
     answers = {}
     if response is not None and response.pk is not None:
         answers = {question_id: (option, comment) for question_id, option, comment in
                    Answer.objects.filter(response=response)
                    .values_list("question_id", "option", "comment")}
-    pages = {d.pk: DimensionPage(d) for d in dimensions}
-    for question in Question.objects.filter(version=version).order_by("position", "id"):
+    pages = {d.pk: DimensionPage(d) for d in structure.dimensions}
+    for question in structure.questions:
         page = pages.get(question.dimension_id)
         if page is None:
             continue
-        question.dimension = page.dimension
         option, comment = answers.get(question.pk, ("", ""))
         page.items.append(QuestionItem(question, option, comment))
-    return Questionnaire(version=version, pages=list(pages.values()), options=options,
-                         levels=levels)
+    return Questionnaire(version=version, pages=list(pages.values()),
+                         options=list(structure.options), levels=dict(structure.levels))
 
 
 def answered_count(response: Response) -> int:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from models_catalog.models import ModelVersion, Question, ScaleOption
+from models_catalog.selectors import version_structure
 from organisations.access import CAPABILITIES, OrgAccess, visible_to_organisation
 from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
@@ -32,6 +33,7 @@ from .models import Answer, Assessment, Response
 from .scoring import DK, NA
 
 MAX_COMMENT_LENGTH = 5000
+NUL = "\x00"
 RESERVED_OPTIONS = (NA, DK)
 
 
@@ -362,7 +364,7 @@ def _locked(response: Response) -> Response:
     """The response, re-read and locked for this transaction, so that a save racing
     with the submission is decided by the database, not by who read first."""
     locked = (Response.objects.select_for_update(of=("self",))
-              .select_related("assessment").get(pk=response.pk))
+              .select_related("assessment__model_version").get(pk=response.pk))
     problem = refusal(locked)
     if problem is not None:
         raise problem
@@ -401,17 +403,23 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
     """
     if option is UNSET and comment is UNSET:
         raise ValidationError(_("Nothing to save."))
+    # NUL never names a question or option, and PostgreSQL refuses it even in a query.
+    if NUL in question_key:
+        raise ValidationError(_("Unknown question."))
+    if option is not UNSET and NUL in (option or ""):
+        raise ValidationError(_("Unknown answer option."))
+    if comment is not UNSET and NUL in (comment or ""):
+        raise ValidationError(_("Null characters are not allowed."))  # Django's own text
     locked = _locked(response)
-    version_id = locked.assessment.model_version_id
-    question_id = (Question.objects.filter(version_id=version_id, key=question_key)
-                   .order_by().values_list("pk", flat=True).first())
+    # The pinned version's keys: no query once this process has read the version.
+    structure = version_structure(locked.assessment.model_version)
+    question_id = structure.question_ids.get(question_key)
     if question_id is None:
         raise ValidationError(_("Unknown question."))
     fields = ["updated_at"]
     if option is not UNSET:
         option = option or ""
-        if option not in ("", *RESERVED_OPTIONS) and not ScaleOption.objects.filter(
-                version_id=version_id, key=option).exists():
+        if option not in ("", *RESERVED_OPTIONS, *structure.option_keys):
             raise ValidationError(_("Unknown answer option."))
         fields.append("option")
     if comment is not UNSET:
@@ -445,7 +453,8 @@ def answers_save(*, response: Response, answers: Mapping[str, Mapping[str, str]]
     """
     locked = _locked(response)
     version_id = locked.assessment.model_version_id
-    ids = dict(Question.objects.filter(version_id=version_id, key__in=list(answers))
+    ids = dict(Question.objects.filter(version_id=version_id,
+                                       key__in=[k for k in answers if NUL not in k])
                .values_list("key", "pk"))
     allowed = {"", *RESERVED_OPTIONS, *ScaleOption.objects.filter(
         version_id=version_id).values_list("key", flat=True)}
@@ -458,6 +467,9 @@ def answers_save(*, response: Response, answers: Mapping[str, Mapping[str, str]]
                           % {"option": given["option"], "key": key})
         elif len(given.get("comment") or "") > MAX_COMMENT_LENGTH:
             errors.append(_("The comment for %(key)s is too long.") % {"key": key})
+        elif NUL in (given.get("comment") or ""):
+            errors.append(_("The comment for %(key)s contains NUL characters, which cannot "
+                            "be saved.") % {"key": key})
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

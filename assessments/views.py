@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -30,6 +30,14 @@ def _form_errors(form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def _posted(request, *, files: bool = False) -> tuple:
+    """A form's data on POST, even an empty one (which then says what is missing);
+    nothing otherwise, so the form is unbound."""
+    if request.method != "POST":
+        return ()
+    return (request.POST, request.FILES) if files else (request.POST,)
 
 
 def _to_detail(access, assessment):
@@ -136,7 +144,7 @@ def create(request, access):
             initial["department"] = get_department(access, request.GET["department"])
         except Http404:  # a stale link just leaves the choice open
             initial = {}
-    form = AssessmentForm(request.POST or None, initial=initial,
+    form = AssessmentForm(*_posted(request), initial=initial,
                           departments=departments(access), versions=versions)
     if request.method == "POST" and form.is_valid():
         try:
@@ -158,7 +166,7 @@ def edit(request, access, assessment_id):
     if assessment.is_closed:
         messages.error(request, _("A closed assessment is read-only. Reopen it first."))
         return _to_detail(access, assessment)
-    form = AssessmentEditForm(request.POST or None, instance=assessment,
+    form = AssessmentEditForm(*_posted(request), instance=assessment,
                               levels=assessment.model_version.levels.count())
     if request.method == "POST" and form.is_valid():
         try:
@@ -212,7 +220,7 @@ def reopen_round(request, access, assessment_id):
 @tenant_view("assess", write="assess")
 def invite(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    form = InviteForm(request.POST or None, initial={"language": get_language()})
+    form = InviteForm(*_posted(request), initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         try:
             services.respondent_invite(by=access, assessment=assessment, request=request,
@@ -235,7 +243,7 @@ def invite(request, access, assessment_id):
 @tenant_view("assess", write="assess")
 def add_members(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    form = MembersForm(request.POST or None,
+    form = MembersForm(*_posted(request),
                        members=selectors.assessing_members(access, assessment))
     if request.method == "POST" and form.is_valid():
         try:
@@ -245,8 +253,9 @@ def add_members(request, access, assessment_id):
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, _("%(count)s respondent(s) added.") % {
-                "count": len(added)})
+            messages.success(request, ngettext("%(count)s respondent added.",
+                                               "%(count)s respondents added.",
+                                               len(added)) % {"count": len(added)})
             return _to_detail(access, assessment)
     return render(request, "assessments/members.html", _base(
         access, form=form, assessment=assessment))
@@ -314,7 +323,7 @@ def _filename(assessment, what: str, extension: str) -> str:
 @tenant_view("assess", write="assess")
 def offline(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    form = OfflineUploadForm(request.POST or None, request.FILES or None,
+    form = OfflineUploadForm(*_posted(request, files=True),
                              responses=selectors.respondents(assessment))
     problems = []
     if request.method == "POST" and form.is_valid():

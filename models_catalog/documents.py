@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from organisations.services import audit
 
@@ -54,6 +57,11 @@ OVERALL_RULES = tuple(ModelVersion.OverallRule.values)
 
 class DocumentError(Exception):
     """A document that cannot be imported; ``problems`` lists every reason."""
+
+    # Each problem is ``path: message``. The path (``questions[12].dimension``) is the
+    # document's own and never translated; the message is translated when the problem
+    # is found, so a page shows it in the reader's language and a management command
+    # (translations deactivated) in English.
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
@@ -210,6 +218,11 @@ def _texts(value: Mapping[str, str] | None) -> dict[str, str]:
     return texts_in_order({code: text for code, text in (value or {}).items()})
 
 
+def _at(path: str, message: str) -> str:
+    """One problem: the untranslated path in the document, then the translated message."""
+    return f"{path}: {message}"
+
+
 # ----------------------------------------------------------------------------- parse
 
 
@@ -222,20 +235,25 @@ def parse(content: bytes | str, *, fmt: str | None = None,
     """
     limit = settings.MAX_UPLOAD_BYTES
     if len(content) > limit:
-        return None, [f"(document): the document is larger than the limit of {limit} bytes"]
+        return None, [_at("(document)", _(
+            "the document is larger than the limit of %(limit)s bytes") % {"limit": limit})]
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            return None, [f"(document): not UTF-8 text (byte {error.start})"]
+            return None, [_at("(document)", _("not UTF-8 text (byte %(position)s)")
+                              % {"position": error.start})]
     if fmt is None:
         fmt = "json" if filename.lower().endswith(".json") else "yaml"
     if fmt == "json":
         try:
             return json.loads(content), []
         except json.JSONDecodeError as error:
-            return None, [f"(document): malformed JSON at line {error.lineno}, "
-                          f"column {error.colno}: {error.msg}"]
+            return None, [_at("(document)", _(
+                "malformed JSON at line %(line)s, column %(column)s: %(error)s")
+                % {"line": error.lineno, "column": error.colno, "error": error.msg})]
+        except (RecursionError, ValueError) as error:
+            return None, [_unreadable(error)]
     if fmt != "yaml":
         raise ValueError(f"unknown format {fmt!r}")
     try:
@@ -246,16 +264,33 @@ def parse(content: bytes | str, *, fmt: str | None = None,
             for event in yaml.parse(content, Loader=yaml.SafeLoader):
                 if isinstance(event, yaml.AliasEvent):
                     line = event.start_mark.line + 1
-                    return None, [f"(document): YAML aliases (*{event.anchor}) are not "
-                                  f"allowed, at line {line}"]
+                    return None, [_at("(document)", _(
+                        "YAML aliases (*%(anchor)s) are not allowed, at line %(line)s")
+                        % {"anchor": event.anchor, "line": line})]
         return data, []
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = " ".join(filter(None, [error.context, error.problem]))
-        return None, [f"(document): malformed YAML{where}: {what}"]
+        if mark:
+            message = _("malformed YAML at line %(line)s, column %(column)s: %(error)s") % {
+                "line": mark.line + 1, "column": mark.column + 1, "error": what}
+        else:
+            message = _("malformed YAML: %(error)s") % {"error": what}
+        return None, [_at("(document)", message)]
     except yaml.YAMLError as error:
-        return None, [f"(document): malformed YAML: {error}"]
+        return None, [_at("(document)", _("malformed YAML: %(error)s") % {"error": error})]
+    except (RecursionError, ValueError) as error:
+        return None, [_unreadable(error)]
+
+
+def _unreadable(error: Exception) -> str:
+    """A document the parser gives up on: nested thousands deep (RecursionError), or a
+    value Python will not build (an integer of thousands of digits, a date like
+    2027-02-30: ValueError)."""
+    if isinstance(error, RecursionError):
+        return _at("(document)", _("nested too deeply to read"))
+    return _at("(document)", _("a value cannot be read: a number is too long or a date "
+                               "does not exist"))
 
 
 def _shares_containers(data: Any) -> bool:
@@ -277,24 +312,29 @@ def _shares_containers(data: Any) -> bool:
 
 
 def _type_name(value: Any) -> str:
+    """What a value is, shown after "got" (translators put it after a colon)."""
     if value is None:
-        return "nothing"
+        return pgettext("the type of a value in a model document", "nothing")
     if isinstance(value, bool):
-        return "true/false"
+        return pgettext("the type of a value in a model document", "true/false")
     if isinstance(value, int | float):
-        return "a number"
+        return pgettext("the type of a value in a model document", "a number")
     if isinstance(value, str):
-        return "text"
+        return pgettext("the type of a value in a model document", "text")
     if isinstance(value, Mapping):
-        return "a mapping"
+        return pgettext("the type of a value in a model document", "a mapping")
     if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
+        return pgettext("the type of a value in a model document", "a list")
+    return type(value).__name__  # a YAML date or time: the type's own name
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float: no weight or value can be one
+        return False
 
 
 def _is_int(value: Any) -> bool:
@@ -311,32 +351,43 @@ class _Validator:
     default_language: str | None = None
 
     def add(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+        self.problems.append(_at(path, message))
 
     def mapping(self, value: Any, path: str, *, required: Iterable[str],
                 optional: Iterable[str] = ()) -> bool:
         """Check that value is a mapping with these fields; False if it is not one."""
         if not isinstance(value, Mapping):
-            self.add(path, f"must be a mapping, got {_type_name(value)}")
+            self.add(path, _("must be a mapping, got %(type)s") % {"type": _type_name(value)})
             return False
         required, optional = tuple(required), tuple(optional)
         for name in required:
             if name not in value:
-                self.add(f"{path}.{name}" if path else name, "required")
+                self.add(f"{path}.{name}" if path else name,
+                         pgettext("a field of a model document", "required"))
         for name in value:
             if name not in required and name not in optional:
                 self.add(f"{path}.{name}" if path else str(name),
-                         f"unknown field (expected: {', '.join(required + optional)})")
+                         _("unknown field (expected: %(fields)s)")
+                         % {"fields": ", ".join(required + optional)})
         return True
 
     def items(self, value: Any, path: str, *, at_least: int = 0, what: str = "entry") -> list:
         if value is None and at_least == 0:
             return []
         if not isinstance(value, list):
-            self.add(path, f"must be a list, got {_type_name(value)}")
+            self.add(path, _("must be a list, got %(type)s") % {"type": _type_name(value)})
             return []
         if len(value) < at_least:
-            self.add(path, f"a model needs at least {at_least} {what}")
+            if what == "dimension":
+                message = ngettext("a model needs at least %(count)s dimension",
+                                   "a model needs at least %(count)s dimensions", at_least)
+            elif what == "answer option":
+                message = ngettext("a model needs at least %(count)s answer option",
+                                   "a model needs at least %(count)s answer options", at_least)
+            else:
+                message = ngettext("a model needs at least %(count)s entry",
+                                   "a model needs at least %(count)s entries", at_least)
+            self.add(path, message % {"count": at_least})
         return value
 
     def texts(self, value: Any, path: str, *, required: bool = True) -> None:
@@ -344,49 +395,115 @@ class _Validator:
         if value is None and not required:
             return
         if not isinstance(value, Mapping):
-            self.add(path, f"must be a mapping of language code to text, "
-                           f"got {_type_name(value)}")
+            self.add(path, _("must be a mapping of language code to text, got %(type)s")
+                     % {"type": _type_name(value)})
             return
         if not value and not required:
             return
         for code, text in value.items():
             if code not in SUPPORTED_LANGUAGES:
-                self.add(f"{path}.{code}", f"unknown language {_show(code)} "
-                                           f"(supported: {', '.join(SUPPORTED_LANGUAGES)})")
+                self.add(f"{path}.{code}", _unknown_language(code))
             elif not isinstance(text, str):
-                self.add(f"{path}.{code}", f"must be text, got {_type_name(text)}")
+                self.add(f"{path}.{code}", _("must be text, got %(type)s")
+                         % {"type": _type_name(text)})
         language = self.default_language
         if language and not (isinstance(value.get(language), str) and value[language].strip()):
-            self.add(path, f"missing text in the default language {_show(language)}")
+            self.add(path, _("missing text in the default language %(language)s")
+                     % {"language": _show(language)})
 
     def key(self, value: Any, path: str, seen: dict[str, int], what: str, listing: str,
             index: int) -> str | None:
-        if not isinstance(value, str):
-            hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(
-                value, bool) else ""
-            self.add(path, f"must be text, got {_type_name(value)}{hint}")
+        if isinstance(value, bool):
+            self.add(path, _("must be text, got true/false (quote it: YAML reads "
+                             "yes/no/on/off as true/false)"))
             return None
-        if not KEY_RE.match(value) or len(value) > KEY_MAX_LENGTH:
-            self.add(path, f"{_show(value)} is not a valid key (lowercase letters, digits, "
-                           f"'.', '-' and '_', at most {KEY_MAX_LENGTH} characters)")
+        if not isinstance(value, str):
+            self.add(path, _("must be text, got %(type)s") % {"type": _type_name(value)})
+            return None
+        if not KEY_RE.fullmatch(value) or len(value) > KEY_MAX_LENGTH:
+            self.add(path, _("%(key)s is not a valid key (lowercase letters, digits, '.', '-' "
+                             "and '_', at most %(max)s characters)")
+                     % {"key": _show(value), "max": KEY_MAX_LENGTH})
         if value in seen:
-            self.add(path, f"duplicate {what} key {_show(value)} "
-                           f"(also {listing}[{seen[value]}])")
+            if what == "dimension":
+                message = _("duplicate dimension key %(key)s (also %(other)s)")
+            elif what == "axis":
+                message = _("duplicate axis key %(key)s (also %(other)s)")
+            elif what == "option":
+                message = _("duplicate option key %(key)s (also %(other)s)")
+            else:
+                message = _("duplicate question key %(key)s (also %(other)s)")
+            self.add(path, message % {"key": _show(value),
+                                      "other": f"{listing}[{seen[value]}]"})
         else:
             seen[value] = index
         return value
 
     def number(self, value: Any, path: str) -> bool:
         if not _is_number(value):
-            self.add(path, f"must be a number, got {_type_name(value)}")
+            self.add(path, _("must be a number, got %(type)s") % {"type": _type_name(value)})
             return False
         return True
 
 
+def _unknown_language(code: Any) -> str:
+    return _("unknown language %(code)s (supported: %(languages)s)") % {
+        "code": _show(code), "languages": ", ".join(SUPPORTED_LANGUAGES)}
+
+
+# Our documents nest five deep; anything far deeper is not one, and would only make
+# later code that walks it recurse.
+MAX_DEPTH = 32
+# NUL, which PostgreSQL cannot store in text or jsonb, and unpaired surrogates (from
+# escapes like "\ud800"), which are not Unicode text and cannot even be encoded.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(data: Any, limit: int = 20) -> list[str]:
+    """Text no database can store and nesting deeper than MAX_DEPTH, with their paths
+    (at most ``limit``). Iterative, and each container is visited once."""
+    problems: list[str] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack and len(problems) < limit:
+        item, path, depth = stack.pop()
+        where = path or "(document)"
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                problems.append(_at(where, _("contains a character that cannot be stored "
+                                             "(NUL or an unpaired surrogate)")))
+            continue
+        if not isinstance(item, dict | list) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if depth >= MAX_DEPTH:
+            problems.append(_at(where, _("nested too deeply")))
+            continue
+        if isinstance(item, list):
+            children = [(value, f"{path}[{i}]") for i, value in enumerate(item)]
+        else:
+            children = []
+            for key, value in item.items():
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    problems.append(_at(where, _("a field name contains a character that "
+                                                 "cannot be stored (NUL or an unpaired "
+                                                 "surrogate)")))
+                    continue
+                children.append((value, f"{path}.{key}" if path else str(key)))
+        stack.extend((value, child, depth + 1) for value, child in reversed(children))
+    return problems
+
+
 def validate_document(data: Any) -> list[str]:
-    """Every problem with the document, as ``path: message`` lines; [] if none."""
+    """Every problem with the document, as ``path: message`` lines; [] if none.
+
+    The messages are in the active language (English in management commands)."""
     if not isinstance(data, Mapping):
-        return [f"(document): must be a mapping, got {_type_name(data)}"]
+        return [_at("(document)", _("must be a mapping, got %(type)s")
+                    % {"type": _type_name(data)})]
+    unstorable = _unstorable(data)
+    if unstorable:
+        return unstorable
     v = _Validator(problems=[])
     v.mapping(data, "", required=("format", "model", "scoring", "levels", "dimensions",
                                   "scale", "questions"),
@@ -394,43 +511,44 @@ def validate_document(data: Any) -> list[str]:
 
     fmt = data.get("format")
     if "format" in data and fmt != FORMAT:
-        v.add("format", f"expected {_show(FORMAT)}, got {_show(fmt)}")
+        v.add("format", _("expected %(expected)s, got %(value)s")
+              % {"expected": _show(FORMAT), "value": _show(fmt)})
 
     model = data.get("model")
     if "model" in data and v.mapping(model, "model",
                                      required=("slug", "name", "default_language", "languages"),
                                      optional=("description", "source")):
         slug = model.get("slug")
-        if "slug" in model and (not isinstance(slug, str) or not SLUG_RE.match(slug)
+        if "slug" in model and (not isinstance(slug, str) or not SLUG_RE.fullmatch(slug)
                                 or len(slug) > SLUG_MAX_LENGTH):
-            v.add("model.slug", f"{_show(slug)} is not a valid slug (lowercase letters, "
-                                f"digits and '-', at most {SLUG_MAX_LENGTH} characters)")
+            v.add("model.slug", _("%(slug)s is not a valid slug (lowercase letters, digits "
+                                  "and '-', at most %(max)s characters)")
+                  % {"slug": _show(slug), "max": SLUG_MAX_LENGTH})
         elif slug in RESERVED_SLUGS:
-            v.add("model.slug", f"{_show(slug)} is reserved")
+            v.add("model.slug", _("%(slug)s is reserved") % {"slug": _show(slug)})
         languages = model.get("languages")
         valid_languages: list[str] = []
         if "languages" in model:
             if not isinstance(languages, list) or not languages:
-                v.add("model.languages", f"must be a non-empty list of language codes, "
-                                         f"got {_type_name(languages)}")
+                v.add("model.languages", _("must be a non-empty list of language codes, "
+                                           "got %(type)s") % {"type": _type_name(languages)})
             else:
                 for i, code in enumerate(languages):
                     if code not in SUPPORTED_LANGUAGES:
-                        v.add(f"model.languages[{i}]", f"unknown language {_show(code)} "
-                              f"(supported: {', '.join(SUPPORTED_LANGUAGES)})")
+                        v.add(f"model.languages[{i}]", _unknown_language(code))
                     elif code in valid_languages:
-                        v.add(f"model.languages[{i}]", f"duplicate language {_show(code)}")
+                        v.add(f"model.languages[{i}]", _("duplicate language %(code)s")
+                              % {"code": _show(code)})
                     else:
                         valid_languages.append(code)
         default = model.get("default_language")
         if "default_language" in model:
             if not isinstance(default, str) or default not in SUPPORTED_LANGUAGES:
-                v.add("model.default_language", f"unknown language {_show(default)} "
-                      f"(supported: {', '.join(SUPPORTED_LANGUAGES)})")
+                v.add("model.default_language", _unknown_language(default))
             else:
                 if valid_languages and default not in valid_languages:
                     v.add("model.default_language",
-                          f"{_show(default)} must be one of model.languages")
+                          _("%(code)s must be one of model.languages") % {"code": _show(default)})
                 v.default_language = default
         if "name" in model:
             v.texts(model["name"], "model.name")
@@ -442,7 +560,8 @@ def validate_document(data: Any) -> list[str]:
                                          optional=("number", "notes")):
         number = version.get("number")
         if "number" in version and (not _is_int(number) or number < 1):
-            v.add("version.number", f"must be a whole number from 1, got {_show(number)}")
+            v.add("version.number", _("must be a whole number from 1, got %(value)s")
+                  % {"value": _show(number)})
         v.texts(version.get("notes"), "version.notes", required=False)
 
     scoring = data.get("scoring")
@@ -451,19 +570,21 @@ def validate_document(data: Any) -> list[str]:
         threshold = scoring.get("threshold")
         if "threshold" in scoring and v.number(threshold, "scoring.threshold") and not (
                 0 < threshold <= 1):
-            v.add("scoring.threshold", f"must be greater than 0 and at most 1, "
-                                       f"got {_show(threshold)}")
+            v.add("scoring.threshold", _("must be greater than 0 and at most 1, got %(value)s")
+                  % {"value": _show(threshold)})
         rule = scoring.get("overall_rule")
         if "overall_rule" in scoring and rule not in OVERALL_RULES:
-            v.add("scoring.overall_rule", f"must be one of {', '.join(OVERALL_RULES)}, "
-                                          f"got {_show(rule)}")
+            v.add("scoring.overall_rule", _("must be one of %(choices)s, got %(value)s")
+                  % {"choices": ", ".join(OVERALL_RULES), "value": _show(rule)})
 
+    if "levels" in data and data["levels"] is None:  # items() would take it for none
+        v.add("levels", _("must be a list, got %(type)s") % {"type": _type_name(None)})
     levels = v.items(data.get("levels"), "levels") if "levels" in data else []
     top = None
     if "levels" in data and isinstance(data.get("levels"), list):
         if not MIN_LEVELS <= len(levels) <= MAX_LEVELS:
-            v.add("levels", f"a model has {MIN_LEVELS} to {MAX_LEVELS} levels, "
-                            f"got {len(levels)}")
+            v.add("levels", _("a model has %(min)s to %(max)s levels, got %(count)s")
+                  % {"min": MIN_LEVELS, "max": MAX_LEVELS, "count": len(levels)})
         else:
             top = len(levels)
     for i, level in enumerate(levels):
@@ -472,8 +593,9 @@ def validate_document(data: Any) -> list[str]:
             continue
         number = level.get("number")
         if "number" in level and (not _is_int(number) or number != i + 1):
-            v.add(f"{path}.number", f"levels are numbered 1..K in order: expected {i + 1}, "
-                                    f"got {_show(number)}")
+            v.add(f"{path}.number", _("levels are numbered 1..K in order: expected "
+                                      "%(expected)s, got %(value)s")
+                  % {"expected": i + 1, "value": _show(number)})
         if "name" in level:
             v.texts(level["name"], f"{path}.name")
         v.texts(level.get("description"), f"{path}.description", required=False)
@@ -512,13 +634,14 @@ def validate_document(data: Any) -> list[str]:
         if "key" in option:
             key = option["key"]
             if key in RESERVED_OPTION_KEYS:
-                v.add(f"{path}.key", f"{_show(key)} is reserved: 'na' (not applicable) and "
-                                     f"'dk' (don't know) are always offered")
+                v.add(f"{path}.key", _("%(key)s is reserved: 'na' (not applicable) and 'dk' "
+                                       "(don't know) are always offered") % {"key": _show(key)})
             else:
                 v.key(key, f"{path}.key", option_keys, "option", "scale", i)
         value = option.get("value")
         if "value" in option and v.number(value, f"{path}.value") and not 0 <= value <= 1:
-            v.add(f"{path}.value", f"must be between 0 and 1, got {_show(value)}")
+            v.add(f"{path}.value", _("must be between 0 and 1, got %(value)s")
+                  % {"value": _show(value)})
         if "label" in option:
             v.texts(option["label"], f"{path}.label")
 
@@ -526,7 +649,7 @@ def validate_document(data: Any) -> list[str]:
     questions: list = []
     if "questions" in data:
         if data["questions"] is None or data["questions"] == []:
-            v.add("questions", "a model needs at least one question")
+            v.add("questions", _("a model needs at least one question"))
         else:
             questions = v.items(data["questions"], "questions")
     for i, question in enumerate(questions):
@@ -541,35 +664,38 @@ def validate_document(data: Any) -> list[str]:
         dimension = question.get("dimension")
         if "dimension" in question and isinstance(data.get("dimensions"), list):
             if not isinstance(dimension, str):
-                v.add(f"{path}.dimension", f"must be a dimension key, got "
-                                           f"{_type_name(dimension)}")
+                v.add(f"{path}.dimension", _("must be a dimension key, got %(type)s")
+                      % {"type": _type_name(dimension)})
             elif dimension not in dimension_keys:
-                v.add(f"{path}.dimension", f"unknown dimension {_show(dimension)}")
+                v.add(f"{path}.dimension", _("unknown dimension %(key)s")
+                      % {"key": _show(dimension)})
         level = question.get("level")
         if "level" in question:
+            highest = top if top is not None else MAX_LEVELS
             if not _is_int(level):
-                v.add(f"{path}.level", f"must be a whole number, got {_type_name(level)}")
-            elif top is not None and not 2 <= level <= top:
-                v.add(f"{path}.level", f"level out of range: must be between 2 and {top}, "
-                                       f"got {level}")
-            elif top is None and not 2 <= level <= MAX_LEVELS:
-                v.add(f"{path}.level", f"level out of range: must be between 2 and "
-                                       f"{MAX_LEVELS}, got {level}")
+                v.add(f"{path}.level", _("must be a whole number, got %(type)s")
+                      % {"type": _type_name(level)})
+            elif not 2 <= level <= highest:
+                v.add(f"{path}.level", _("level out of range: must be between 2 and "
+                                         "%(top)s, got %(level)s")
+                      % {"top": highest, "level": level})
         weight = question.get("weight")
         if "weight" in question and v.number(weight, f"{path}.weight") and not weight > 0:
-            v.add(f"{path}.weight", f"must be greater than 0, got {_show(weight)}")
+            v.add(f"{path}.weight", _("must be greater than 0, got %(value)s")
+                  % {"value": _show(weight)})
         loadings = question.get("loadings")
         if loadings is not None:
             if not isinstance(loadings, Mapping):
-                v.add(f"{path}.loadings", f"must be a mapping of axis key to a number, "
-                                          f"got {_type_name(loadings)}")
+                v.add(f"{path}.loadings", _("must be a mapping of axis key to a number, "
+                                            "got %(type)s") % {"type": _type_name(loadings)})
             else:
                 for axis, loading in loadings.items():
                     where = f"{path}.loadings.{axis}"
                     if axis not in axis_keys:
-                        v.add(where, f"unknown axis {_show(axis)}")
+                        v.add(where, _("unknown axis %(key)s") % {"key": _show(axis)})
                     if v.number(loading, where) and not -1 <= loading <= 1:
-                        v.add(where, f"loading must be between -1 and 1, got {_show(loading)}")
+                        v.add(where, _("loading must be between -1 and 1, got %(value)s")
+                              % {"value": _show(loading)})
         for field in ("statement", "recommendation"):
             if field in question:
                 v.texts(question[field], f"{path}.{field}")
@@ -600,8 +726,9 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
         model = MaturityModel.objects.select_for_update().filter(slug=slug).first()
         if model is not None and model.owner_id != (organisation.pk if organisation else None):
             if organisation is None:
-                raise DocumentError([f"model.slug: {slug!r} is already used by a model of "
-                                     f"an organisation"])
+                raise DocumentError([_at("model.slug", _(
+                    "%(slug)s is already used by a model of an organisation")
+                    % {"slug": repr(slug)})])
             model = (MaturityModel.objects.select_for_update()
                      .filter(slug=f"{organisation.slug}-{slug}", owner=organisation).first())
             if model is None:
@@ -610,8 +737,9 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
             model = MaturityModel(slug=slug, owner=organisation)
             _set_model_texts(model, data["model"])
         elif not publish and model.versions.filter(status=ModelVersion.Status.DRAFT).exists():
-            raise DocumentError([f"model.slug: {model.slug!r} already has a draft; publish "
-                                 f"or discard it before importing another"])
+            raise DocumentError([_at("model.slug", _(
+                "%(slug)s already has a draft; publish or discard it before importing "
+                "another") % {"slug": repr(model.slug)})])
         status = ModelVersion.Status.PUBLISHED if publish else ModelVersion.Status.DRAFT
         version = create_version_from_document(
             model=model, document=data, status=status, by=by,

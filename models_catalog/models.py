@@ -75,20 +75,26 @@ def texts_in_order(texts: Mapping[str, str] | None) -> dict[str, str]:
     return {code: (texts or {})[code] for code in sorted(texts or {}, key=language_order)}
 
 
+def _version_names(version: ModelVersion) -> dict[str, object]:
+    return {"number": version.number,
+            "model": getattr(version.model, "slug", "?") if version.model_id else "?"}
+
+
 class PublishedVersionError(ValidationError):
     """An attempt to change a version that is no longer a draft."""
 
     def __init__(self, version: ModelVersion | None = None, message: str | None = None):
         if message is None:
-            if version is not None:
+            # One whole sentence per status: the status word is not dropped into it.
+            status = getattr(version, "status", None)
+            if status == ModelVersion.Status.PUBLISHED:
                 message = _(
-                    "Version %(number)s of “%(model)s” is %(status)s and cannot be changed. "
-                    "Start a new draft from it to make changes."
-                ) % {
-                    "number": version.number,
-                    "model": getattr(version.model, "slug", "?") if version.model_id else "?",
-                    "status": version.get_status_display().lower(),
-                }
+                    "Version %(number)s of “%(model)s” is published and cannot be changed. "
+                    "Start a new draft from it to make changes.") % _version_names(version)
+            elif status == ModelVersion.Status.RETIRED:
+                message = _(
+                    "Version %(number)s of “%(model)s” is retired and cannot be changed. "
+                    "Start a new draft from it to make changes.") % _version_names(version)
             else:
                 message = _("This version is no longer a draft and cannot be changed.")
         super().__init__(message, code="published")

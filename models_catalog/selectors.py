@@ -8,7 +8,8 @@ progress. Anything else is a 404, as for objects of another organisation.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -179,6 +180,65 @@ def version_content(version: ModelVersion) -> VersionContent:
         questions=questions,
         by_dimension=dict(by_dimension),
     )
+
+
+@dataclass(frozen=True)
+class VersionStructure:
+    """What a questionnaire shows of a version and what an autosave checks against,
+    in display order. Questions carry their dimension (no query per question)."""
+
+    dimensions: tuple[Dimension, ...]
+    options: tuple[ScaleOption, ...]
+    levels: dict[int, Level]
+    questions: tuple[Question, ...]
+    question_ids: dict[str, int]
+    option_keys: frozenset[str]
+
+
+MAX_CACHED_STRUCTURES = 64
+_structures: OrderedDict[tuple, VersionStructure] = OrderedDict()
+_structures_lock = threading.Lock()
+
+
+def version_structure(version: ModelVersion) -> VersionStructure:
+    """The version's dimensions, answer scale, levels and questions: four queries, and
+    none for a published or retired version this process has read before.
+
+    A released version never changes (the models refuse every write to its parts), and
+    the questionnaire pages and the autosave, the busiest requests, read it on every
+    request; so each process keeps the last few it read. A draft is read afresh every
+    time. The key includes ``created_at`` so that a primary key reused after a rollback
+    (SQLite, in tests) never finds another version's parts.
+    """
+    key = (version.pk, version.created_at)
+    released = version.status != ModelVersion.Status.DRAFT
+    if released:
+        with _structures_lock:
+            cached = _structures.get(key)
+            if cached is not None:
+                _structures.move_to_end(key)
+                return cached
+    # Explicit orderings: the models' default ones start with "version", a join.
+    dimensions = tuple(Dimension.objects.filter(version=version).order_by("position", "id"))
+    options = tuple(ScaleOption.objects.filter(version=version).order_by("position", "id"))
+    levels = {level.number: level for level in Level.objects.filter(version=version)
+              .order_by("number")}
+    by_pk = {d.pk: d for d in dimensions}
+    questions = tuple(Question.objects.filter(version=version).order_by("position", "id"))
+    for question in questions:
+        if question.dimension_id in by_pk:
+            question.dimension = by_pk[question.dimension_id]
+    structure = VersionStructure(
+        dimensions=dimensions, options=options, levels=levels, questions=questions,
+        question_ids={q.key: q.pk for q in questions},
+        option_keys=frozenset(o.key for o in options),
+    )
+    if released:
+        with _structures_lock:
+            _structures[key] = structure
+            while len(_structures) > MAX_CACHED_STRUCTURES:
+                _structures.popitem(last=False)
+    return structure
 
 
 def get_part(version: ModelVersion, kind: str, key: str):

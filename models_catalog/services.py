@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from organisations.services import audit
 
@@ -93,15 +94,16 @@ def _texts(version: ModelVersion, value: Texts | None, field: str, *,
     return texts_in_order(texts)
 
 
-def _key(version: ModelVersion, key: str, queryset, what: str) -> str:
+def _key(version: ModelVersion, key: str, queryset, taken: str) -> str:
+    """A valid key not used yet in this version; ``taken`` is the whole translated
+    sentence for a key in use, with ``%(key)s``."""
     key = (key or "").strip()
-    if not KEY_RE.match(key) or len(key) > KEY_MAX_LENGTH:
+    if not KEY_RE.fullmatch(key) or len(key) > KEY_MAX_LENGTH:
         raise ValidationError({"key": _(
             "Use lowercase letters, digits, '.', '-' and '_' (at most %(n)s characters), "
             "starting with a letter or digit.") % {"n": KEY_MAX_LENGTH}})
     if queryset.filter(version=version, key=key).exists():
-        raise ValidationError({"key": _("This version already has %(what)s with the key "
-                                        "“%(key)s”.") % {"what": what, "key": key}})
+        raise ValidationError({"key": taken % {"key": key}})
     return key
 
 
@@ -166,7 +168,7 @@ def model_copy(*, version: ModelVersion, organisation, by, slug: str | None = No
                                 "copied."))
     if slug:
         slug = slug.strip().lower()
-        if not SLUG_RE.match(slug) or len(slug) > SLUG_MAX_LENGTH or slug in RESERVED_SLUGS:
+        if not SLUG_RE.fullmatch(slug) or len(slug) > SLUG_MAX_LENGTH or slug in RESERVED_SLUGS:
             raise ValidationError({"slug": _("Use lowercase letters, digits and '-'.")})
         if MaturityModel.objects.filter(slug=slug).exists():
             raise ValidationError({"slug": _("This short name is already taken.")})
@@ -354,8 +356,10 @@ def level_remove(*, version: ModelVersion, by, request=None) -> None:
         raise ValidationError(_("A model has at least %(n)s levels.") % {"n": MIN_LEVELS})
     count = version.questions.filter(level=top.number).count()
     if count:
-        raise ValidationError(_("Level %(level)s still has %(count)s question(s); move or "
-                                "delete them first.") % {"level": top.number, "count": count})
+        raise ValidationError(ngettext(
+            "Level %(level)s still has %(count)s question; move or delete it first.",
+            "Level %(level)s still has %(count)s questions; move or delete them first.",
+            count) % {"level": top.number, "count": count})
     top.delete()
     _audit(version, by, "model.level_removed", f"level {top.number}", request=request)
 
@@ -368,7 +372,8 @@ def dimension_add(*, version: ModelVersion, by, key: str, name: Texts,
                   description: Texts | None = None, request=None) -> Dimension:
     version = _lock_draft(version)
     dimension = Dimension(
-        version=version, key=_key(version, key, Dimension.objects, _("a dimension")),
+        version=version, key=_key(version, key, Dimension.objects, _(
+            "This version already has a dimension with the key “%(key)s”.")),
         name=_texts(version, name, "name"),
         description=_texts(version, description, "description", required=False),
         position=_next_position(Dimension.objects, version))
@@ -394,8 +399,10 @@ def dimension_delete(*, dimension: Dimension, by, request=None) -> None:
     version = _lock_draft(dimension.version)
     count = dimension.questions.count()
     if count:
-        raise ValidationError(_("Dimension “%(key)s” still has %(count)s question(s); move or "
-                                "delete them first.") % {"key": dimension.key, "count": count})
+        raise ValidationError(ngettext(
+            "Dimension “%(key)s” still has %(count)s question; move or delete it first.",
+            "Dimension “%(key)s” still has %(count)s questions; move or delete them first.",
+            count) % {"key": dimension.key, "count": count})
     dimension.delete()
     _audit(version, by, "model.dimension_deleted", dimension.key, request=request)
 
@@ -415,7 +422,8 @@ def dimension_move(*, dimension: Dimension, by, direction: str, request=None) ->
 def axis_add(*, version: ModelVersion, by, key: str, name: Texts, low_label: Texts,
              high_label: Texts, request=None) -> Axis:
     version = _lock_draft(version)
-    axis = Axis(version=version, key=_key(version, key, Axis.objects, _("an axis")),
+    axis = Axis(version=version, key=_key(version, key, Axis.objects, _(
+        "This version already has an axis with the key “%(key)s”.")),
                 name=_texts(version, name, "name"),
                 low_label=_texts(version, low_label, "low_label"),
                 high_label=_texts(version, high_label, "high_label"),
@@ -470,7 +478,9 @@ def option_add(*, version: ModelVersion, by, key: str, label: Texts, value: floa
         raise ValidationError({"key": _("“na” and “dk” are reserved: not applicable and "
                                         "don't know are always offered.")})
     option = ScaleOption(version=version,
-                         key=_key(version, key, ScaleOption.objects, _("an option")),
+                         key=_key(version, key, ScaleOption.objects, _(
+                             "This version already has an answer option with the key "
+                             "“%(key)s”.")),
                          label=_texts(version, label, "label"),
                          value=_number(value, "value", low=0, high=1),
                          position=_next_position(ScaleOption.objects, version))
@@ -548,7 +558,8 @@ def question_add(*, version: ModelVersion, by, key: str, dimension: str, level: 
     """Add a question; ``dimension`` is the dimension's key in this version."""
     version = _lock_draft(version)
     question = Question(
-        version=version, key=_key(version, key, Question.objects, _("a question")),
+        version=version, key=_key(version, key, Question.objects, _(
+            "This version already has a question with the key “%(key)s”.")),
         position=_next_position(Question.objects, version),
         **_question_fields(version, dimension=dimension, level=level, weight=weight,
                            loadings=loadings, statement=statement, help=help,

@@ -93,10 +93,12 @@ def organisation_access(user, slug: str) -> OrgAccess:
     org = Organisation.objects.select_related("parent").filter(slug=slug).first()
     if org is None:
         raise Http404
+    # No ordering: Membership's default one joins the organisation and user tables,
+    # on every tenant request, for a result that is read into a dict.
     roles = dict(
         Membership.objects.filter(
             user=user, organisation_id__in=[org.pk] + ([org.parent_id] if org.parent_id else [])
-        ).values_list("organisation_id", "role")
+        ).order_by().values_list("organisation_id", "role")
     )
     direct = roles.get(org.pk)
     inherited = roles.get(org.parent_id) if org.parent_id else None
@@ -113,8 +115,8 @@ def accessible_organisations(user) -> list[tuple[Organisation, str]]:
     """Every organisation the user may open, with the effective role, in two queries."""
     if not getattr(user, "is_authenticated", False):
         return []
-    memberships = list(
-        Membership.objects.filter(user=user).select_related("organisation")
+    memberships = list(  # sorted below; the default ordering would join the user table
+        Membership.objects.filter(user=user).select_related("organisation").order_by()
     )
     roles: dict[int, tuple[Organisation, str]] = {
         m.organisation_id: (m.organisation, m.role) for m in memberships

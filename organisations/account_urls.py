@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .forms import EmailAuthenticationForm
+from .forms import EmailAuthenticationForm, LocalizedPasswordResetForm
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm,
@@ -16,6 +16,7 @@ urlpatterns = [
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("password-reset/", auth_views.PasswordResetView.as_view(
+        form_class=LocalizedPasswordResetForm,
         subject_template_name="registration/password_reset_subject.txt",
         email_template_name="registration/password_reset_email.txt",
         html_email_template_name="registration/password_reset_email.html",

@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from .audit import action_label
 from .models import AuditEvent, Department, Invitation, Membership, Organisation, User
 
 
@@ -64,20 +65,28 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organisation", "role", "status", "created_at", "expires_at"]
+    list_display = ["email", "organisation", "role", "status_label", "created_at", "expires_at"]
     search_fields = ["email", "organisation__name"]
     list_select_related = ["organisation"]
     readonly_fields = ["public_id", "token_hash", "created_at", "accepted_at", "accepted_by",
                        "invited_by"]
 
+    @admin.display(description=_("status"))
+    def status_label(self, obj):
+        return obj.get_status_display()
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organisation", "actor_label", "action", "target"]
+    list_display = ["created_at", "organisation", "actor_label", "action_label", "target"]
     list_filter = ["action"]
     search_fields = ["actor_label", "target", "organisation__name"]
     list_select_related = ["organisation"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj):
+        return action_label(obj.action)
 
     def has_add_permission(self, request):
         return False

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager):
@@ -91,7 +92,8 @@ class Organisation(models.Model):
         CONSULTANCY = "consultancy", _("Consultancy")
         ORGANISATION = "organisation", _("Organisation")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
@@ -100,7 +102,7 @@ class Organisation(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="clients",
         limit_choices_to={"kind": "consultancy"}, verbose_name=_("consultancy"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -124,19 +126,23 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
+                             related_name="memberships", verbose_name=_("user"))
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="memberships")
+                                     related_name="memberships",
+                                     verbose_name=_("organisation"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org"),
         ]
         ordering = ["organisation__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} ({self.role})"
@@ -145,12 +151,14 @@ class Membership(models.Model):
 class Department(models.Model):
     """A service department of an organisation (IT, HR, facilities, …)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="departments")
+                                     related_name="departments",
+                                     verbose_name=_("organisation"))
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -158,6 +166,8 @@ class Department(models.Model):
             models.UniqueConstraint(fields=["organisation", "name"],
                                     name="department_name_unique_in_org"),
         ]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
         return self.name
@@ -171,25 +181,37 @@ def hash_token(token: str) -> str:
 class Invitation(models.Model):
     """A personal link that makes its holder a member of one organisation."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="invitations")
+                                     related_name="invitations",
+                                     verbose_name=_("organisation"))
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
                                 default="en")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
+                                   null=True, related_name="+", verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
-    revoked_at = models.DateTimeField(null=True, blank=True)
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("accepted by"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    STATUS_LABELS = {
+        "pending": _("Pending"),
+        "accepted": _("Accepted"),
+        "revoked": _("Revoked"),
+        "expired": _("Expired"),
+    }
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
@@ -208,24 +230,31 @@ class Invitation(models.Model):
     def is_usable(self) -> bool:
         return self.status == "pending"
 
+    def get_status_display(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
 
 class AuditEvent(models.Model):
     """Who did what, when (UTC), in which organisation."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True,
-                                     blank=True, related_name="audit_events")
+                                     blank=True, related_name="audit_events",
+                                     verbose_name=_("organisation"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
-    actor_label = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    target = models.CharField(max_length=300, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+                              blank=True, related_name="+", verbose_name=_("who"))
+    actor_label = models.CharField(_("who (as recorded)"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target = models.CharField(pgettext_lazy("what an audited action was done to", "target"),
+                              max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organisation", "-created_at"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"

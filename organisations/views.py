@@ -61,6 +61,14 @@ def _add_service_error(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _posted(request, *, files: bool = False) -> tuple:
+    """A form's data on POST, even an empty one (which then says what is missing);
+    nothing otherwise, so the form is unbound."""
+    if request.method != "POST":
+        return ()
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 def _current_language() -> str:
     try:
         return translation.get_supported_language_variant(translation.get_language() or "")
@@ -81,7 +89,7 @@ def signup(request):
     if request.user.is_authenticated:
         messages.info(request, _("You already have an account."))
         return redirect("home")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -104,7 +112,7 @@ def signup(request):
 @login_required
 def profile(request):
     user = request.user
-    form = ProfileForm(request.POST or None,
+    form = ProfileForm(*_posted(request),
                        initial={"full_name": user.full_name, "language": user.language})
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=user, full_name=form.cleaned_data["full_name"],
@@ -165,7 +173,7 @@ def invitation_accept(request, token: str):
         return render(request, "organisations/invitation_sign_in.html",
                       {**context, "login_url": login_url})
 
-    form = InvitationSignupForm(request.POST or None, invitation=invitation)
+    form = InvitationSignupForm(*_posted(request), invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:
             new_user = services.invitation_signup(
@@ -230,7 +238,7 @@ def portfolio(request, access):
 @tenant_view("manage_clients", write="manage_clients")
 def client_create(request, access):
     _require_consultancy(access)
-    form = ClientForm(request.POST or None)
+    form = ClientForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             client = services.client_create(consultancy=access.organisation, by=access,
@@ -260,7 +268,7 @@ def department_list(request, access):
 
 @tenant_view("manage_departments", write="manage_departments")
 def department_create(request, access):
-    form = DepartmentForm(request.POST or None)
+    form = DepartmentForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_create(by=access, request=request,
@@ -286,7 +294,7 @@ def department_detail(request, access, department_id):
 @tenant_view("manage_departments", write="manage_departments")
 def department_update(request, access, department_id):
     department = selectors.get_department(access, department_id)
-    form = DepartmentForm(request.POST or None, initial={
+    form = DepartmentForm(*_posted(request), initial={
         "name": department.name, "description": department.description})
     if request.method == "POST" and form.is_valid():
         try:
@@ -347,7 +355,7 @@ def member_list(request, access):
 @tenant_view("manage_members", write="manage_members")
 def member_role(request, access, membership_id):
     membership = selectors.get_membership(access, membership_id)
-    form = MembershipRoleForm(request.POST or None, roles=access.assignable_roles(),
+    form = MembershipRoleForm(*_posted(request), roles=access.assignable_roles(),
                               initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         role = form.cleaned_data["role"]
@@ -401,7 +409,7 @@ def invitation_list(request, access):
 
 @tenant_view("manage_members", write="manage_members")
 def invitation_create(request, access):
-    form = InvitationForm(request.POST or None, roles=access.assignable_roles(),
+    form = InvitationForm(*_posted(request), roles=access.assignable_roles(),
                           initial={"language": request.user.language or _current_language()})
     if request.method == "POST" and form.is_valid():
         try:

@@ -129,7 +129,7 @@
         persist(key, entry.id);
         setState(key, "saved");
       }
-      announce(t.saved || "Saved");
+      announce(t.saved || "");  // the page's translated text (json_script "qn-i18n")
       if (!Object.keys(pending).length) hideWarning();
       flush();
       return;

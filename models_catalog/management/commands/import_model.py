@@ -1,7 +1,7 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from models_catalog.documents import DocumentError, import_document, parse
 from organisations.models import Organisation
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--draft", action="store_true",
                             help="import as a draft instead of a published version")
 
+    @no_translations  # problems are reported in English, whatever LANGUAGE_CODE says
     def handle(self, *args, file, organisation, draft, **options):
         organisation_obj = None
         if organisation:

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
 from models_catalog.documents import (
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--directory", type=Path, default=CATALOGUE,
                             help="where the catalogue files are (default: %(default)s)")
 
+    @no_translations  # problems are reported in English, whatever LANGUAGE_CODE says
     def handle(self, *args, directory, **options):
         files = sorted(directory.glob("*.yaml"))
         failed = 0
