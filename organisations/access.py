@@ -46,6 +46,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
     "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
     "view_audit": frozenset({Role.OWNER}),
+    # Executives read reports and download PDFs: asking for a PDF is the one write a
+    # viewer may do (it creates a Report, never changes assessment data).
+    "request_reports": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER}),
 }
 # Roles of a consultancy that carry over into its client organisations.
 CONSULTANCY_ROLES_IN_CLIENTS = frozenset({Role.OWNER, Role.CONSULTANT})

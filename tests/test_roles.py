@@ -1,11 +1,13 @@
-"""What each role may do. A viewer changes nothing anywhere; a manager cannot manage
-members or invitations. The viewer's check walks every tenant URL pattern, like the
+"""What each role may do. A viewer changes nothing anywhere but asking for a PDF
+report (the one write declared for viewers); a manager cannot manage members or
+invitations. The viewer's check walks every tenant URL pattern, like the
 isolation tests (kwargs from tests/tenant_params)."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import resolve
 
 from organisations import services
 from organisations.models import Membership, Role
@@ -25,13 +27,27 @@ def _url(route, resolver, org_slug="acme"):
                       **{k: resolver[k] for k in route.kwargs if k != "org_slug"}})
 
 
+# The writes a viewer may make: executives ask for PDF reports. Declared on the view
+# as tenant_view(..., write="request_reports"); they create Report rows only.
+VIEWER_WRITE_CAPABILITIES = {"request_reports"}
+VIEWER_WRITE_ROUTES = {"reports:organisation_pdf", "reports:assessment_pdf", "reports:retry"}
+
+
+def _viewer_may_write(url: str) -> bool:
+    return getattr(resolve(url).func, "tenant_write", "edit") in VIEWER_WRITE_CAPABILITIES
+
+
 def test_it_refuses_every_post_of_a_viewer_and_changes_nothing(world):
     resolver = ParamResolver(world)
     urls = [(route, _url(route, resolver)) for route in ROUTES]
+    allowed = {route.name for route, url in urls if _viewer_may_write(url)}
+    assert allowed == VIEWER_WRITE_ROUTES
     viewer = signed_in(world.acme.viewer)
     failures = []
     before = db_fingerprint()
     for route, url in urls:
+        if route.name in allowed:
+            continue
         response = viewer.post(url, {"name": "Changed", "role": "owner", "email": "x@y.test"})
         if response.status_code not in (403, 405):
             failures.append(f"POST {url} [{route.name}] as viewer: {response.status_code}")
@@ -117,3 +133,13 @@ def test_it_keeps_the_owner_role_to_owners(world):
     assert not world.acme.org.invitations.exists()
     owner.refresh_from_db()
     assert owner.role == Role.OWNER
+
+
+def test_it_lets_a_viewer_ask_for_a_pdf_which_writes_only_a_report(world):
+    viewer = signed_in(world.acme.viewer)
+    before = db_fingerprint()
+    response = viewer.post("/o/acme/reports/pdf/")
+    assert response.status_code == 302
+    changed = changed_tables(before, db_fingerprint())
+    assert set(changed) <= {"reports_report", "organisations_auditevent"}
+    assert "reports_report" in changed

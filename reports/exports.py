@@ -1,0 +1,177 @@
+"""Results as CSV, XLSX and JSON, per assessment and per organisation.
+
+The tables are "long": one row per overall result, dimension and axis of each round,
+so that a spreadsheet can filter and pivot them. The JSON is the scoring contract of
+``score_answers`` (``result_as_contract``) with the round it belongs to.
+
+Spreadsheet formula injection: a text cell that starts with ``=``, ``+``, ``-``, ``@``
+(or a tab or carriage return) would be run as a formula by Excel or LibreOffice, so
+it is prefixed with ``'``. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+from openpyxl import Workbook
+
+from assessments.models import Assessment
+from assessments.scoring import ScoreResult, result_as_contract
+from assessments.selectors import results_by_assessment
+from organisations.access import OrgAccess
+
+from . import selectors
+from .texts import ModelTexts
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def neutralise(value):
+    """A cell value a spreadsheet shows as typed, never runs as a formula."""
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
+    return value
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _rows(assessment: Assessment, result: ScoreResult, texts: ModelTexts, *, top: int,
+          submitted: int) -> list[list]:
+    base = [assessment.organisation.name, assessment.department.name, assessment.name,
+            str(assessment.public_id), texts.slug, texts.version]
+    blank_f = [None] * (top - 1)
+
+    def fulfilment(cells) -> list:
+        values = [_rounded(cells[n].fulfilment) if n in cells else None
+                  for n in range(2, top + 1)]
+        return values + blank_f[len(values):]
+
+    overall = result.overall
+    rows = [base + ["overall", "", "", overall.level, texts.level_name(overall.level),
+                    _rounded(overall.index), result.target_level, *fulfilment(overall.cells),
+                    None, _rounded(result.completeness), submitted]]
+    for d in result.dimensions:
+        rows.append(base + ["dimension", d.key, texts.dimension_name(d.key), d.level,
+                            texts.level_name(d.level), _rounded(d.index), None,
+                            *fulfilment(d.cells), None, None, None])
+    for a in result.axes:
+        axis = texts.axis(a.key)
+        rows.append(base + ["axis", a.key, axis.name if axis else a.key, None, None, None,
+                            None, *blank_f, _rounded(a.position), None, None])
+    return rows
+
+
+def _headers(top: int) -> list[str]:
+    return ["organisation", "department", "assessment", "assessment_id", "model", "version",
+            "scope", "key", "name", "level", "level_name", "index", "target_level",
+            *[f"fulfilment_{n}" for n in range(2, top + 1)], "position", "completeness",
+            "respondents"]
+
+
+def _table(title: str, rounds: list[Assessment], language: str) -> Table:
+    results = results_by_assessment(rounds, language) if rounds else {}
+    texts: dict[int, ModelTexts] = {}
+    for assessment in rounds:
+        if assessment.model_version_id not in texts:
+            texts[assessment.model_version_id] = selectors.model_texts(
+                assessment.model_version, language)
+    top = max((t.top for t in texts.values()), default=5)
+    counts = selectors.submitted_counts([a.pk for a in rounds])
+    table = Table(title, _headers(top))
+    for assessment in rounds:
+        table.rows += _rows(assessment, results[assessment.pk],
+                            texts[assessment.model_version_id], top=top,
+                            submitted=counts.get(assessment.pk, (0, 0))[0])
+    return table
+
+
+def _organisation_rounds(access: OrgAccess) -> list[Assessment]:
+    return selectors.reported_rounds(selectors.scoped_assessments(access))
+
+
+def assessment_table(access: OrgAccess, assessment: Assessment, *, language: str) -> Table:
+    return _table("Results", [assessment], language)
+
+
+def organisation_table(access: OrgAccess, *, language: str) -> Table:
+    return _table("Results", _organisation_rounds(access), language)
+
+
+def _contract(assessment: Assessment, result: ScoreResult, texts: ModelTexts) -> dict:
+    return {
+        "organisation": assessment.organisation.slug,
+        "department": assessment.department.name,
+        "assessment": {"id": str(assessment.public_id), "name": assessment.name,
+                       "status": assessment.status},
+        "result": result_as_contract(result, model_slug=texts.slug, version=texts.version,
+                                     level_names=texts.level_names()),
+    }
+
+
+def assessment_contract(access: OrgAccess, assessment: Assessment, *, language: str) -> dict:
+    result = results_by_assessment([assessment], language)[assessment.pk]
+    return _contract(assessment, result,
+                     selectors.model_texts(assessment.model_version, language))
+
+
+def organisation_contract(access: OrgAccess, *, language: str) -> dict:
+    rounds = _organisation_rounds(access)
+    results = results_by_assessment(rounds, language) if rounds else {}
+    texts: dict[int, ModelTexts] = {}
+    items = []
+    for assessment in rounds:
+        if assessment.model_version_id not in texts:
+            texts[assessment.model_version_id] = selectors.model_texts(
+                assessment.model_version, language)
+        items.append(_contract(assessment, results[assessment.pk],
+                               texts[assessment.model_version_id]))
+    return {"organisation": access.organisation.slug, "assessments": items}
+
+
+def to_csv(table: Table) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
+    writer = csv.writer(buffer)
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return buffer.getvalue()
+
+
+def to_xlsx(table: Table) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.title[:31])
+    sheet.append(table.headers)
+    for row in table.rows:
+        sheet.append([neutralise(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def file_stem(access: OrgAccess, assessment: Assessment | None) -> str:
+    parts = ["maturity-results", access.organisation.slug]
+    if assessment is not None:
+        parts += [assessment.department.name, assessment.name]
+    return slugify("-".join(parts))[:120].strip("-") or "maturity-results"

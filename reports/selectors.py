@@ -1,0 +1,452 @@
+"""Reads for reports: what a report shows, as plain data, and its input hash.
+
+Everything is scoped through ``organisations.access`` and the assessments'
+selectors; the query count of a report does not grow with the number of
+respondents, answers or questions (it grows with model versions and, for an
+organisation, stays constant in the number of departments).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils.translation import get_language
+
+from assessments.models import Answer, Assessment, Response
+from assessments.scoring import ScoreResult
+from assessments.selectors import assessments as scoped_assessments
+from assessments.selectors import (
+    get_assessment,  # noqa: F401 - the views' lookup
+    results_by_assessment,
+)
+from models_catalog.models import Axis, Dimension, Level, ModelVersion, Question, ScaleOption
+from models_catalog.models import translate as translate_text
+from organisations.access import (
+    CONSULTANCY_ROLES_IN_CLIENTS,
+    OrgAccess,
+    get_scoped,
+    scoped,
+)
+from organisations.access import departments as scoped_departments
+from organisations.models import Organisation
+
+from .charts import DepartmentResult, TrendPoint, dimension_spreads, most_disputed
+from .models import Report
+from .texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
+
+# Bump when a template or chart changes what a PDF shows: the input hash changes, so
+# a new request renders afresh instead of reusing an older file.
+TEMPLATE_VERSION = "2026-11-23.1"
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def reports(access: OrgAccess) -> QuerySet[Report]:
+    return scoped(access, Report.objects.select_related(
+        "assessment__department", "requested_by"))
+
+
+def get_report(access: OrgAccess, public_id) -> Report:
+    return get_scoped(access, Report.objects.select_related(
+        "organisation", "assessment__department", "requested_by"), public_id=public_id)
+
+
+def live_report(access: OrgAccess, input_hash: str) -> Report | None:
+    """The queued, rendering or ready report of these inputs, if any."""
+    return reports(access).filter(input_hash=input_hash, status__in=Report.LIVE).first()
+
+
+def latest_report(access: OrgAccess, *, assessment: Assessment | None,
+                  language: str) -> Report | None:
+    """The newest report of this kind and language (whatever its inputs), to show its
+    state on the page."""
+    return (reports(access).filter(assessment=assessment, language=language)
+            .order_by("-created_at", "-id").first())
+
+
+# ---------------------------------------------------------------------------- texts
+
+
+def model_texts(version: ModelVersion, language: str | None = None) -> ModelTexts:
+    """A version's texts in ``language`` (falling back as ``translate`` does): five
+    queries whatever its size."""
+    language = language or get_language()
+    default = version.default_language
+
+    def t(texts) -> str:
+        return translate_text(texts, language, default)
+
+    levels = tuple(LevelText(n, t(name), t(description)) for n, name, description in
+                   Level.objects.filter(version=version).order_by("number")
+                   .values_list("number", "name", "description"))
+    dimensions = tuple(DimensionText(k, t(name), t(description)) for k, name, description in
+                       Dimension.objects.filter(version=version)
+                       .values_list("key", "name", "description"))
+    axes = tuple(AxisText(k, t(name), t(low), t(high)) for k, name, low, high in
+                 Axis.objects.filter(version=version)
+                 .values_list("key", "name", "low_label", "high_label"))
+    questions = {
+        key: QuestionText(key, dimension, level, t(statement), t(recommendation))
+        for key, dimension, level, statement, recommendation in
+        Question.objects.filter(version=version).values_list(
+            "key", "dimension__key", "level", "statement", "recommendation")
+    }
+    model = version.model
+    return ModelTexts(slug=model.slug, version=version.number,
+                      name=version.display_name(language), threshold=version.threshold,
+                      levels=levels, dimensions=dimensions, axes=axes, questions=questions)
+
+
+def option_labels(version: ModelVersion, language: str) -> dict[str, str]:
+    from django.utils.translation import gettext as _
+
+    labels = {key: translate_text(label, language, version.default_language) for key, label
+              in ScaleOption.objects.filter(version=version).values_list("key", "label")}
+    labels["na"] = _("Not applicable")
+    labels["dk"] = _("Don't know")
+    return labels
+
+
+# ------------------------------------------------------------------- an assessment
+
+
+@dataclass
+class Delta:
+    level: int
+    index: float
+
+
+@dataclass
+class RoadmapGroup:
+    level: int
+    name: str
+    steps: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class AssessmentReport:
+    organisation: Organisation
+    assessment: Assessment
+    texts: ModelTexts
+    result: ScoreResult
+    respondents: int  # submitted responses: the ones the result counts
+    invited: int
+    previous: Assessment | None = None
+    previous_result: ScoreResult | None = None
+    appendix: list[dict] = field(default_factory=list)
+
+    @property
+    def department(self) -> str:
+        return self.assessment.department.name
+
+    @property
+    def overall_level(self):
+        return self.texts.level(self.result.overall.level)
+
+    @property
+    def target(self):
+        return self.texts.level(self.result.target_level)
+
+    def delta(self) -> Delta | None:
+        if self.previous_result is None:
+            return None
+        return Delta(self.result.overall.level - self.previous_result.overall.level,
+                     self.result.overall.index - self.previous_result.overall.index)
+
+    def dimensions(self) -> list[dict]:
+        previous = {d.key: d for d in self.previous_result.dimensions} \
+            if self.previous_result else {}
+        rows = []
+        for d in self.result.dimensions:
+            before = previous.get(d.key)
+            rows.append({
+                "key": d.key, "name": self.texts.dimension_name(d.key),
+                "description": self.texts.dimension(d.key).description,
+                "level": d.level, "level_name": self.texts.level_name(d.level),
+                "index": d.index, "below_target": d.level < self.result.target_level,
+                "delta_level": None if before is None else d.level - before.level,
+                "delta_index": None if before is None else d.index - before.index,
+                "cells": [{"level": n, "name": self.texts.level_name(n),
+                           "state": c.state, "fulfilment": c.fulfilment, "met": c.met,
+                           "questions": c.n_questions, "valued": c.n_valued}
+                          for n, c in sorted(d.cells.items())],
+                "steps": [s for s in self.steps() if s["dimension_key"] == d.key],
+            })
+        return rows
+
+    def axes(self) -> list[dict]:
+        rows = []
+        for a in self.result.axes:
+            text = self.texts.axis(a.key)
+            rows.append({"key": a.key, "name": text.name if text else a.key,
+                         "low": text.low if text else "", "high": text.high if text else "",
+                         "position": a.position,
+                         "percent": None if a.position is None
+                         else round(50 * (a.position + 1))})
+        return rows
+
+    def steps(self) -> list[dict]:
+        return [{
+            "question": s.question, "dimension_key": s.dimension,
+            "dimension": self.texts.dimension_name(s.dimension), "level": s.level,
+            "statement": self.texts.question(s.question).statement,
+            "recommendation": self.texts.question(s.question).recommendation
+            or s.recommendation,
+            "unknown": s.status == "unknown", "value": s.value,
+        } for s in self.result.next_steps]
+
+    def roadmap(self) -> list[RoadmapGroup]:
+        groups: dict[int, RoadmapGroup] = {}
+        for step in self.steps():
+            level = step["level"]
+            groups.setdefault(level, RoadmapGroup(level, self.texts.level_name(level)))
+            groups[level].steps.append(step)
+        return [groups[level] for level in sorted(groups)]
+
+    def disagreements(self, top: int = 5) -> list[dict]:
+        return [{"question": q.key, "statement": self.texts.question(q.key).statement,
+                 "dimension": self.texts.dimension_name(q.dimension),
+                 "spread": q.spread, "value": q.value, "n": q.n_values}
+                for q in most_disputed(self.result, top=top)]
+
+    def dimension_spreads(self) -> list[dict]:
+        return [{"name": self.texts.dimension_name(key), "spread": spread}
+                for key, spread in dimension_spreads(self.result).items()]
+
+    def point(self) -> DepartmentResult:
+        return department_result(self.assessment, self.result, self.texts)
+
+
+def department_result(assessment: Assessment, result: ScoreResult, texts: ModelTexts,
+                      organisation: str = "") -> DepartmentResult:
+    return DepartmentResult(
+        department=assessment.department.name, level=result.overall.level,
+        index=result.overall.index, target=result.target_level,
+        level_name=texts.level_name(result.overall.level), round=assessment.name,
+        organisation=organisation,
+        axes={a.key: a.position for a in result.axes},
+        dimension_levels={d.key: d.level for d in result.dimensions},
+    )
+
+
+def submitted_counts(assessment_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    rows = (Response.objects.filter(assessment_id__in=list(assessment_ids))
+            .values("assessment_id")
+            .annotate(total=Count("id"),
+                      submitted=Count("id", filter=Q(submitted_at__isnull=False))))
+    return {row["assessment_id"]: (row["submitted"], row["total"]) for row in rows}
+
+
+def previous_round(assessment: Assessment) -> Assessment | None:
+    """The department's round before this one, with the same model and at least one
+    submitted response."""
+    return (Assessment.objects.filter(
+        organisation_id=assessment.organisation_id, department_id=assessment.department_id,
+        model_version__model_id=assessment.model_version.model_id,
+        created_at__lt=assessment.created_at,
+        responses__submitted_at__isnull=False,
+    ).exclude(status=Assessment.Status.DRAFT).exclude(pk=assessment.pk)
+        .select_related("department", "model_version__model")
+        .order_by("-created_at", "-id").distinct().first())
+
+
+def appendix(assessment: Assessment, texts: ModelTexts, language: str) -> list[dict]:
+    """Per dimension and question: how submitted respondents answered, and their
+    comments (without names: people answer more frankly when comments are not
+    attributed in a report for management)."""
+    labels = option_labels(assessment.model_version, language)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    comments: dict[str, list[str]] = defaultdict(list)
+    for key, option, comment in (Answer.objects.filter(
+            response__assessment=assessment, response__submitted_at__isnull=False)
+            .order_by("response__submitted_at", "response_id")
+            .values_list("question__key", "option", "comment")):
+        if option:
+            counts[key][option] += 1
+        if comment:
+            comments[key].append(comment)
+    order = list(labels)
+    sections = []
+    for dimension in texts.dimensions:
+        questions = [q for q in texts.questions.values() if q.dimension == dimension.key]
+        questions.sort(key=lambda q: (q.level, q.key))
+        sections.append({"name": dimension.name, "questions": [{
+            "key": q.key, "level": q.level, "statement": q.statement,
+            "answers": [{"label": labels.get(option, option), "count": n}
+                        for option, n in sorted(counts[q.key].items(),
+                                                key=lambda item: order.index(item[0])
+                                                if item[0] in order else len(order))],
+            "comments": comments[q.key],
+        } for q in questions]})
+    return sections
+
+
+def assessment_report(access: OrgAccess, assessment: Assessment, *, language: str,
+                      with_appendix: bool = False) -> AssessmentReport:
+    previous = previous_round(assessment)
+    rounds = [assessment] + ([previous] if previous else [])
+    results = results_by_assessment(rounds, language)
+    texts = model_texts(assessment.model_version, language)
+    counts = submitted_counts([assessment.pk])
+    submitted, invited = counts.get(assessment.pk, (0, 0))
+    return AssessmentReport(
+        organisation=access.organisation, assessment=assessment, texts=texts,
+        result=results[assessment.pk], respondents=submitted, invited=invited,
+        previous=previous, previous_result=results[previous.pk] if previous else None,
+        appendix=appendix(assessment, texts, language) if with_appendix else [],
+    )
+
+
+# ---------------------------------------------------------------- an organisation
+
+
+@dataclass
+class ModelSection:
+    """The departments whose latest round used one maturity model."""
+
+    texts: ModelTexts
+    rows: list[DepartmentResult]
+    trend: list[TrendPoint]
+    latest: list[tuple[Assessment, DepartmentResult]]
+
+
+@dataclass
+class OrganisationReport:
+    organisation: Organisation
+    sections: list[ModelSection]
+    portfolio: list[DepartmentResult]
+    portfolio_top: int
+    departments: list[str]
+    without_results: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections and not self.portfolio
+
+
+def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
+    """Rounds that count in reports: not drafts, with at least one submitted response."""
+    return list(queryset.exclude(status=Assessment.Status.DRAFT)
+                .filter(responses__submitted_at__isnull=False).distinct()
+                .select_related("department", "model_version__model", "organisation")
+                .order_by("created_at", "id"))
+
+
+def _latest_per_department(rounds: list[Assessment]) -> dict[int, Assessment]:
+    latest: dict[int, Assessment] = {}
+    for assessment in rounds:  # oldest first: the last one wins
+        latest[assessment.department_id] = assessment
+    return latest
+
+
+def portfolio_access(access: OrgAccess) -> bool:
+    return access.organisation.is_consultancy and access.role in CONSULTANCY_ROLES_IN_CLIENTS
+
+
+def _client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
+    """The rounds of a consultancy's clients, for those who act in the clients."""
+    if not portfolio_access(access):
+        return Assessment.objects.none()
+    return Assessment.objects.filter(organisation__parent=access.organisation)
+
+
+def organisation_report(access: OrgAccess, *, language: str) -> OrganisationReport:
+    rounds = reported_rounds(scoped_assessments(access))
+    client_rounds = reported_rounds(_client_rounds(access))
+    results = results_by_assessment(rounds + client_rounds, language)
+    texts_by_version: dict[int, ModelTexts] = {}
+
+    def texts_of(assessment: Assessment) -> ModelTexts:
+        version = assessment.model_version
+        if version.pk not in texts_by_version:
+            texts_by_version[version.pk] = model_texts(version, language)
+        return texts_by_version[version.pk]
+
+    latest = _latest_per_department(rounds)
+    by_model: dict[int, list[Assessment]] = defaultdict(list)
+    for assessment in sorted(latest.values(), key=lambda a: a.department.name.lower()):
+        by_model[assessment.model_version.model_id].append(assessment)
+    sections = []
+    for items in by_model.values():
+        # A model's rounds may pin different versions; the newest one names things.
+        newest = max(items, key=lambda a: a.model_version.number)
+        texts = texts_of(newest)
+        model_id = newest.model_version.model_id
+        departments = {a.department_id for a in items}
+        trend = [TrendPoint(a.department.name, a.name, a.created_at.date(),
+                            results[a.pk].overall.index, results[a.pk].overall.level)
+                 for a in rounds
+                 if a.model_version.model_id == model_id and a.department_id in departments]
+        rows = [department_result(a, results[a.pk], texts) for a in items]
+        sections.append(ModelSection(texts=texts, rows=rows, trend=trend,
+                                     latest=list(zip(items, rows, strict=True))))
+    sections.sort(key=lambda s: -len(s.rows))
+
+    portfolio, top = [], 1
+    for assessment in sorted(_latest_per_department(client_rounds).values(),
+                             key=lambda a: (a.organisation.name.lower(),
+                                            a.department.name.lower())):
+        texts = texts_of(assessment)
+        top = max(top, texts.top)
+        portfolio.append(department_result(assessment, results[assessment.pk], texts,
+                                           organisation=assessment.organisation.name))
+    departments = list(scoped_departments(access).order_by("name")
+                       .values_list("name", flat=True))
+    with_results = {a.department.name for a in latest.values()}
+    return OrganisationReport(
+        organisation=access.organisation, sections=sections, portfolio=portfolio,
+        portfolio_top=top, departments=departments,
+        without_results=[name for name in departments if name not in with_results],
+    )
+
+
+# ----------------------------------------------------------------------- input hash
+
+
+def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
+    rows = (queryset.annotate(
+        last_answer=Max("responses__answers__updated_at"),
+        last_submit=Max("responses__submitted_at"),
+        submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False),
+                        distinct=True),
+    ).order_by("pk").values_list(
+        "pk", "name", "status", "target_level", "updated_at", "model_version_id",
+        "department__name", "organisation__name", "last_answer", "last_submit", "submitted"))
+    return [[str(value) for value in row] for row in rows]
+
+
+def _digest(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()) \
+        .hexdigest()
+
+
+def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: str) -> str:
+    """What an assessment PDF depends on: the round's state, its answers' last update
+    (and its previous round's, for the deltas), the templates and the language."""
+    previous = previous_round(assessment)
+    ids = [assessment.pk] + ([previous.pk] if previous else [])
+    return _digest({
+        "kind": "assessment", "template": TEMPLATE_VERSION, "language": language,
+        "organisation": access.organisation.name,
+        "rounds": _fingerprint_rows(Assessment.objects.filter(
+            organisation=access.organisation, pk__in=ids)),
+    })
+
+
+def organisation_input_hash(access: OrgAccess, language: str) -> str:
+    """What an organisation PDF depends on: every round of the organisation (and of
+    its clients, for a consultancy), the departments, the templates and the language."""
+    return _digest({
+        "kind": "organisation", "template": TEMPLATE_VERSION, "language": language,
+        "organisation": access.organisation.name,
+        "departments": list(scoped_departments(access).order_by("pk")
+                            .values_list("pk", "name")),
+        "rounds": _fingerprint_rows(scoped_assessments(access)),
+        "clients": _fingerprint_rows(_client_rounds(access)),
+    })

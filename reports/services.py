@@ -1,0 +1,381 @@
+"""Writes for reports: asking for a PDF, the render itself, and its lifecycle.
+
+A report goes queued → rendering → ready | failed. Every transition is a conditional
+``UPDATE`` on the status it expects, so two workers (or a worker and a retry) can
+never both render the same report, and a worker that finishes after losing its
+claim cannot overwrite the winner. The Celery task (``reports.tasks``) only claims
+and calls :func:`render_report`; the ``render_report`` command calls it directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import Http404, HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment
+from organisations.access import OrgAccess, organisation_access
+from organisations.models import Organisation, Role
+from organisations.security import log_security_event
+from organisations.services import audit
+
+from . import charts, selectors
+from .chart_export import ChartExportError, stop_chart_server, submit_figures
+from .models import Report
+
+logger = logging.getLogger(__name__)
+
+# A queued report whose message may have been lost is sent again after this long.
+REQUEUE_AFTER = timedelta(minutes=2)
+CHART_WIDTH = 720
+
+
+class RenderRefused(Exception):
+    """The report cannot be rendered as asked (not a transient problem)."""
+
+
+def worker_id() -> str:
+    """Who holds a claim: host, process and a random part unique to this claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def stale_claim_age() -> timedelta:
+    """A rendering claim older than the hard time limit belongs to a dead worker."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
+# ------------------------------------------------------------------- asking for one
+
+
+@dataclass
+class Requested:
+    report: Report
+    reused: bool
+
+
+def input_hash(access: OrgAccess, assessment: Assessment | None, language: str) -> str:
+    if assessment is None:
+        return selectors.organisation_input_hash(access, language)
+    return selectors.assessment_input_hash(access, assessment, language)
+
+
+def report_request(*, by: OrgAccess, assessment: Assessment | None, language: str,
+                   request: HttpRequest | None = None, send: bool = True) -> Requested:
+    """A PDF of the assessment (or, with None, of the organisation) in ``language``.
+
+    Reuses the live report of the same inputs (ready: its file; queued or rendering:
+    its progress); otherwise queues a new one, sent to a worker after commit (unless
+    ``send`` is false: the command line renders it itself).
+    """
+    digest = input_hash(by, assessment, language)
+    with transaction.atomic():
+        report = selectors.live_report(by, digest)
+        reused = report is not None
+        if report is None:
+            try:
+                with transaction.atomic():
+                    report = Report.objects.create(
+                        organisation=by.organisation, assessment=assessment,
+                        requested_by=by.user if getattr(by.user, "pk", None) else None,
+                        language=language, input_hash=digest)
+            except IntegrityError:  # someone asked for the same inputs a moment ago
+                report = selectors.live_report(by, digest)
+                if report is None:
+                    raise
+                reused = True
+            else:
+                if send:
+                    transaction.on_commit(lambda: enqueue(report.pk))
+        audit(organisation=by.organisation, actor=by.user, action="report.requested",
+              target=str(assessment) if assessment else by.organisation.name,
+              data={"report": str(report.public_id), "kind": report.kind,
+                    "language": language, "reused": reused},
+              request=request)
+    return Requested(report, reused)
+
+
+def report_retry(*, by: OrgAccess, report: Report,
+                 request: HttpRequest | None = None) -> Report:
+    """Queue a failed report again. If the same inputs have a live report by now,
+    that one is returned instead."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                changed = Report.objects.filter(pk=report.pk, status=Report.Status.FAILED) \
+                    .update(status=Report.Status.QUEUED, error="", claimed_at=None,
+                            claimed_by="", finished_at=None, updated_at=timezone.now())
+        except IntegrityError:
+            live = selectors.live_report(by, report.input_hash)
+            if live is not None:
+                return live
+            raise
+        report.refresh_from_db()
+        if changed:
+            audit(organisation=by.organisation, actor=by.user, action="report.retried",
+                  target=str(report.public_id), data={"report": str(report.public_id)},
+                  request=request)
+            transaction.on_commit(lambda: enqueue(report.pk))
+    return report
+
+
+def reports_queue() -> str | None:
+    """The Celery queue for PDF renders (None: the default queue). Lets a deployment
+    give PDFs workers of their own, and the worker tests a queue of their own."""
+    return getattr(settings, "REPORTS_QUEUE", None) or os.environ.get("REPORTS_QUEUE") or None
+
+
+def enqueue(report_id: int, *, countdown: float | None = None) -> bool:
+    """Send the report to a worker. A broker that cannot be reached is logged, not
+    raised: the report stays queued, and the status endpoint or the next worker to
+    start sends it again (see :func:`report_nudge`, :func:`recover_reports`)."""
+    from .tasks import render_report_task
+
+    try:
+        render_report_task.apply_async(args=[report_id], countdown=countdown,
+                                       queue=reports_queue())
+    except Exception:  # noqa: BLE001 - kombu raises many kinds; the report is not lost
+        logger.exception("Could not send report %s to a worker; it stays queued", report_id)
+        return False
+    Report.objects.filter(pk=report_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def log_download(*, report: Report, by: OrgAccess, request: HttpRequest | None) -> None:
+    """A download goes to the security log (organisation, user, action, UTC time,
+    address), like sign-ins and denied access."""
+    log_security_event("report.downloaded", request=request, user=by.user,
+                       organisation=by.organisation, report=report.public_id,
+                       kind=report.kind)
+
+
+def download_name(report: Report) -> str:
+    """``maturity-report-acme-it-service-desk-q1-2027.pdf``: ASCII, no path parts."""
+    parts = [report.organisation.slug]
+    if report.assessment_id:
+        parts += [report.assessment.department.name, report.assessment.name]
+    stem = slugify("-".join(["maturity-report", *parts]))[:120].strip("-")
+    return f"{stem or 'maturity-report'}-{report.language}.pdf"
+
+
+# ----------------------------------------------------------------- the lifecycle
+
+
+def claim_report(report_id: int, *, worker: str) -> Report | None:
+    """Take the report for rendering, or None if it is not ours to render (already
+    taken by a live worker, ready, failed, or gone)."""
+    now = timezone.now()
+    claimed = Report.objects.filter(pk=report_id).filter(
+        Q(status=Report.Status.QUEUED)
+        | Q(status=Report.Status.RENDERING, claimed_at__lt=now - stale_claim_age())
+    ).update(status=Report.Status.RENDERING, claimed_at=now, claimed_by=worker,
+             attempts=F("attempts") + 1, updated_at=now)
+    if not claimed:
+        return None
+    return Report.objects.select_related("organisation", "assessment__department",
+                                         "requested_by").get(pk=report_id)
+
+
+def release_report(report: Report, *, reason: str) -> bool:
+    """Give a claimed report back to the queue (a transient error; a retry follows)."""
+    return bool(Report.objects.filter(
+        pk=report.pk, status=Report.Status.RENDERING, claimed_by=report.claimed_by,
+    ).update(status=Report.Status.QUEUED, error=reason[:2000], claimed_at=None,
+             claimed_by="", updated_at=timezone.now()))
+
+
+def fail_report(report: Report, *, reason: str) -> bool:
+    now = timezone.now()
+    return bool(Report.objects.filter(
+        pk=report.pk, status=Report.Status.RENDERING, claimed_by=report.claimed_by,
+    ).update(status=Report.Status.FAILED, error=reason[:2000], finished_at=now,
+             updated_at=now))
+
+
+def recover_reports(*, host: str | None = None) -> list[int]:
+    """Send again the reports a dead worker left behind; returns their ids.
+
+    Run when a worker starts. A rendering claim is given back when its worker process
+    is gone (same host, pid no longer alive) or when it is older than the hard time
+    limit; a queued report whose message may be lost is sent again after a while.
+    Sending one twice is harmless: only one claim succeeds.
+    """
+    host = host or socket.gethostname()
+    now = timezone.now()
+    requeue: list[int] = []
+    for pk, claimed_by, claimed_at in Report.objects.filter(
+            status=Report.Status.RENDERING).values_list("pk", "claimed_by", "claimed_at"):
+        dead = _claim_is_dead(claimed_by, host) or (
+            claimed_at is not None and claimed_at < now - stale_claim_age())
+        if dead and Report.objects.filter(
+                pk=pk, status=Report.Status.RENDERING, claimed_by=claimed_by).update(
+                status=Report.Status.QUEUED, claimed_at=None, claimed_by="", updated_at=now):
+            requeue.append(pk)
+    requeue += list(Report.objects.filter(status=Report.Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
+    ).exclude(pk__in=requeue).values_list("pk", flat=True))
+    for pk in requeue:
+        logger.warning("Report %s was left behind by a worker; sending it again", pk)
+        enqueue(pk)
+    return requeue
+
+
+def report_nudge(report: Report) -> bool:
+    """For the status endpoint: a report stuck in the queue is sent again."""
+    now = timezone.now()
+    if report.status == Report.Status.QUEUED and (
+            report.enqueued_at is None or report.enqueued_at < now - REQUEUE_AFTER):
+        enqueue(report.pk)
+        return True
+    if report.status == Report.Status.RENDERING and report.claimed_at and \
+            report.claimed_at < now - stale_claim_age():
+        recover_reports()
+        return True
+    return False
+
+
+def _claim_is_dead(claimed_by: str, host: str) -> bool:
+    parts = claimed_by.split(":")
+    if len(parts) < 3:
+        return False
+    claim_host, pid = ":".join(parts[:-2]), parts[-2]
+    if claim_host != host or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+# -------------------------------------------------------------------- the render
+
+
+def _access_for(report: Report) -> OrgAccess:
+    """Render with the requester's access as it is now: someone who lost access to
+    the organisation gets no report. Without a requester (the command line) the
+    report is rendered as an owner would see it."""
+    organisation = report.organisation
+    if report.requested_by_id is None:
+        return OrgAccess(user=None, organisation=organisation, role=Role.OWNER)
+    try:
+        return organisation_access(report.requested_by, organisation.slug)
+    except Http404 as exc:
+        raise RenderRefused(_("The person who asked for this report no longer has access "
+                              "to %(organisation)s.") % {"organisation": organisation.name}
+                            ) from exc
+
+
+def render_report(report: Report) -> Report:
+    """Render a claimed report to PDF, store the file and mark it ready.
+
+    Raises on failure (the caller decides between a retry and ``failed``). If the
+    claim was lost meanwhile, the file is discarded and the report left alone.
+    """
+    access = _access_for(report)
+    pdf = build_pdf(access=access, assessment=report.assessment, language=report.language)
+    name = default_storage.save(report.file.field.generate_filename(report, "report.pdf"),
+                                ContentFile(pdf))
+    now = timezone.now()
+    done = Report.objects.filter(pk=report.pk, status=Report.Status.RENDERING,
+                                 claimed_by=report.claimed_by).update(
+        status=Report.Status.READY, file=name, error="", finished_at=now, updated_at=now)
+    if not done:
+        default_storage.delete(name)
+        logger.warning("Report %s was claimed by another worker; dropped this render",
+                       report.pk)
+    report.refresh_from_db()
+    return report
+
+
+def build_pdf(*, access: OrgAccess, assessment: Assessment | None, language: str) -> bytes:
+    """The PDF of an assessment (or, with None, of the organisation) in ``language``."""
+    from .pdf import ChartMissing, html_to_pdf  # WeasyPrint: imported only where needed
+
+    with translation.override(language):
+        if assessment is None:
+            html, figures = _organisation_document(access, language)
+        else:
+            html, figures = _assessment_document(access, assessment, language)
+        # The browser draws the charts while WeasyPrint lays out the text; the fetcher
+        # waits for each chart when the layout reaches it.
+        futures = submit_figures([(fig, width, None) for _name, fig, width in figures])
+        try:
+            return html_to_pdf(html, charts={f"{name}.svg": future for (name, _f, _w), future
+                                             in zip(figures, futures, strict=True)})
+        except ChartMissing as exc:
+            stop_chart_server()  # the next attempt starts a fresh browser
+            raise ChartExportError(str(exc)) from exc
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _assessment_document(access: OrgAccess, assessment: Assessment, language: str):
+    data = selectors.assessment_report(access, assessment, language=language,
+                                       with_appendix=True)
+    figures = [
+        ("radar", charts.radar(data.result, data.texts), CHART_WIDTH),
+        ("quadrant", charts.quadrant([data.point()], data.texts, title=""), CHART_WIDTH),
+        ("disagreement", charts.disagreement(data.result, data.texts, title=""), CHART_WIDTH),
+    ]
+    figures += [(f"staircase-{i}", charts.staircase(d, data.texts,
+                                                      threshold=data.result.threshold,
+                                                      title=""), CHART_WIDTH)
+                for i, d in enumerate(data.result.dimensions)]
+    html = render_to_string("reports/pdf/assessment.html", {
+        "report": data, "organisation": access.organisation, "language": language,
+        "generated_at": timezone.now(),
+        "dimensions": [{**row, "chart": f"staircase-{i}"}
+                       for i, row in enumerate(data.dimensions())],
+    })
+    return html, figures
+
+
+def _organisation_document(access: OrgAccess, language: str):
+    data = selectors.organisation_report(access, language=language)
+    figures = []
+    sections = []
+    for i, section in enumerate(data.sections):
+        names = {kind: f"s{i}-{kind}" for kind in ("quadrant", "heatmap", "targets", "trend")}
+        # The PDF has a heading above each chart: the charts go without titles.
+        figures += [
+            (names["quadrant"], charts.quadrant(section.rows, section.texts, title=""),
+             CHART_WIDTH),
+            (names["heatmap"], charts.heatmap(section.rows, section.texts, title=""),
+             CHART_WIDTH),
+            (names["targets"], charts.levels_vs_targets(section.rows, section.texts, title=""),
+             CHART_WIDTH),
+            (names["trend"], charts.trend(section.trend, section.texts, title=""), CHART_WIDTH),
+        ]
+        sections.append({"section": section, "charts": names})
+    if data.portfolio:
+        figures.append(("portfolio", charts.portfolio(data.portfolio, top=data.portfolio_top,
+                                                      title=""), CHART_WIDTH))
+    html = render_to_string("reports/pdf/organisation.html", {
+        "report": data, "organisation": access.organisation, "language": language,
+        "generated_at": timezone.now(), "sections": sections,
+    })
+    return html, figures
+
+
+def organisation_for_command(slug: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise LookupError(f"unknown organisation {slug!r}")
+    return organisation

@@ -1,0 +1,33 @@
+"""Small formatting filters for report pages and PDFs."""
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def percent(value, digits: int = 0):
+    """0.753 → "75 %" (localised); empty for None."""
+    if value is None or value == "":
+        return ""
+    return f"{number_format(float(value) * 100, int(digits))} %"
+
+
+@register.filter
+def signed(value, digits: int = 2):
+    """+0.25 / −0.50 / ±0; empty for None."""
+    if value is None or value == "":
+        return ""
+    value = round(float(value), int(digits))
+    if value == 0:
+        return "±0"
+    text = number_format(abs(value), int(digits))
+    return f"+{text}" if value > 0 else f"−{text}"
+
+
+@register.filter
+def trend_class(value):
+    if value is None or value == "":
+        return ""
+    return "text-success" if value > 0 else "text-danger" if value < 0 else "text-body-secondary"

@@ -1,0 +1,274 @@
+"""Report pages, PDF requests and downloads, exports. Thin: data comes from
+``selectors``, writes go through ``services``, and every view is a ``tenant_view``.
+
+Every role may read reports and download PDFs (executives do); asking for a PDF or
+retrying one is a write, for the roles that may edit (a viewer changes nothing).
+``tenant_view`` is the outer decorator, so that an outsider gets a 404 whatever the
+method, and a member a 405 for a method the view does not take.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import _json_script_escapes
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from organisations.access import OrgAccess, tenant_view
+
+from . import charts, exports, selectors, services
+from .models import Report
+
+
+def current_language() -> str:
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def chart_json(figure) -> str:
+    """A figure as JSON safe inside <script type="application/json">: ``<``, ``>`` and
+    ``&`` are escaped as JSON unicode escapes (as Django's ``json_script`` does)."""
+    return mark_safe(figure.to_json().translate(_json_script_escapes))  # noqa: S308
+
+
+def _chart(key: str, figure, *, caption: str = "") -> dict:
+    return {"id": f"chart-{key}", "json": chart_json(figure), "caption": caption}
+
+
+def _render(request, access: OrgAccess, template: str, context: dict, *, status: int = 200):
+    return render(request, template, {"organisation": access.organisation, "access": access,
+                                      "section": "reports", **context}, status=status)
+
+
+def _pdf_state(access: OrgAccess, assessment, language: str) -> dict:
+    """The PDF of the current inputs, if one was asked for, else the latest one."""
+    digest = services.input_hash(access, assessment, language)
+    report = selectors.live_report(access, digest) or selectors.reports(access).filter(
+        input_hash=digest).order_by("-created_at", "-id").first()
+    current = report is not None
+    if report is None:
+        report = selectors.latest_report(access, assessment=assessment, language=language)
+    return {"report": report, "current": current}
+
+
+# ------------------------------------------------------------------------- pages
+
+
+@tenant_view("view")
+@require_safe
+def organisation_report(request, access):
+    language = current_language()
+    data = selectors.organisation_report(access, language=language)
+    sections = []
+    for i, section in enumerate(data.sections):
+        sections.append({"section": section, "charts": [
+            _chart(f"s{i}-quadrant", charts.quadrant(section.rows, section.texts)),
+            _chart(f"s{i}-heatmap", charts.heatmap(section.rows, section.texts)),
+            _chart(f"s{i}-targets", charts.levels_vs_targets(section.rows, section.texts)),
+            _chart(f"s{i}-trend", charts.trend(section.trend, section.texts)),
+        ]})
+    portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,
+                                                           top=data.portfolio_top)) \
+        if data.portfolio else None
+    rounds = list(selectors.scoped_assessments(access).exclude(status="draft")
+                  .order_by("department__name", "-created_at"))
+    return _render(request, access, "reports/organisation.html", {
+        "report": data, "sections": sections, "portfolio_chart": portfolio_chart,
+        "rounds": rounds, "pdf": _pdf_state(access, None, language),
+        "pdf_request_url": reverse("reports:organisation_pdf", args=[access.organisation.slug]),
+    })
+
+
+@tenant_view("view")
+@require_safe
+def assessment_report(request, access, assessment_id):
+    language = current_language()
+    assessment = selectors.get_assessment(access, assessment_id)
+    data = selectors.assessment_report(access, assessment, language=language)
+    staircases = [
+        _chart(f"staircase-{i}", charts.staircase(d, data.texts,
+                                                  threshold=data.result.threshold))
+        for i, d in enumerate(data.result.dimensions)
+    ]
+    return _render(request, access, "reports/assessment.html", {
+        "assessment": assessment, "report": data,
+        "radar": _chart("radar", charts.radar(data.result, data.texts)),
+        "quadrant": _chart("quadrant", charts.quadrant(
+            [data.point()], data.texts, title=_("Position on the two axes"))),
+        "disagreement": _chart("disagreement", charts.disagreement(data.result, data.texts)),
+        "staircases": staircases,
+        "pdf": _pdf_state(access, assessment, language),
+        "pdf_request_url": reverse("reports:assessment_pdf",
+                                   args=[access.organisation.slug, assessment.public_id]),
+    })
+
+
+@tenant_view("view")
+@require_safe
+def report_list(request, access):
+    return _render(request, access, "reports/report_list.html", {
+        "reports": selectors.reports(access)[:100],
+    })
+
+
+# -------------------------------------------------------------------- PDF files
+
+
+def _after_request(request, access, requested: services.Requested, back: str):
+    if requested.report.is_ready:
+        messages.info(request, _("This report is ready: nothing changed since it was made."))
+    elif requested.reused:
+        messages.info(request, _("This report is already being prepared."))
+    else:
+        messages.success(request, _("Your PDF is being prepared. This page shows when it "
+                                    "is ready."))
+    return redirect(f"{back}#pdf")
+
+
+@tenant_view("view", write="request_reports")
+@require_POST
+def organisation_pdf(request, access):
+    requested = services.report_request(by=access, assessment=None,
+                                        language=current_language(), request=request)
+    return _after_request(request, access, requested,
+                          reverse("reports:organisation", args=[access.organisation.slug]))
+
+
+@tenant_view("view", write="request_reports")
+@require_POST
+def assessment_pdf(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    requested = services.report_request(by=access, assessment=assessment,
+                                        language=current_language(), request=request)
+    return _after_request(request, access, requested, reverse(
+        "reports:assessment", args=[access.organisation.slug, assessment.public_id]))
+
+
+def status_payload(access: OrgAccess, report: Report) -> dict:
+    slug = access.organisation.slug
+    return {
+        "id": str(report.public_id),
+        "status": report.status,
+        "label": report.get_status_display(),
+        "error": report.error if report.is_failed else "",
+        "ready": report.is_ready,
+        "done": report.status in (Report.Status.READY, Report.Status.FAILED),
+        "download_url": reverse("reports:download", args=[slug, report.public_id])
+        if report.is_ready else None,
+        "retry_url": reverse("reports:retry", args=[slug, report.public_id])
+        if report.is_failed else None,
+        "updated_at": report.updated_at.isoformat(),
+    }
+
+
+@tenant_view("view")
+@never_cache
+@require_safe
+def report_status(request, access, report_id):
+    report = selectors.get_report(access, report_id)
+    if report.in_progress and services.report_nudge(report):
+        report.refresh_from_db()
+    return JsonResponse(status_payload(access, report))
+
+
+@tenant_view("view")
+@never_cache
+@require_safe
+def report_download(request, access, report_id):
+    report = selectors.get_report(access, report_id)
+    if not report.is_ready or not report.file:
+        raise Http404
+    try:
+        handle = default_storage.open(report.file.name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    services.log_download(report=report, by=access, request=request)
+    response = FileResponse(handle, as_attachment=True,
+                            filename=services.download_name(report),
+                            content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@tenant_view("view", write="request_reports")
+@require_POST
+def report_retry(request, access, report_id):
+    report = selectors.get_report(access, report_id)
+    report = services.report_retry(by=access, report=report, request=request)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(status_payload(access, report))
+    messages.success(request, _("The report is queued again."))
+    if report.assessment_id:
+        back = reverse("reports:assessment", args=[access.organisation.slug,
+                                                   report.assessment.public_id])
+    else:
+        back = reverse("reports:organisation", args=[access.organisation.slug])
+    return redirect(f"{back}#pdf")
+
+
+# ---------------------------------------------------------------------- exports
+
+
+def _export_response(content: bytes | str, *, filename: str, content_type: str):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _export(access, assessment, fmt: str):
+    language = current_language()
+    if assessment is None:
+        table = exports.organisation_table(access, language=language)
+        contract = exports.organisation_contract(access, language=language)
+    else:
+        table = exports.assessment_table(access, assessment, language=language)
+        contract = exports.assessment_contract(access, assessment, language=language)
+    stem = exports.file_stem(access, assessment)
+    if fmt == "csv":
+        return _export_response(exports.to_csv(table), filename=f"{stem}.csv",
+                                content_type="text/csv; charset=utf-8")
+    if fmt == "xlsx":
+        return _export_response(
+            exports.to_xlsx(table), filename=f"{stem}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return _export_response(exports.to_json(contract), filename=f"{stem}.json",
+                            content_type="application/json")
+
+
+def _org_export(fmt: str):
+    @tenant_view("view")
+    @require_safe
+    def view(request, access):
+        return _export(access, None, fmt)
+
+    view.__name__ = f"organisation_export_{fmt}"
+    return view
+
+
+def _assessment_export(fmt: str):
+    @tenant_view("view")
+    @require_safe
+    def view(request, access, assessment_id):
+        return _export(access, selectors.get_assessment(access, assessment_id), fmt)
+
+    view.__name__ = f"assessment_export_{fmt}"
+    return view
+
+
+organisation_export_csv = _org_export("csv")
+organisation_export_xlsx = _org_export("xlsx")
+organisation_export_json = _org_export("json")
+assessment_export_csv = _assessment_export("csv")
+assessment_export_xlsx = _assessment_export("xlsx")
+assessment_export_json = _assessment_export("json")

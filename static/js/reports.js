@@ -1,0 +1,85 @@
+// Report pages: draw the plotly charts from their JSON data blocks, and follow a PDF's
+// progress by polling its status endpoint. No inline script anywhere (strict CSP).
+(function () {
+  "use strict";
+
+  function drawCharts() {
+    if (!window.Plotly) return;
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var data = document.getElementById(el.dataset.chart);
+      if (!data) return;
+      var fig;
+      try { fig = JSON.parse(data.textContent); } catch (e) { return; }
+      var layout = Object.assign({}, fig.layout || {}, { autosize: true });
+      delete layout.width;
+      window.Plotly.newPlot(el, fig.data || [], layout, {
+        responsive: true, displaylogo: false,
+        modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"],
+      });
+    });
+  }
+
+  var BADGES = { queued: "text-bg-info", rendering: "text-bg-info", ready: "text-bg-success", failed: "text-bg-danger" };
+
+  function show(el, visible) { if (el) el.classList.toggle("d-none", !visible); }
+
+  function update(panel, state) {
+    var label = panel.querySelector("[data-role=label]");
+    if (label) {
+      label.textContent = state.label;
+      label.className = "badge " + (BADGES[state.status] || "text-bg-secondary");
+    }
+    show(panel.querySelector("[data-role=progress]"), !state.done);
+    var error = panel.querySelector("[data-role=error]");
+    if (error) { error.textContent = state.error || ""; show(error, state.status === "failed"); }
+    var download = panel.querySelector("[data-role=download]");
+    if (download) {
+      if (state.download_url) download.href = state.download_url;
+      show(download, state.ready);
+    }
+    var retry = panel.querySelector("[data-role=retry]");
+    if (retry) {
+      if (state.retry_url) retry.action = state.retry_url;
+      show(retry, state.status === "failed");
+    }
+    panel.dataset.status = state.status;
+  }
+
+  function follow(panel) {
+    var url = panel.dataset.statusUrl;
+    var delay = 1000;
+    var stopped = false;
+    function poll() {
+      if (stopped) return;
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (state) {
+          update(panel, state);
+          if (!state.done) { delay = Math.min(delay * 1.3, 5000); setTimeout(poll, delay); }
+        })
+        .catch(function () { delay = Math.min(delay * 2, 15000); setTimeout(poll, delay); });
+    }
+    if (panel.dataset.status === "queued" || panel.dataset.status === "rendering") setTimeout(poll, delay);
+    var retry = panel.querySelector("[data-role=retry]");
+    if (retry) {
+      retry.addEventListener("submit", function (event) {
+        event.preventDefault();
+        fetch(retry.action, {
+          method: "POST", body: new FormData(retry), credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        }).then(function (r) { return r.json(); }).then(function (state) {
+          update(panel, state);
+          if (state.id && state.download_url === null && !state.done) {
+            panel.dataset.statusUrl = url = url.replace(/files\/[^/]+\//, "files/" + state.id + "/");
+          }
+          delay = 1000; setTimeout(poll, delay);
+        }).catch(function () { retry.submit(); });
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts();
+    document.querySelectorAll("[data-report-status]").forEach(follow);
+  });
+})();
