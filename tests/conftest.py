@@ -15,8 +15,9 @@ from django.test import Client
 
 from organisations.models import Department, Membership, Organisation, Role, User
 
-# The browser fixtures (Playwright on Debian's chromium) are shared by every module.
-pytest_plugins = ["tests.browser"]
+# Fixtures shared by every module: the browser (Playwright on Debian's chromium) and
+# real Celery worker processes.
+pytest_plugins = ["tests.browser", "tests.celery_workers"]
 
 PASSWORD = "correct-horse-battery-staple"
 
