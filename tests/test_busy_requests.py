@@ -1,0 +1,128 @@
+"""The busiest requests stay cheap: the tenant lookup of every tenant page, the
+questionnaire's structure, the autosave. Found with ``benchmarks/load_benchmark.py``;
+the pages' own counts are pinned in test_assessments_results.py and test_query_counts.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Answer, Response
+from assessments.selectors import questionnaire
+from models_catalog import services as catalog_services
+from models_catalog.models import ModelVersion
+from models_catalog.selectors import version_structure
+from organisations.access import organisation_access
+from tests.assessment_factories import make_assessment, version_with
+from tests.catalog_factories import make_version
+from tests.conftest import signed_in
+
+
+def _save_url(assessment, org_slug=None):
+    return reverse("assessments:answer_save", kwargs={
+        "org_slug": org_slug or assessment.organisation.slug,
+        "assessment_id": assessment.public_id})
+
+
+def _save(client, url, **payload):
+    return client.post(url, json.dumps(payload), content_type="application/json")
+
+
+def test_it_resolves_the_tenant_role_in_two_queries_without_joins(world):
+    with CaptureQueriesContext(connection) as queries:
+        access = organisation_access(world.northwind.consultant, "acme")
+    assert access.role == "consultant" and access.via_consultancy
+    assert len(queries) == 2
+    roles = queries.captured_queries[1]["sql"]
+    assert "organisations_membership" in roles and "JOIN" not in roles
+
+
+def test_it_reads_a_released_versions_structure_once_per_process(world):
+    version = version_with(12, slug="structure-once")
+    with CaptureQueriesContext(connection) as first:
+        structure = version_structure(version)
+    with CaptureQueriesContext(connection) as again:
+        assert version_structure(version) is structure
+    assert (len(first), len(again)) == (4, 0)
+    assert len(structure.questions) == 12 and set(structure.question_ids) == {
+        q.key for q in structure.questions}
+    assert all(q.dimension in structure.dimensions for q in structure.questions)
+
+
+def test_it_builds_a_questionnaire_from_one_query_once_the_structure_is_read(world):
+    assessment = make_assessment(world, version=version_with(30, slug="structure-page"))
+    response = services.member_response(assessment=assessment, user=world.acme.manager)
+    services.answer_save(response=response, question_key="people.2.1", option="fully")
+    questionnaire(assessment.model_version, response)
+    with CaptureQueriesContext(connection) as queries:
+        q = questionnaire(assessment.model_version, response)
+    assert len(queries) == 1  # the respondent's answers
+    assert q.total == 30 and q.answered == 1
+
+
+def test_it_reads_a_drafts_structure_afresh_every_time(world):
+    draft = make_version(slug="structure-draft", publish=False)
+    assert draft.status == ModelVersion.Status.DRAFT
+    before = version_structure(draft)
+    catalog_services.option_add(version=draft, by=world.northwind.owner, key="mostly",
+                                label={"en": "Mostly"}, value=0.8)
+    with CaptureQueriesContext(connection) as queries:
+        after = version_structure(draft)
+    assert len(queries) == 4
+    assert "mostly" in after.option_keys and "mostly" not in before.option_keys
+
+
+def test_it_never_serves_the_structure_of_another_row_with_the_same_key(world):
+    version = version_with(8, slug="structure-key")
+    version_structure(version)
+    # The same primary key with another creation time: a reused key after a rollback.
+    other = ModelVersion.objects.get(pk=version.pk)
+    other.created_at = other.created_at.replace(year=2001)
+    with CaptureQueriesContext(connection) as queries:
+        version_structure(other)
+    assert len(queries) == 4
+
+
+def test_it_autosaves_after_the_first_answer_in_a_fixed_number_of_queries(world):
+    assessment = make_assessment(world, version=version_with(40, slug="autosave-fixed"))
+    client, url = signed_in(world.acme.manager), _save_url(assessment)
+    assert _save(client, url, question="people.2.1", option="partly").status_code == 200
+    counts = []
+    for question, option in (("people.3.1", "fully"), ("customers.2.1", "na"),
+                             ("people.2.1", "dk")):
+        with CaptureQueriesContext(connection) as queries:
+            reply = _save(client, url, question=question, option=option)
+        assert reply.status_code == 200 and reply.json()["option"] == option
+        counts.append(len(queries))
+    # session, user, organisation, role, my response with its assessment; savepoints
+    # (the view's and the service's), the locked response, the upsert; answered count
+    assert counts == [12, 12, 12]
+    assert Answer.objects.filter(response__assessment=assessment).count() == 3
+
+
+def test_it_refuses_an_unknown_question_or_option_from_the_structure(world):
+    assessment = make_assessment(world)
+    client, url = signed_in(world.acme.manager), _save_url(assessment)
+    assert _save(client, url, question="people.2.1", option="fully").status_code == 200
+    assert _save(client, url, question="nope.1", option="fully").status_code == 400
+    assert _save(client, url, question="people.2.1", option="sometimes").status_code == 400
+    assert Answer.objects.get().option == "fully"
+
+
+def test_it_does_not_find_a_response_through_another_organisations_url(world):
+    """The consultant may act in acme and globex; their acme response is not reachable
+    (nor created) through globex's URLs."""
+    assessment = make_assessment(world)  # acme's
+    client = signed_in(world.northwind.consultant)
+    assert _save(client, _save_url(assessment), question="people.2.1",
+                 option="fully").status_code == 200
+    reply = _save(client, _save_url(assessment, org_slug="globex"), question="people.2.1",
+                  option="na")
+    assert reply.status_code == 404
+    assert Response.objects.filter(user=world.northwind.consultant).count() == 1
+    assert Answer.objects.get().option == "fully"
