@@ -17,7 +17,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from assessments.models import Assessment
@@ -106,12 +108,18 @@ def _organisation_rounds(access: OrgAccess) -> list[Assessment]:
     return selectors.reported_rounds(selectors.scoped_assessments(access))
 
 
+def _sheet_name(language: str) -> str:
+    """The worksheet's name, in the reader's language (the column headers are keys)."""
+    with translation.override(language):
+        return _("Results")
+
+
 def assessment_table(access: OrgAccess, assessment: Assessment, *, language: str) -> Table:
-    return _table("Results", [assessment], language)
+    return _table(_sheet_name(language), [assessment], language)
 
 
 def organisation_table(access: OrgAccess, *, language: str) -> Table:
-    return _table("Results", _organisation_rounds(access), language)
+    return _table(_sheet_name(language), _organisation_rounds(access), language)
 
 
 def _contract(assessment: Assessment, result: ScoreResult, texts: ModelTexts) -> dict:

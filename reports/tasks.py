@@ -16,6 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import services
@@ -48,39 +49,43 @@ def render_report_task(self, report_id: int) -> str:
     report = services.claim_report(report_id, worker=services.worker_id())
     if report is None:
         return "skipped"
-    try:
-        services.render_report(report)
-    except services.RenderRefused as exc:
-        services.fail_report(report, reason=str(exc))
-        return "failed"
-    except SoftTimeLimitExceeded:
-        services.fail_report(report, reason=_(
-            "Rendering took longer than %(seconds)s seconds and was stopped.")
-            % {"seconds": settings.CELERY_TASK_SOFT_TIME_LIMIT})
-        return "failed"
-    except TRANSIENT as exc:
-        reason = _("Rendering failed for a passing reason (%(error)s).") % {
-            "error": _short(exc)}
-        if self.request.retries >= self.max_retries:
-            services.fail_report(report, reason=reason)
+    # The reason is stored on the report and shown to everyone who reads it: write it
+    # in the language the report was asked in (the requester's), not the worker's.
+    with translation.override(report.language):
+        try:
+            services.render_report(report)
+        except services.RenderRefused as exc:
+            services.fail_report(report, reason=str(exc))
             return "failed"
-        logger.warning("Report %s: transient failure, retrying: %s", report_id, exc)
-        services.release_report(report, reason=reason)
-        raise TransientRenderError(str(exc)) from exc
-    except DatabaseError as exc:
-        logger.exception("Report %s failed", report_id)
-        services.fail_report(report, reason=_("Rendering failed: %(error)s") % {
-            "error": _short(exc)})
-        return "failed"
-    except Exception as exc:
-        logger.exception("Report %s failed", report_id)
-        services.fail_report(report, reason=_("Rendering failed: %(error)s") % {
-            "error": _short(exc)})
-        return "failed"
+        except SoftTimeLimitExceeded:
+            services.fail_report(report, reason=_(
+                "Rendering took longer than %(seconds)s seconds and was stopped.")
+                % {"seconds": settings.CELERY_TASK_SOFT_TIME_LIMIT})
+            return "failed"
+        except TRANSIENT as exc:
+            reason = _("Rendering failed for a passing reason (%(error)s).") % {
+                "error": short_error(exc)}
+            if self.request.retries >= self.max_retries:
+                services.fail_report(report, reason=reason)
+                return "failed"
+            logger.warning("Report %s: transient failure, retrying: %s", report_id, exc)
+            services.release_report(report, reason=reason)
+            raise TransientRenderError(str(exc)) from exc
+        except DatabaseError as exc:
+            logger.exception("Report %s failed", report_id)
+            services.fail_report(report, reason=_("Rendering failed: %(error)s") % {
+                "error": short_error(exc)})
+            return "failed"
+        except Exception as exc:
+            logger.exception("Report %s failed", report_id)
+            services.fail_report(report, reason=_("Rendering failed: %(error)s") % {
+                "error": short_error(exc)})
+            return "failed"
     return "ready"
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """The exception's type and first line, for a failure reason."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 

@@ -23,6 +23,7 @@ from reports.models import Report
 from reports.sample import seed_rounds
 from tests.catalog_factories import make_version
 from tests.conftest import signed_in
+from tests.test_translations import compiled_locale, translated  # noqa: F401 - fixtures
 
 FORMULA = "=HYPERLINK(\"https://evil.test\",\"x\")"
 
@@ -275,6 +276,24 @@ def test_a_render_refused_for_a_requester_who_lost_access(world, seeded, sent,
     assert run_worker_task(report.pk) == "failed"
     report.refresh_from_db()
     assert "no longer has access" in report.error
+
+
+def test_a_failure_reason_is_written_in_the_requesters_language(
+        world, seeded, sent, monkeypatch, translated,  # noqa: F811
+        django_capture_on_commit_callbacks):
+    """The worker runs in English; the reason is stored for the requester to read."""
+    manager = signed_in(world.acme.manager)
+    ask(manager, "/o/acme/reports/pdf/", django_capture_on_commit_callbacks)
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(language="sv")
+
+    def broken(**kwargs):
+        raise ValueError("the template exploded")
+
+    monkeypatch.setattr(services, "build_pdf", broken)
+    assert run_worker_task(report.pk) == "failed"
+    report.refresh_from_db()
+    assert report.error == "Rapporten kunde inte skapas: ValueError: the template exploded"
 
 
 def test_only_one_worker_can_claim_a_report(world, seeded):

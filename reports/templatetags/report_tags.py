@@ -27,6 +27,14 @@ def signed(value, digits: int = 2):
 
 
 @register.filter
+def magnitude(value):
+    """abs(value), for choosing a plural form: "−2 levels" takes the form of 2."""
+    if value is None or value == "":
+        return value
+    return abs(value)
+
+
+@register.filter
 def trend_class(value):
     if value is None or value == "":
         return ""

@@ -16,12 +16,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from organisations.access import OrgAccess
 from organisations.models import Organisation, Role
 from reports import services
 from reports.models import Report
+from reports.tasks import short_error
 
 
 class Command(BaseCommand):
@@ -61,7 +64,10 @@ class Command(BaseCommand):
             try:
                 report = services.render_report(claimed)
             except Exception as exc:
-                services.fail_report(claimed, reason=f"{type(exc).__name__}: {exc}")
+                # The page shows this reason: in the report's language, like the worker.
+                with translation.override(claimed.language):
+                    services.fail_report(claimed, reason=_("Rendering failed: %(error)s") % {
+                        "error": short_error(exc)})
                 raise CommandError(f"rendering failed: {exc}") from exc
             if report.status != Report.Status.READY:
                 raise CommandError(f"rendering did not finish: {report.status}")
