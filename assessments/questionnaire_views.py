@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
@@ -216,7 +216,9 @@ def save(request, seat: Seat) -> HttpResponse:
     if request.content_type == "application/json":
         try:
             payload = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        # RequestDataTooBig: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django would
+        # answer with an HTML page the questionnaire's script cannot read.
+        except (ValueError, UnicodeDecodeError, RecursionError, RequestDataTooBig):
             return _json_error(400, "invalid", _("The request could not be read."))
     else:
         payload = request.POST.dict()

@@ -246,7 +246,10 @@ def get_part(version: ModelVersion, kind: str, key: str):
     queryset = {"dimension": version.dimensions, "axis": version.axes,
                 "option": version.scale_options,
                 "question": version.questions.select_related("dimension")}[kind]
-    obj = queryset.filter(key=key).first()
+    try:
+        obj = queryset.filter(key=key).first()
+    except ValueError:  # a NUL from the URL: PostgreSQL refuses it even in a query
+        obj = None
     if obj is None:
         raise Http404
     obj.version = version
