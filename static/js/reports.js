@@ -10,11 +10,14 @@
       if (!data) return;
       var fig;
       try { fig = JSON.parse(data.textContent); } catch (e) { return; }
-      var layout = Object.assign({}, fig.layout || {}, { autosize: true });
+      // Decimal comma and a space between thousands in sv/hu/nb, as the page's text.
+      var lang = (document.documentElement.lang || "en").slice(0, 2);
+      var separators = lang === "en" ? ".," : ", ";
+      var layout = Object.assign({}, fig.layout || {}, { autosize: true, separators: separators });
       delete layout.width;
+      // No mode bar: its tooltips are English-only, and the page offers CSV, XLSX and PDF.
       window.Plotly.newPlot(el, fig.data || [], layout, {
-        responsive: true, displaylogo: false,
-        modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"],
+        responsive: true, displaylogo: false, displayModeBar: false,
       });
     });
   }
