@@ -416,6 +416,8 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
         ))
     return _figure(traces, _layout(
         title=title, height=380, legend={"orientation": "h", "y": -0.25},
+        # Numeric dates: plotly's month names are English whatever the language.
+        xaxis={"tickformat": "%Y-%m"},
         yaxis={"range": [1, top], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)}))
 
