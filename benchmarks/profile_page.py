@@ -1,0 +1,100 @@
+"""Where one busy page spends its time: cProfile over repeated requests, in-process.
+
+    .venv/bin/python benchmarks/load_benchmark.py --keep        # once: the data
+    .venv/bin/python benchmarks/profile_page.py autosave [--requests 500] [--sort tottime]
+
+Runs against the database ``load_benchmark.py --keep`` left (``--database``,
+default ``maturity_bench``) with the same settings as its gunicorn (DEBUG off,
+``REDIS_URL`` as there), through Django's request handler (the test client's,
+which runs the whole middleware chain but not gunicorn). Prints the requests/s of
+this loop, the queries of one request and the top functions. Pages: floor,
+floor_signed_in, autosave, questionnaire, dashboard, organisation_report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import load_benchmark as bench  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("page")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--database", default="maturity_bench")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--top", type=int, default=45, help="0: time only, no profile")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="profile-page-"))
+    database_url = f"postgres://{bench.PG['user']}@{bench.PG['host']}:{bench.PG['port']}/" \
+                   f"{args.database}"
+    bench.setup_django(database_url, workdir, args.redis_url)
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    fixtures = bench.pick_fixtures(4)
+    seat, owner = fixtures["seats"][0], fixtures["owners"][0]
+    member, boss, anonymous = Client(), Client(), Client()
+    member.force_login(seat["response"].user)
+    boss.force_login(owner["user"])
+    counter = iter(range(10**9))
+
+    def autosave():
+        n = next(counter)
+        payload = {"question": seat["questions"][n % len(seat["questions"])],
+                   "option": seat["options"][n % len(seat["options"])]}
+        return member.post(seat["save"], json.dumps(payload), content_type="application/json")
+
+    requests = {
+        "floor": lambda: anonymous.get("/healthz/floor"),
+        "floor_signed_in": lambda: member.get("/healthz/floor"),
+        "autosave": autosave,
+        "questionnaire": lambda: member.get(seat["pages"][0]),
+        "dashboard": lambda: boss.get(f"/o/{owner['org']}/"),
+        "organisation_report": lambda: boss.get(fixtures["report"].format(org=owner["org"])),
+    }
+    request = requests[args.page]
+    for _ in range(20):
+        assert request().status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        request()
+    print(f"{len(queries)} queries:")
+    for query in queries:
+        print("  ", query["sql"][:160])
+
+    began = time.perf_counter()
+    for _ in range(args.requests):
+        request()
+    elapsed = time.perf_counter() - began
+    print(f"{args.requests / elapsed:.1f} requests/s in this loop, "
+          f"{1000 * elapsed / args.requests:.2f} ms a request (not profiled)")
+    if args.top == 0:
+        return 0
+    profile = cProfile.Profile()
+    began = time.perf_counter()
+    profile.enable()
+    for _ in range(args.requests):
+        request()
+    profile.disable()
+    elapsed = time.perf_counter() - began
+    print(f"{args.requests / elapsed:.1f} requests/s in this loop (profiled)")
+    pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
