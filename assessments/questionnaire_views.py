@@ -22,20 +22,18 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from organisations.access import OrgAccess, tenant_view
+from organisations.templatetags.layout import quick_reverse
 
 from . import services
 from .models import Assessment, Response
 from .selectors import (
-    answered_count,
     get_assessment,
     member_response,
-    member_response_to_save,
     questionnaire,
 )
 from .selectors import response_by_token as _response_by_token
@@ -63,13 +61,14 @@ class Seat:
     def via_link(self) -> bool:
         return self.token is not None
 
-    def url(self, page: str, **kwargs) -> str:
+    def url(self, page: str, dimension_key: str | None = None) -> str:
+        """A page of this questionnaire (``quick_reverse``: a page builds a dozen)."""
         member_name, link_name = PAGES[page]
+        extra = () if dimension_key is None else (dimension_key,)
         if self.token is not None:
-            return reverse(link_name, kwargs={"token": self.token, **kwargs})
-        return reverse(member_name, kwargs={"org_slug": self.assessment.organisation.slug,
-                                            "assessment_id": self.assessment.public_id,
-                                            **kwargs})
+            return quick_reverse(link_name, self.token, *extra)
+        return quick_reverse(member_name, self.assessment.organisation.slug,
+                             self.assessment.public_id, *extra)
 
     @property
     def storage_key(self) -> str:
@@ -156,10 +155,9 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
     next_page = q.pages[position + 1] if position + 1 < len(q.pages) else None
     if request.method == "POST":
         return _save_page(request, seat, page, next_page)
-    options = [{"key": o.key, "label": o.label, "value": o.value} for o in q.options]
     return render(request, "assessments/questionnaire/dimension.html", _context(
         seat, q=q, page=page, number=position + 1, previous_page=previous_page,
-        next_page=next_page, options=options,
+        next_page=next_page,
         answered_elsewhere=q.answered - page.answered,
         numbering_offset=sum(p.total for p in q.pages[:position]),
     ))
@@ -236,10 +234,14 @@ def save(request, seat: Seat) -> HttpResponse:
     if refused is not None:
         return _json_error(409, refused.code, refused.message)
     try:
-        # One transaction with the member's first answer, which creates their response:
-        # a refused answer leaves no empty response behind.
-        with transaction.atomic():
-            saved = services.answer_save(response=seat.writable_response(),
+        if seat.response.pk is None:
+            # One transaction with the member's first answer, which creates their
+            # response: a refused answer leaves no empty response behind.
+            with transaction.atomic():
+                saved = services.answer_save(response=seat.writable_response(),
+                                             question_key=payload["question"], **fields)
+        else:  # answer_save is atomic itself
+            saved = services.answer_save(response=seat.response,
                                          question_key=payload["question"], **fields)
     except services.AnswerRefused as refused:
         return _json_error(409, refused.code, refused.message)
@@ -248,7 +250,7 @@ def save(request, seat: Seat) -> HttpResponse:
     return JsonResponse({
         "ok": True, "question": saved.question, "option": saved.option,
         "comment": saved.comment, "saved_at": saved.saved_at.isoformat(),
-        "answered": answered_count(seat.response),
+        "answered": saved.answered,
     })
 
 
@@ -267,10 +269,13 @@ def submit(request, seat: Seat) -> HttpResponse:
 # --- The member's way in -------------------------------------------------------------------
 
 
-def _member_seat(request, access: OrgAccess, assessment_id) -> Seat:
+def _member_seat(request, access: OrgAccess, assessment_id, *, to_save: bool = False) -> Seat:
+    # One query once the member has answered: their response with its assessment.
+    response = member_response(access, assessment_id, request.user, to_save=to_save)
+    if response is not None:
+        return Seat(assessment=response.assessment, response=response, access=access)
     assessment = get_assessment(access, assessment_id)
-    response = member_response(assessment, request.user) or Response(
-        user=request.user, language=request.user.language or "en")
+    response = Response(user=request.user, language=request.user.language or "en")
     response.assessment = assessment
     return Seat(assessment=assessment, response=response, access=access)
 
@@ -298,12 +303,7 @@ def member_review(request, access, assessment_id):
 def member_save(request, access, assessment_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    # Every autosave after the first finds the member's response (and its assessment)
-    # in one query; the first one goes the pages' way, which creates the response.
-    response = member_response_to_save(access, assessment_id, request.user)
-    if response is None:
-        return save(request, _member_seat(request, access, assessment_id))
-    return save(request, Seat(assessment=response.assessment, response=response, access=access))
+    return save(request, _member_seat(request, access, assessment_id, to_save=True))
 
 
 @never_cache

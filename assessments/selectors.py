@@ -18,10 +18,15 @@ import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
 
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
 
+from maturity_site.rows import Columns, execute, partial
 from models_catalog.models import (
     Axis,
     Dimension,
@@ -88,18 +93,75 @@ def response_by_token(token: str) -> Response | None:
     return response
 
 
-def member_response(assessment: Assessment, user) -> Response | None:
-    return Response.objects.filter(assessment=assessment, user=user).first()
+_RESPONSE = Columns(Response, "r")
+_ASSESSMENT = Columns(Assessment, "a")
+_DEPARTMENT = Columns(Department, "d")
+_VERSION = Columns(ModelVersion, "v")
+# The member's response to an assessment of the organisation, with the assessment, its
+# department and its pinned version. Written out because the ORM spends about a
+# millisecond of Python compiling this query, on the busiest page there is (every
+# questionnaire page); the tests run it on SQLite and the benchmarks on PostgreSQL.
+# Table and column names come from the models' _meta; the values are parameters.
+_MEMBER_RESPONSE_SQL = (
+    f"SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, {_DEPARTMENT.sql}, {_VERSION.sql} "  # noqa: S608
+    f'FROM "{Response._meta.db_table}" r '
+    f'INNER JOIN "{Assessment._meta.db_table}" a ON a."id" = r."assessment_id" '
+    f'INNER JOIN "{Department._meta.db_table}" d ON d."id" = a."department_id" '
+    f'INNER JOIN "{ModelVersion._meta.db_table}" v ON v."id" = a."model_version_id" '
+    'WHERE a."public_id" = %s AND a."organisation_id" = %s AND r."user_id" = %s')
+_MEMBER_RESPONSE_PARTS = (_RESPONSE, _ASSESSMENT, _DEPARTMENT, _VERSION)
+_MEMBER_RESPONSE_ENDS = tuple(accumulate(len(part) for part in _MEMBER_RESPONSE_PARTS))
+# The same for an autosave, which reads less: no department, and of the version only
+# what keys its cached structure (models_catalog.selectors.version_structure).
+_RESPONSE_TO_SAVE_SQL = (
+    f'SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, v."created_at", v."status" '  # noqa: S608
+    f'FROM "{Response._meta.db_table}" r '
+    f'INNER JOIN "{Assessment._meta.db_table}" a ON a."id" = r."assessment_id" '
+    f'INNER JOIN "{ModelVersion._meta.db_table}" v ON v."id" = a."model_version_id" '
+    'WHERE a."public_id" = %s AND a."organisation_id" = %s AND r."user_id" = %s')
 
 
-def member_response_to_save(access: OrgAccess, assessment_public_id, user) -> Response | None:
-    """The member's response to one of the organisation's assessments, with the
-    assessment, in one query: all an autosave needs (a questionnaire page needs the
-    assessment's department and model too). None when the member has no response yet,
-    or the assessment is not the organisation's."""
-    return (scoped(access, Response.objects.select_related("assessment"),
-                   org_field="assessment__organisation")
-            .filter(assessment__public_id=assessment_public_id, user=user).order_by().first())
+def member_response(access: OrgAccess, assessment_public_id, user, *,
+                    to_save: bool = False) -> Response | None:
+    """The member's response to one of the organisation's assessments, with what a
+    questionnaire page shows of the assessment (its department and model version), in
+    one query; ``to_save``: only what an autosave reads (the assessment, and the
+    version's id, creation time and status). None when the member has no response yet,
+    or the organisation has no such assessment (``get_assessment`` then finds the
+    assessment, or answers 404)."""
+    try:
+        public_id = Assessment._meta.get_field("public_id").get_db_prep_value(
+            assessment_public_id, connection)  # SQLite keeps UUIDs as 32 hex digits
+    except (ValueError, ValidationError):  # a malformed id, as in get_scoped
+        return None
+    sql = _RESPONSE_TO_SAVE_SQL if to_save else _MEMBER_RESPONSE_SQL
+    with connection.cursor() as cursor:
+        execute(cursor, sql, [public_id, access.organisation.pk, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    db = connection.alias
+    if to_save:
+        end = len(_RESPONSE) + len(_ASSESSMENT)
+        response = _RESPONSE.instance(row[:len(_RESPONSE)], db, connection)
+        assessment = _ASSESSMENT.instance(row[len(_RESPONSE):end], db, connection)
+        created_at, status = row[end:]
+        if connection.vendor == "sqlite":  # text there; as the ORM would read it
+            created_at = connection.ops.convert_datetimefield_value(created_at, None,
+                                                                    connection)
+        assessment.model_version = partial(ModelVersion, db, id=assessment.model_version_id,
+                                           created_at=created_at, status=status)
+    else:
+        response, assessment, department, version = (
+            part.instance(row[start:end], db, connection)
+            for part, start, end in zip(_MEMBER_RESPONSE_PARTS, (0, *_MEMBER_RESPONSE_ENDS),
+                                        _MEMBER_RESPONSE_ENDS, strict=False))
+        assessment.department = department
+        assessment.model_version = version
+    assessment.organisation = access.organisation  # the row the query was scoped by
+    response.assessment = assessment
+    response.user = user
+    return response
 
 
 def respondents(assessment: Assessment) -> list[Response]:
@@ -176,7 +238,7 @@ class DimensionPage:
     def total(self) -> int:
         return len(self.items)
 
-    @property
+    @cached_property  # read several times a page; a page is built once, then only read
     def answered(self) -> int:
         return sum(1 for item in self.items if item.answered)
 
@@ -198,7 +260,7 @@ class Questionnaire:
     def total(self) -> int:
         return sum(page.total for page in self.pages)
 
-    @property
+    @cached_property
     def answered(self) -> int:
         return sum(page.answered for page in self.pages)
 
@@ -210,6 +272,11 @@ class Questionnaire:
         return next((page for page in self.pages if page.key == key), None)
 
 
+_ANSWERS_SQL = (  # a response's answers: question id, option, comment
+    f'SELECT "question_id", "option", "comment" FROM "{Answer._meta.db_table}" '  # noqa: S608
+    'WHERE "response_id" = %s')
+
+
 def questionnaire(version: ModelVersion, response: Response | None) -> Questionnaire:
     """Everything a questionnaire page shows, whatever its size: one query for the
     respondent's answers, plus the version's structure (four queries, none once the
@@ -218,9 +285,11 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
     structure = version_structure(version)
     answers = {}
     if response is not None and response.pk is not None:
-        answers = {question_id: (option, comment) for question_id, option, comment in
-                   Answer.objects.filter(response=response)
-                   .values_list("question_id", "option", "comment")}
+        # Written out: the ORM's Python for this query costs several times its run.
+        with connection.cursor() as cursor:
+            execute(cursor, _ANSWERS_SQL, [response.pk])
+            answers = {question_id: (option, comment)
+                       for question_id, option, comment in cursor.fetchall()}
     pages = {d.pk: DimensionPage(d) for d in structure.dimensions}
     for question in structure.questions:
         page = pages.get(question.dimension_id)
@@ -230,10 +299,6 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
         page.items.append(QuestionItem(question, option, comment))
     return Questionnaire(version=version, pages=list(pages.values()),
                          options=list(structure.options), levels=dict(structure.levels))
-
-
-def answered_count(response: Response) -> int:
-    return Answer.objects.filter(response=response).exclude(option="").count()
 
 
 # --- Results -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from organisations.access import CAPABILITIES, OrgAccess, visible_to_organisatio
 from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
 
+from . import answer_store
 from .models import Answer, Assessment, Response
 from .scoring import DK, NA
 
@@ -371,6 +372,22 @@ def _locked(response: Response) -> Response:
     return locked
 
 
+def _lock_for_answer(response: Response) -> None:
+    """``_locked`` for the autosave: lock the row and refuse from its current state,
+    in one short statement (``answer_store``), updating ``response`` in place."""
+    state = answer_store.lock_response(response.pk)
+    if state is None:
+        raise Response.DoesNotExist
+    response.submitted_at = state.submitted_at
+    response.revoked_at = state.revoked_at
+    response.expires_at = state.expires_at
+    response.started_at = state.started_at
+    response.assessment.status = state.assessment_status
+    problem = refusal(response)
+    if problem is not None:
+        raise problem
+
+
 @transaction.atomic
 def member_response(*, assessment: Assessment, user: User) -> Response:
     """The member's response to ``assessment``, created on their first answer."""
@@ -388,9 +405,9 @@ class SavedAnswer:
     option: str
     comment: str
     saved_at: object
+    answered: int  # the response's answers with a chosen option, this one included
 
 
-@transaction.atomic
 def answer_save(*, response: Response, question_key: str, option=UNSET,
                 comment=UNSET) -> SavedAnswer:
     """Save one answer and/or its comment the moment it is given (the autosave).
@@ -400,6 +417,11 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
     answers (or one the option and one the comment) never overwrite each other.
     Refused with :class:`AnswerRefused` once the response is submitted or the round
     is not open; nothing is written then.
+
+    Decided on ``response`` as the caller read it, and written in one statement if it
+    is still so (PostgreSQL; ``answer_store.save_answer_if_unchanged``); otherwise, and
+    for the first answer and on SQLite, in a transaction that locks the response and
+    refuses from its current state (``_save_locked``). Either way atomic.
     """
     if option is UNSET and comment is UNSET:
         raise ValidationError(_("Nothing to save."))
@@ -410,38 +432,49 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
         raise ValidationError(_("Unknown answer option."))
     if comment is not UNSET and NUL in (comment or ""):
         raise ValidationError(_("Null characters are not allowed."))  # Django's own text
-    locked = _locked(response)
+    # Refused as the caller read the response; answer_store makes sure it still holds.
+    problem = refusal(response)
+    if problem is not None:
+        raise problem
     # The pinned version's keys: no query once this process has read the version.
-    structure = version_structure(locked.assessment.model_version)
+    structure = version_structure(response.assessment.model_version)
     question_id = structure.question_ids.get(question_key)
     if question_id is None:
         raise ValidationError(_("Unknown question."))
-    fields = ["updated_at"]
     if option is not UNSET:
         option = option or ""
         if option not in ("", *RESERVED_OPTIONS, *structure.option_keys):
             raise ValidationError(_("Unknown answer option."))
-        fields.append("option")
     if comment is not UNSET:
         comment = (comment or "").strip()
         if len(comment) > MAX_COMMENT_LENGTH:
             raise ValidationError(_("A comment can be at most %(max)s characters long.")
                                   % {"max": MAX_COMMENT_LENGTH})
-        fields.append("comment")
     now = timezone.now()
-    answer = Answer(response_id=locked.pk, question_id=question_id,
-                    option="" if option is UNSET else option,
-                    comment="" if comment is UNSET else comment, updated_at=now)
-    # INSERT … ON CONFLICT (response, question) DO UPDATE SET <only these fields>:
-    # atomic on PostgreSQL and SQLite alike, with no read-modify-write window.
-    Answer.objects.bulk_create([answer], update_conflicts=True,
-                               unique_fields=["response", "question"], update_fields=fields)
-    if locked.started_at is None:
-        Response.objects.filter(pk=locked.pk, started_at__isnull=True).update(started_at=now)
-        response.started_at = now
+    given = {"question_id": question_id, "option": None if option is UNSET else option,
+             "comment": None if comment is UNSET else comment, "now": now}
+    # Most saves: one statement, if nothing changed since the response was read.
+    answered = (answer_store.save_answer_if_unchanged(response=response, **given)
+                if response.started_at is not None else None)
+    if answered is None:  # the first answer, SQLite, or the response changed meanwhile
+        answered = _save_locked(response, given)
     return SavedAnswer(question=question_key,
                        option=None if option is UNSET else option,
-                       comment=None if comment is UNSET else comment, saved_at=now)
+                       comment=None if comment is UNSET else comment, saved_at=now,
+                       answered=answered)
+
+
+@transaction.atomic
+def _save_locked(response: Response, given: dict) -> int:
+    """The careful way: lock the response, refuse from its current state, upsert."""
+    _lock_for_answer(response)
+    # INSERT … ON CONFLICT (response, question) DO UPDATE SET <only these fields>:
+    # atomic on PostgreSQL and SQLite alike, with no read-modify-write window.
+    answered = answer_store.save_answer(response_id=response.pk, **given)
+    if response.started_at is None:
+        answer_store.mark_started(response.pk, given["now"])
+        response.started_at = given["now"]
+    return answered
 
 
 @transaction.atomic

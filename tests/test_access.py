@@ -48,3 +48,20 @@ def test_it_lists_the_consultancy_and_its_clients_for_a_consultant(world):
     assert slugs == ["northwind", "acme", "globex"]
     assert [o.slug for o, _ in accessible_organisations(world.globex.manager)] == ["globex"]
     assert accessible_organisations(world.outsider) == []
+
+
+def test_the_switcher_lists_each_organisation_once_with_the_role_access_gives(world):
+    from organisations.models import Membership, Role
+
+    consultant = world.northwind.consultant
+    Membership.objects.create(user=consultant, organisation=world.acme.org, role=Role.VIEWER)
+    listed = accessible_organisations(consultant)
+    assert [org.slug for org, _ in listed] == ["northwind", "acme", "globex"]
+    for org, role in listed:  # the switcher and the one access path agree
+        assert role == organisation_access(consultant, org.slug).role
+    # A consultancy's viewer sees the consultancy, not its clients.
+    viewer = world.northwind.owner.__class__.objects.create_user(
+        email="nw-viewer@example.test", password="x-Pass-2026-long")
+    Membership.objects.create(user=viewer, organisation=world.northwind.org, role=Role.VIEWER)
+    assert [(o.slug, r) for o, r in accessible_organisations(viewer)] == [
+        ("northwind", "viewer")]

@@ -174,22 +174,24 @@ def test_it_pins_the_query_counts(world, questions, respondents):
 
 
 # Pinned (STYLE.md, 7): a new query must be justified and the number changed here.
-# Each tenant page starts with session, user, organisation and role (4 queries).
+# Each tenant page starts with session, user, and the organisation with the role (3).
 QUERY_COUNTS = {
-    # + the assessment, my response, my answers, and the organisation switcher; the
-    #   version's dimensions, options, levels and questions are read once per process
-    #   (models_catalog.selectors.version_structure)
-    "questionnaire": 8,
-    # + my response with its assessment; in the transaction (the view's, with the
-    #   service's savepoint; all savepoints in tests): the locked response, the upsert;
-    #   then the answered count. Question and option keys come from version_structure.
-    "autosave": 12,
+    # + my response with its assessment, department and version (one query; the
+    #   assessment alone before the first answer), my answers, and the organisation
+    #   switcher; the version's dimensions, options, levels and questions are read once
+    #   per process (models_catalog.selectors.version_structure)
+    "questionnaire": 6,
+    # + my response with its assessment and version; then on PostgreSQL one statement
+    #   (the upsert if the response is unchanged, with the answered count); on SQLite,
+    #   in a transaction (a savepoint in tests), the locked response, the upsert, the
+    #   answered count. Question and option keys come from version_structure.
+    "autosave": 5 if connection.vendor == "postgresql" else 9,
     # + assessment, respondents with counts, question count, results (7), texts (4),
     #   and the organisation switcher
-    "results page": 19,
+    "results page": 18,
     # + department, rounds, results (2 + 5 per model version), response counts,
     #   texts (4 per model version), and the organisation switcher
-    "department": 19,
+    "department": 18,
     # the version's spec (5), the submitted responses, their answers
     "results": 7,
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,13 +34,28 @@ def _save(client, url, **payload):
     return client.post(url, json.dumps(payload), content_type="application/json")
 
 
-def test_it_resolves_the_tenant_role_in_two_queries_without_joins(world):
+def test_it_resolves_the_tenant_role_and_the_parent_in_one_query(world):
+    organisation_access(world.acme.manager, "acme")  # prepares it (PostgreSQL, once)
     with CaptureQueriesContext(connection) as queries:
         access = organisation_access(world.northwind.consultant, "acme")
+        # The breadcrumbs and the home page read the parent: no query of its own.
+        assert access.organisation.parent.name == "Northwind"
+        assert access.organisation.parent.slug == "northwind"
     assert access.role == "consultant" and access.via_consultancy
-    assert len(queries) == 2
-    roles = queries.captured_queries[1]["sql"]
-    assert "organisations_membership" in roles and "JOIN" not in roles
+    assert access.organisation.slug == "acme"
+    assert len(queries) == 1
+
+
+def test_the_one_query_takes_the_better_of_the_direct_and_the_inherited_role(world):
+    from organisations.models import Membership, Role
+
+    Membership.objects.create(user=world.northwind.consultant, organisation=world.acme.org,
+                              role=Role.VIEWER)
+    access = organisation_access(world.northwind.consultant, "acme")
+    assert (access.role, access.via_consultancy) == ("consultant", True)
+    own = organisation_access(world.acme.manager, "acme")
+    assert (own.role, own.via_consultancy) == ("manager", False)
+    assert own.organisation.parent.name == "Northwind"
 
 
 def test_it_reads_a_released_versions_structure_once_per_process(world):
@@ -92,6 +108,9 @@ def test_it_autosaves_after_the_first_answer_in_a_fixed_number_of_queries(world)
     assessment = make_assessment(world, version=version_with(40, slug="autosave-fixed"))
     client, url = signed_in(world.acme.manager), _save_url(assessment)
     assert _save(client, url, question="people.2.1", option="partly").status_code == 200
+    # (the first save creates the response; the second prepares the statement of the
+    # later ones on PostgreSQL, once per connection)
+    assert _save(client, url, question="people.4.1", option="largely").status_code == 200
     counts = []
     for question, option in (("people.3.1", "fully"), ("customers.2.1", "na"),
                              ("people.2.1", "dk")):
@@ -99,10 +118,13 @@ def test_it_autosaves_after_the_first_answer_in_a_fixed_number_of_queries(world)
             reply = _save(client, url, question=question, option=option)
         assert reply.status_code == 200 and reply.json()["option"] == option
         counts.append(len(queries))
-    # session, user, organisation, role, my response with its assessment; savepoints
-    # (the view's and the service's), the locked response, the upsert; answered count
-    assert counts == [12, 12, 12]
-    assert Answer.objects.filter(response__assessment=assessment).count() == 3
+    # session, user, organisation with role, my response with its assessment; then on
+    # PostgreSQL the upsert with the answered count if the response is unchanged (one
+    # statement, no transaction); on SQLite, in a transaction, the locked response, the
+    # upsert, the answered count
+    expected = 5 if connection.vendor == "postgresql" else 9
+    assert counts == [expected] * 3
+    assert Answer.objects.filter(response__assessment=assessment).count() == 4
 
 
 def test_it_refuses_an_unknown_question_or_option_from_the_structure(world):
@@ -126,3 +148,42 @@ def test_it_does_not_find_a_response_through_another_organisations_url(world):
     assert reply.status_code == 404
     assert Response.objects.filter(user=world.northwind.consultant).count() == 1
     assert Answer.objects.get().option == "fully"
+
+
+def test_the_autosave_reports_how_many_answers_have_an_option_after_each_save(world):
+    assessment = make_assessment(world)
+    client, url = signed_in(world.acme.manager), _save_url(assessment)
+    steps = [dict(question="people.2.1", option="fully"),      # new answer
+             dict(question="people.3.1", comment="later"),     # comment only: no option
+             dict(question="people.3.1", option="na"),         # now answered
+             dict(question="people.2.1", comment="why"),       # comment keeps the option
+             dict(question="people.2.1", option=""),           # cleared
+             dict(question="customers.2.1", option="dk")]
+    for step in steps:
+        reply = _save(client, url, **step)
+        assert reply.status_code == 200, reply.content
+        stored = Answer.objects.filter(response__assessment=assessment).exclude(option="")
+        assert reply.json()["answered"] == stored.count(), step
+    assert reply.json()["answered"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_prepares_each_busy_statement_once_per_connection():
+    from django.db import connections
+
+    from maturity_site.rows import execute
+
+    def run():
+        with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+            execute(cursor, "SELECT %s + 1", [41])
+            assert cursor.fetchone() == (42,)
+        return [q["sql"].split()[0] for q in queries.captured_queries]
+
+    if connection.vendor != "postgresql":
+        assert run() == run() == ["SELECT"]
+        return
+    connections.close_all()  # a new connection has no prepared statements
+    first, again = run(), run()
+    assert first == ["PREPARE", "EXECUTE"] and again == ["EXECUTE"]
+    connections.close_all()
+    assert run() == ["PREPARE", "EXECUTE"]

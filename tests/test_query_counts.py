@@ -13,13 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from organisations.models import Department, Membership, Organisation, Role, User
 from tests.conftest import signed_in
 
-# Every tenant page: session, user, organisation, role, and the switcher's memberships
-# (its clients query too, for a consultancy's people). Then the page's own:
-# home: member count, pending invitations, departments (+ clients for a consultancy);
-# portfolio: clients with member counts, their departments.
-HOME_QUERIES = 8
-CONSULTANCY_HOME_QUERIES = 10
-PORTFOLIO_QUERIES = 8
+# Every tenant page: session, user, the organisation with the role, and the switcher's
+# organisations (memberships and consultancies' clients in one). Then the page's own:
+# home: departments with the member and pending invitation counts, in one statement
+# (+ clients for a consultancy); portfolio: clients with member counts, their departments.
+HOME_QUERIES = 5
+CONSULTANCY_HOME_QUERIES = 6
+PORTFOLIO_QUERIES = 6
 LOGIN_QUERIES = 0
 
 

@@ -263,3 +263,88 @@ def test_it_keeps_every_answer_when_two_tabs_save_at_the_same_moment(world):
     rows = {a.question.key: (a.option, a.comment)
             for a in Answer.objects.select_related("question")}
     assert rows == {key: ("largely", f"note {key}") for key in keys}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_with_the_submission_waits_for_it_and_is_then_refused(world):
+    """The autosave locks the response's row: a save that arrives while the submission
+    holds it waits, then sees the submission and writes nothing."""
+    import threading
+
+    from django.db import connection as default_connection
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    if default_connection.vendor == "sqlite" and default_connection.is_in_memory_db():
+        pytest.skip("an in-memory SQLite database is not shared between threads")
+    assessment = make_assessment(world)
+    response = services.member_response(assessment=assessment, user=world.acme.manager)
+    services.answer_save(response=response, question_key="people.2.1", option="fully")
+    holding, release, outcome = threading.Event(), threading.Event(), []
+
+    def submit():  # as services.response_submit does, but holding the lock a while
+        try:
+            with transaction.atomic():
+                locked = Response.objects.select_for_update().get(pk=response.pk)
+                locked.submitted_at = timezone.now()
+                locked.save(update_fields=["submitted_at"])
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def save():
+        try:
+            stale = Response.objects.select_related("assessment__model_version").get(
+                pk=response.pk)
+            assert stale.submitted_at is None  # read before the submission commits
+            services.answer_save(response=stale, question_key="people.3.1", option="largely")
+            outcome.append("saved")
+        except services.AnswerRefused as refused:
+            outcome.append(refused.code)
+        finally:
+            connections.close_all()
+
+    submitter = threading.Thread(target=submit)
+    submitter.start()
+    assert holding.wait(10)
+    saver = threading.Thread(target=save)
+    saver.start()
+    saver.join(0.5)
+    still_waiting = saver.is_alive()
+    release.set()
+    submitter.join(10)
+    saver.join(10)
+    assert outcome == ["submitted"]
+    assert still_waiting
+    assert not Answer.objects.filter(question__key="people.3.1").exists()
+
+
+@pytest.mark.parametrize("change,code", [
+    ("close", "closed"), ("submit", "submitted"), ("revoke", "revoked")])
+def test_a_save_from_a_response_read_before_it_changed_is_refused(world, change, code):
+    """The autosave decides on the response as it was read, and writes only if it is
+    still so: otherwise it looks again, under a lock, and refuses."""
+    from django.utils import timezone
+
+    from assessments.models import Assessment
+
+    assessment = make_assessment(world)
+    if change == "revoke":  # a personal link's response
+        response = Response.objects.create(assessment=assessment, email="guest@example.test",
+                                           token_hash="h" * 64)
+    else:
+        response = services.member_response(assessment=assessment, user=world.acme.manager)
+    services.answer_save(response=response, question_key="people.2.1", option="fully")
+    stale = Response.objects.select_related("assessment__model_version").get(pk=response.pk)
+    if change == "close":
+        Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.CLOSED)
+    elif change == "submit":
+        Response.objects.filter(pk=response.pk).update(submitted_at=timezone.now())
+    else:
+        Response.objects.filter(pk=response.pk).update(revoked_at=timezone.now())
+    with pytest.raises(services.AnswerRefused) as refused:
+        services.answer_save(response=stale, question_key="people.3.1", option="largely")
+    assert refused.value.code == code
+    assert list(Answer.objects.filter(response=response).values_list(
+        "question__key", "option")) == [("people.2.1", "fully")]
