@@ -20,7 +20,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from maturity_site.rows import execute
+from maturity_site.rows import execute, timestamp
 
 LOCK_SQL_SQLITE = (
     'SELECT r."submitted_at", r."revoked_at", r."expires_at", r."started_at", a."status" '
@@ -87,13 +87,6 @@ class ResponseState:
     assessment_status: str
 
 
-def _timestamp(value):
-    """As the ORM would return it: PostgreSQL gives aware datetimes, SQLite naive ones."""
-    if value is not None and connection.vendor == "sqlite":
-        return connection.ops.convert_datetimefield_value(value, None, connection)
-    return value
-
-
 def lock_response(response_id: int) -> ResponseState | None:
     """Lock the response's row until the end of the transaction and read its state.
 
@@ -106,7 +99,7 @@ def lock_response(response_id: int) -> ResponseState | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return ResponseState(*(_timestamp(v) for v in row[:4]), assessment_status=row[4])
+    return ResponseState(*(timestamp(v, connection) for v in row[:4]), assessment_status=row[4])
 
 
 def save_answer(*, response_id: int, question_id: int, option: str | None,

@@ -26,8 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from maturity_site.reverse import quick_reverse
 from organisations.access import OrgAccess, tenant_view
-from organisations.templatetags.layout import quick_reverse
 
 from . import services
 from .models import Assessment, Response

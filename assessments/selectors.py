@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
 
-from maturity_site.rows import Columns, execute, partial
+from maturity_site.rows import Columns, execute, partial, timestamp
 from models_catalog.models import (
     Axis,
     Dimension,
@@ -146,11 +146,9 @@ def member_response(access: OrgAccess, assessment_public_id, user, *,
         response = _RESPONSE.instance(row[:len(_RESPONSE)], db, connection)
         assessment = _ASSESSMENT.instance(row[len(_RESPONSE):end], db, connection)
         created_at, status = row[end:]
-        if connection.vendor == "sqlite":  # text there; as the ORM would read it
-            created_at = connection.ops.convert_datetimefield_value(created_at, None,
-                                                                    connection)
         assessment.model_version = partial(ModelVersion, db, id=assessment.model_version_id,
-                                           created_at=created_at, status=status)
+                                           created_at=timestamp(created_at, connection),
+                                           status=status)
     else:
         response, assessment, department, version = (
             part.instance(row[start:end], db, connection)

@@ -10,6 +10,7 @@ two helpers make the instances the ORM would have made of such rows:
   ORM applies, as ``select_related`` would give it.
 - :func:`partial`: an instance with only a few fields loaded, as ``only()`` gives it;
   the others load from the database if something reads them.
+- :func:`timestamp`: a single timestamp column's value as the ORM reads it.
 
 :func:`execute` runs such a statement as a prepared statement on PostgreSQL: the
 server plans it once per connection instead of on every request (planning cost
@@ -106,6 +107,14 @@ class Columns:
             for convert in functions:
                 values[i] = convert(values[i], column, connection)
         return self.model.from_db(db, self.attnames, values)
+
+
+def timestamp(value, connection):
+    """A timestamp column's value as the ORM reads it: aware (SQLite hands back text or
+    naive datetimes; PostgreSQL aware ones already)."""
+    if value is not None and connection.vendor == "sqlite":
+        return connection.ops.convert_datetimefield_value(value, None, connection)
+    return value
 
 
 def partial(model, db: str, **values):

@@ -8,7 +8,7 @@ import pytest
 from django.template import engines
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from organisations.templatetags.layout import quick_reverse
+from maturity_site.reverse import quick_reverse
 
 SOME_ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 CASES = [
