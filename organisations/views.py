@@ -11,12 +11,10 @@ from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
-
-from maturity_site.rows import execute
 
 from . import access as selectors
 from . import dashboard, services
@@ -31,7 +29,7 @@ from .forms import (
     ProfileForm,
     SignupForm,
 )
-from .models import Department, Role
+from .models import Role
 
 # Several backends are configured (django-axes first); a fresh sign-up or an accepted
 # invitation signs in through the ordinary one.
@@ -207,42 +205,13 @@ def _welcome(request, invitation):
 # --- Organisation home and portfolio ----------------------------------------------
 
 
-# The home page's own reads in one statement: the organisation's departments (in
-# Department's Meta.ordering), the number of its members and of its pending invitations
-# (as access.memberships() and access.pending_invitations() count them; a test checks
-# that they agree). Through the ORM these were three queries and about 1.4 ms of
-# Python on every view of the page; this one costs a tenth of that. The LEFT JOIN
-# gives one row (with no department) for an organisation without departments.
-_HOME_SQL = (
-    'SELECT d."public_id", d."name", '
-    '(SELECT COUNT(*) FROM "organisations_membership" m WHERE m."organisation_id" = %s), '
-    '(SELECT COUNT(*) FROM "organisations_invitation" i WHERE i."organisation_id" = %s '
-    'AND i."accepted_at" IS NULL AND i."revoked_at" IS NULL AND i."expires_at" > %s) '
-    'FROM "organisations_organisation" o '
-    'LEFT JOIN "organisations_department" d ON d."organisation_id" = o."id" '
-    'WHERE o."id" = %s ORDER BY d."name"')
-
-
-def _home_data(access: OrgAccess) -> tuple[list[dict], int, int]:
-    """The departments (public id and name), member count and pending invitation count."""
-    org_id = access.organisation.pk
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        execute(cursor, _HOME_SQL, [org_id, org_id, now, org_id])
-        rows = cursor.fetchall()
-    to_uuid = Department._meta.get_field("public_id").to_python  # SQLite gives hex text
-    departments = [{"public_id": to_uuid(public_id), "name": name}
-                   for public_id, name, _, _ in rows if public_id is not None]
-    return departments, rows[0][2], rows[0][3]
-
-
 @tenant_view()
 @require_safe
 def organisation_home(request, access):
     org = access.organisation
     people = "manage_members" in access.capabilities
     show_clients = org.is_consultancy and access.can("manage_clients")
-    departments, member_count, pending_invitation_count = _home_data(access)
+    departments, member_count, pending_invitation_count = selectors.home_overview(access)
     return _tenant_render(request, access, "organisations/home.html", {
         "departments": departments,
         "clients": (selectors.client_organisations(access).values("slug", "name")

@@ -1,5 +1,5 @@
 """The organisation's home page reads its departments and counts in one SQL statement
-(organisations/views.py, ``_HOME_SQL``): it must agree with the selectors it replaces."""
+(``organisations.access.home_overview``): it must agree with the selectors it replaces."""
 
 from __future__ import annotations
 
