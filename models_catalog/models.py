@@ -47,18 +47,28 @@ validate_key = RegexValidator(
 )
 
 
-def translate(texts: Mapping[str, str] | None, language: str | None = None,
-              default_language: str = FALLBACK_LANGUAGE) -> str:
-    """The text in ``language`` (default: the active one), else in the model's
-    default language, else English, else any text there is; "" when there is none."""
+def shown_text(texts: Mapping[str, str] | None, language: str | None = None,
+               default_language: str | None = FALLBACK_LANGUAGE) -> tuple[str, str]:
+    """The text to show and its language: in ``language`` (default: the active one),
+    else in the model's default language, else English, else any text there is;
+    ("", "") when there is none. The language goes into a ``lang`` attribute where
+    the text fell back to another one (screen readers then pronounce it right)."""
     if not texts:
-        return ""
+        return "", ""
     language = language or get_language() or FALLBACK_LANGUAGE
     for code in (language, language.split("-")[0], default_language, FALLBACK_LANGUAGE):
-        text = texts.get(code)
-        if text:
-            return text
-    return next((text for text in texts.values() if text), "")
+        if code:
+            text = texts.get(code)
+            if text:
+                return text, code
+    return next(((text, code) for code, text in texts.items() if text), ("", ""))
+
+
+def translate(texts: Mapping[str, str] | None, language: str | None = None,
+              default_language: str | None = FALLBACK_LANGUAGE) -> str:
+    """The text in ``language`` (default: the active one), else in the model's
+    default language, else English, else any text there is; "" when there is none."""
+    return shown_text(texts, language, default_language)[0]
 
 
 def language_order(code: str) -> tuple[int, str]:

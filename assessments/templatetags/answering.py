@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from models_catalog.models import FALLBACK_LANGUAGE
+from models_catalog.models import FALLBACK_LANGUAGE, shown_text
 
 register = template.Library()
-
-
-def _shown(texts: Mapping[str, str] | None, language: str,
-           default: str) -> tuple[str, str]:
-    """``(text, language code)`` of what the catalogue's ``tr`` filter shows of
-    ``texts``: the active language, its base language, the version's default, English,
-    then any text there is. ("", "") when there is none."""
-    if not texts:
-        return "", ""
-    for code in (language, language.split("-")[0], default, FALLBACK_LANGUAGE):
-        if code:
-            text = texts.get(code)
-            if text:
-                return text, code
-    return next(((text, code) for code, text in texts.items() if text), ("", ""))
-
-
-@register.filter
-def shown_lang(texts, source=None) -> str:
-    """The language code the catalogue's ``tr`` filter shows ``texts`` in, for the
-    ``lang`` attribute of a text that fell back to another language (screen readers
-    then pronounce it right)."""
-    default = source if isinstance(source, str) else getattr(source, "default_language", "")
-    return _shown(texts, get_language() or FALLBACK_LANGUAGE, default)[1]
 
 
 # --- The statements of a dimension page ------------------------------------------------------
@@ -99,7 +75,7 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     # The same for every statement: translated and escaped once per page.
     # (option key, its escaped form, escaped label)
     scale = [(option.key, _escape(option.key),
-              _escape(_shown(option.label, language, default)[0])) for option in options]
+              _escape(shown_text(option.label, language, default)[0])) for option in options]
     # As the template's {% translate %} did: escaped (blocktranslate trusts its text).
     extra = [("na", "na", _escape(gettext("Not applicable"))),
              ("dk", "dk", _escape(gettext("Don't know")))]
@@ -118,10 +94,10 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     for number, item in enumerate(page.items, start=numbering_offset + 1):
         question = item.question
         key = _escape(question.key)
-        statement, statement_lang = _shown(question.statement, language, default)
+        statement, statement_lang = shown_text(question.statement, language, default)
         described_by = help_html = ""
         if question.help:
-            text, lang = _shown(question.help, language, default)
+            text, lang = shown_text(question.help, language, default)
             described_by = _DESCRIBED_BY.format(key=key)
             help_html = _HELP.format(key=key, lang=_escape(lang), text=_escape(text))
         cards.append(_CARD.format(

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from models_catalog.models import FALLBACK_LANGUAGE, translate
+from models_catalog.models import FALLBACK_LANGUAGE, shown_text, translate
 
 register = template.Library()
 
@@ -23,11 +23,5 @@ def tr(texts, source=None):
 @register.filter
 def tr_lang(texts, source=None):
     """The language code :func:`tr` shows, for a ``lang`` attribute on fallback text."""
-    if not texts:
-        return ""
     default = source if isinstance(source, str) else getattr(source, "default_language", "")
-    language = get_language() or FALLBACK_LANGUAGE
-    for code in (language, language.split("-")[0], default, FALLBACK_LANGUAGE):
-        if code and texts.get(code):
-            return code
-    return next((code for code, text in texts.items() if text), "")
+    return shown_text(texts, get_language(), default)[1]
