@@ -14,6 +14,7 @@ many responses are still open.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -302,26 +304,27 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
 # --- Results -----------------------------------------------------------------------------------
 
 
-def _submitted_answers(assessment_ids: Sequence[int]) -> dict[int, list[dict[str, str]]]:
-    """Per assessment, one plain mapping question key -> option key per submitted
-    response: two queries whatever the number of respondents and questions."""
-    by_response: dict[int, dict[str, str]] = {}
-    owner: dict[int, int] = {}
-    for response_id, assessment_id in (Response.objects.filter(
+def _submitted_responses(assessment_ids: Sequence[int]) -> dict[int, list[tuple[int, object]]]:
+    """Per assessment, its submitted responses as (id, submitted at), in the order
+    they were submitted: one query."""
+    result: dict[int, list[tuple[int, object]]] = {pk: [] for pk in assessment_ids}
+    for response_id, assessment_id, submitted_at in (Response.objects.filter(
             assessment_id__in=assessment_ids, submitted_at__isnull=False)
-            .order_by("submitted_at", "id").values_list("pk", "assessment_id")):
-        by_response[response_id] = {}
-        owner[response_id] = assessment_id
-    rows = (Answer.objects.filter(response__assessment_id__in=assessment_ids,
-                                  response__submitted_at__isnull=False).exclude(option="")
-            .values_list("response_id", "question__key", "option"))
-    for response_id, key, option in rows:
-        if response_id in by_response:  # submitted between the two queries: next time
-            by_response[response_id][key] = option
-    result: dict[int, list[dict[str, str]]] = {pk: [] for pk in assessment_ids}
-    for response_id, answers in by_response.items():
-        result[owner[response_id]].append(answers)
+            .order_by("submitted_at", "id").values_list("pk", "assessment_id", "submitted_at")):
+        result[assessment_id].append((response_id, submitted_at))
     return result
+
+
+def _answers_of(response_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Per response, one plain mapping question key -> option key: one query whatever
+    the number of respondents and questions."""
+    by_response: dict[int, dict[str, str]] = {pk: {} for pk in response_ids}
+    if response_ids:
+        for response_id, key, option in (Answer.objects.filter(response_id__in=response_ids)
+                                         .exclude(option="")
+                                         .values_list("response_id", "question__key", "option")):
+            by_response[response_id][key] = option
+    return by_response
 
 
 def _valid_only(spec: ModelSpec, answers: dict[str, str]) -> dict[str, str]:
@@ -332,16 +335,47 @@ def _valid_only(spec: ModelSpec, answers: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in answers.items() if k in keys and v in allowed}
 
 
+# Results are kept in the cache (Redis in production) under a key made of everything
+# they are computed from: the round, its pinned version (released, so it never
+# changes), its target level, the language of the texts, and which responses were
+# submitted when (a submitted response's answers never change; reopening or a new
+# submission changes the list). A report of 20 rounds then scores only the rounds that
+# changed since it was last shown. The timeout only bounds what an edit outside the
+# services (a database console) could leave behind.
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _results_key(assessment: Assessment, language: str,
+                 submitted: list[tuple[int, object]]) -> str | None:
+    version = assessment.model_version
+    if version.status == ModelVersion.Status.DRAFT:  # a draft can change: never kept
+        return None
+    identity = repr((assessment.pk, assessment.created_at.isoformat(), version.pk,
+                     assessment.target_level, language,
+                     [(pk, at.isoformat()) for pk, at in submitted]))
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:40]
+    return f"assessment-results:{assessment.pk}:{digest}"
+
+
 def results_by_assessment(assessment_list: Sequence[Assessment],
                           language: str | None = None) -> dict[int, ScoreResult]:
-    """Results of several rounds at once (a department's trend): two queries for the
-    answers plus five per distinct model version, whatever the number of respondents
-    and questions. Only submitted responses count (see the module docstring)."""
+    """Results of several rounds at once (a department's trend, an organisation's
+    report): the submitted responses (one query), then for the rounds whose results
+    are not in the cache their answers (one query) and five per distinct model
+    version, whatever the number of respondents and questions. Only submitted
+    responses count (see the module docstring)."""
     language = language or get_language()
-    answers = _submitted_answers([a.pk for a in assessment_list])
+    submitted = _submitted_responses([a.pk for a in assessment_list])
+    keys = {a.pk: _results_key(a, language, submitted[a.pk]) for a in assessment_list}
+    wanted = [key for key in keys.values() if key is not None]
+    cached = cache.get_many(wanted) if wanted else {}
+    results = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    todo = [a for a in assessment_list if a.pk not in results]
+    if not todo:
+        return results
+    answers = _answers_of([pk for a in todo for pk, _at in submitted[a.pk]])
     specs: dict[int, ModelSpec] = {}
-    results = {}
-    for assessment in assessment_list:
+    for assessment in todo:
         version = assessment.model_version
         if version.pk not in specs:
             specs[version.pk] = model_spec(version, language)
@@ -349,8 +383,11 @@ def results_by_assessment(assessment_list: Sequence[Assessment],
         target = assessment.target_level
         if target is not None and not 1 <= target <= spec.levels:
             target = None
-        responses = [_valid_only(spec, a) for a in answers[assessment.pk]]
+        responses = [_valid_only(spec, answers[pk]) for pk, _at in submitted[assessment.pk]]
         results[assessment.pk] = score(spec, responses, target_level=target)
+    fresh = {keys[a.pk]: results[a.pk] for a in todo if keys[a.pk] is not None}
+    if fresh:
+        cache.set_many(fresh, RESULTS_CACHE_SECONDS)
     return results
 
 
