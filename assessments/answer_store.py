@@ -43,16 +43,6 @@ UPSERT_SQL = {
 }
 _ANSWERED_OTHERS = ('SELECT COUNT(*) FROM "assessments_answer" '
                     "WHERE \"response_id\" = %s AND \"question_id\" <> %s AND \"option\" <> ''")
-# PostgreSQL: the upsert and the answered count in one round trip. The count leaves
-# out the saved question (the statement's snapshot predates the upsert) and adds it
-# back from the saved row's option.
-UPSERT_COUNT_SQL = {
-    given: f'WITH saved AS ({sql} RETURNING "option") '  # noqa: S608 - constants only
-           f"SELECT (SELECT \"option\" FROM saved), ({_ANSWERED_OTHERS})"
-    for given, sql in UPSERT_SQL.items()
-}
-
-
 # PostgreSQL: the whole save in one statement, with no transaction around it, when the
 # response is still as the caller saw it (optimistic concurrency): not submitted, the
 # round open, the link's revocation and expiry unchanged. FOR SHARE makes it wait for a
@@ -65,6 +55,10 @@ _UNCHANGED = (
     'WHERE r."id" = %s AND r."submitted_at" IS NULL AND a."status" = %s '
     'AND r."revoked_at" IS NOT DISTINCT FROM %s AND r."expires_at" IS NOT DISTINCT FROM %s '
     'FOR SHARE OF r), ')
+_ANSWERED_OTHERS = ('SELECT COUNT(*) FROM "assessments_answer" '
+                    "WHERE \"response_id\" = %s AND \"question_id\" <> %s AND \"option\" <> ''")
+# The count leaves out the saved question (the statement's snapshot predates the
+# upsert) and adds it back from the saved row's option.
 SAVE_IF_UNCHANGED_SQL = {
     given: "".join((
         _UNCHANGED, "saved AS (",
@@ -111,15 +105,10 @@ def save_answer(*, response_id: int, question_id: int, option: str | None,
     read-modify-write window, so two tabs saving different fields never overwrite
     each other.
     """
-    given = (option is not None, comment is not None)
-    values = [response_id, question_id, option or "", comment or "",
-              connection.ops.adapt_datetimefield_value(now)]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # SQLite has no writing WITH clauses
-            execute(cursor, UPSERT_COUNT_SQL[given], [*values, response_id, question_id])
-            saved_option, others = cursor.fetchone()
-            return others + (1 if saved_option else 0)
-        execute(cursor, UPSERT_SQL[given], values)
+        execute(cursor, UPSERT_SQL[(option is not None, comment is not None)], [
+            response_id, question_id, option or "", comment or "",
+            connection.ops.adapt_datetimefield_value(now)])
     return answered_count(response_id)
 
 

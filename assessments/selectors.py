@@ -104,23 +104,22 @@ _VERSION = Columns(ModelVersion, "v")
 # millisecond of Python compiling this query, on the busiest page there is (every
 # questionnaire page); the tests run it on SQLite and the benchmarks on PostgreSQL.
 # Table and column names come from the models' _meta; the values are parameters.
-_MEMBER_RESPONSE_SQL = (
-    f"SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, {_DEPARTMENT.sql}, {_VERSION.sql} "  # noqa: S608
+_FROM_MEMBER_RESPONSE = (
     f'FROM "{Response._meta.db_table}" r '
     f'INNER JOIN "{Assessment._meta.db_table}" a ON a."id" = r."assessment_id" '
-    f'INNER JOIN "{Department._meta.db_table}" d ON d."id" = a."department_id" '
     f'INNER JOIN "{ModelVersion._meta.db_table}" v ON v."id" = a."model_version_id" '
+    f'INNER JOIN "{Department._meta.db_table}" d ON d."id" = a."department_id" '
     'WHERE a."public_id" = %s AND a."organisation_id" = %s AND r."user_id" = %s')
+_MEMBER_RESPONSE_SQL = (
+    f"SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, {_DEPARTMENT.sql}, {_VERSION.sql} "  # noqa: S608
+    + _FROM_MEMBER_RESPONSE)
 _MEMBER_RESPONSE_PARTS = (_RESPONSE, _ASSESSMENT, _DEPARTMENT, _VERSION)
 _MEMBER_RESPONSE_ENDS = tuple(accumulate(len(part) for part in _MEMBER_RESPONSE_PARTS))
 # The same for an autosave, which reads less: no department, and of the version only
 # what keys its cached structure (models_catalog.selectors.version_structure).
 _RESPONSE_TO_SAVE_SQL = (
     f'SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, v."created_at", v."status" '  # noqa: S608
-    f'FROM "{Response._meta.db_table}" r '
-    f'INNER JOIN "{Assessment._meta.db_table}" a ON a."id" = r."assessment_id" '
-    f'INNER JOIN "{ModelVersion._meta.db_table}" v ON v."id" = a."model_version_id" '
-    'WHERE a."public_id" = %s AND a."organisation_id" = %s AND r."user_id" = %s')
+    + _FROM_MEMBER_RESPONSE)
 
 
 def member_response(access: OrgAccess, assessment_public_id, user, *,
