@@ -50,6 +50,7 @@ from organisations.access import (
 )
 from organisations.models import Department, Membership, hash_token
 
+from . import scoring
 from .models import Answer, Assessment, Response
 from .scoring import DK, NA, ModelSpec, ScoreResult, score
 
@@ -335,7 +336,8 @@ def _valid_only(spec: ModelSpec, answers: dict[str, str]) -> dict[str, str]:
 
 
 # Results are kept in the cache (Redis in production) under a key made of everything
-# they are computed from: the round, its pinned version (released, so it never
+# they are computed from: the rules (the engine's ENGINE_VERSION, so a change of rules
+# never serves a stale result), the round, its pinned version (released, so it never
 # changes), its target level, the language of the texts, and which responses were
 # submitted when (a submitted response's answers never change; reopening or a new
 # submission changes the list). A report of 20 rounds then scores only the rounds that
@@ -349,7 +351,8 @@ def _results_key(assessment: Assessment, language: str,
     version = assessment.model_version
     if version.status == ModelVersion.Status.DRAFT:  # a draft can change: never kept
         return None
-    identity = repr((assessment.pk, assessment.created_at.isoformat(), version.pk,
+    identity = repr((scoring.ENGINE_VERSION, assessment.pk, assessment.created_at.isoformat(),
+                     version.pk,
                      assessment.target_level, language,
                      [(pk, at.isoformat()) for pk, at in submitted]))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:40]

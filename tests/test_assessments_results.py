@@ -270,3 +270,16 @@ def test_it_never_keeps_the_results_of_a_round_on_a_draft_version(world):
     with CaptureQueriesContext(connection) as queries:
         assessment_results(assessment)
     assert len(queries) == 7  # computed again: a draft's questions may have changed
+
+
+def test_a_new_version_of_the_scoring_rules_never_serves_kept_results(scored, monkeypatch):
+    from assessments import scoring
+
+    first = assessment_results(scored, "en")
+    with CaptureQueriesContext(connection) as queries:
+        assert assessment_results(scored, "en") == first
+    assert len(queries) == 1  # kept: the submitted responses only
+    monkeypatch.setattr(scoring, "ENGINE_VERSION", scoring.ENGINE_VERSION + 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert assessment_results(scored, "en") == first
+    assert len(queries) == 7  # computed again: responses, answers, the version's spec
