@@ -52,7 +52,7 @@ from organisations.models import Department, Membership, hash_token
 
 from . import scoring
 from .models import Answer, Assessment, Response
-from .scoring import DK, NA, ModelSpec, ScoreResult, score
+from .scoring import DK, NA, DimensionScore, ModelSpec, ScoreResult, score
 
 # --- Assessments and responses -----------------------------------------------------------
 
@@ -442,6 +442,25 @@ def version_texts(version: ModelVersion, language: str | None = None) -> Version
     return VersionTexts(version, levels, dimensions, axes, statements, recommendations)
 
 
+def why_this_level(dimension: DimensionScore, *, level_name, statement,
+                   max_statements: int = 3) -> dict | None:
+    """Rule 10 for a page or the PDF: the level that stops a dimension below K, its
+    fulfilment, and the texts of its statements short of θ (most important first, at
+    most ``max_statements``; ``more`` counts the rest). None at the top level.
+    ``level_name`` and ``statement`` give texts in the reader's language."""
+    blocked = dimension.blocked_at
+    if blocked is None:
+        return None
+    return {
+        "level": blocked.level,
+        "level_name": level_name(blocked.level),
+        "fulfilment": blocked.fulfilment,
+        "percent": None if blocked.fulfilment is None else round(100 * blocked.fulfilment),
+        "statements": [statement(s.question) for s in blocked.short[:max_statements]],
+        "more": max(0, len(blocked.short) - max_statements),
+    }
+
+
 def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionTexts,
                     *, max_steps: int = 12, max_disagreements: int = 5) -> dict:
     """What the assessment page shows of a result, in the texts' language."""
@@ -454,6 +473,8 @@ def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionT
         "percent": round(100 * (d.index - 1) / (top - 1)) if top > 1 else 100,
         "target_percent": round(100 * (target - 1) / (top - 1)) if top > 1 else 100,
         "below_target": d.level < target,
+        "why": why_this_level(d, level_name=lambda n: texts.levels.get(n, ""),
+                              statement=lambda key: texts.statements.get(key, key)),
     } for d in result.dimensions]
     axes = []
     for a in result.axes:
@@ -480,6 +501,7 @@ def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionT
         "target_is_default": assessment.target_level is None,
         "completeness": result.completeness,
         "dimensions": dimensions,
+        "why_any": any(d["why"] for d in dimensions),
         "axes": axes,
         "next_steps": steps[:max_steps],
         "more_steps": max(0, len(steps) - max_steps),
