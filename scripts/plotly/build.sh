@@ -9,8 +9,9 @@ npm ci --no-audit --no-fund --silent
 version=$(node -p "require('plotly.js/package.json').version")
 banner="/* plotly.js $version - Copyright 2012-2026 Plotly, Inc. - MIT license."
 banner="$banner Traces: bar, scatter, scatterpolar (scripts/plotly/entry.js). */"
-# plotly.js refers to `global` (a Node.js name); in the browser that is `window`.
+# plotly.js refers to `global` (a Node.js name); in the browser that is `window`. Its
+# stylesheets are for map traces, which the product does not draw.
 npx esbuild entry.js --bundle --minify --format=iife --global-name=Plotly \
-  --define:global=window --legal-comments=eof --banner:js="$banner" \
+  --define:global=window --loader:.css=empty --legal-comments=eof --banner:js="$banner" \
   --outfile=../../static/vendor/plotly/plotly.min.js --log-level=warning
 ls -l ../../static/vendor/plotly/plotly.min.js
