@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -208,11 +207,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # plotly.js exactly as the installed plotly package ships it (no CDN, no copy).
-    ("vendor/plotly", Path(plotly.__file__).parent / "package_data"),
-]
+# static/vendor/plotly/plotly.min.js is plotly.js with only the traces the reports draw
+# (scripts/plotly/build.sh); the PDFs' chart export uses the plotly package's own copy.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_URL = "/media/"

@@ -144,6 +144,11 @@ def test_a_consultant_a_respondent_a_manager_and_an_executive_use_the_product(
     sign_in(page, live_server, "mike@initech.test", PASSWORD)
     page.goto(f"{base}/o/initech/reports/assessments/{assessment.public_id}/")
     page.wait_for_selector(".js-plotly-plot .main-svg")
+    # Charts are drawn as they scroll into view: scroll through the whole report.
+    for chart in page.locator("[data-chart]").all():
+        chart.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelectorAll('[data-chart]').length"
+                           " === document.querySelectorAll('.js-plotly-plot').length")
     assert page.locator(".js-plotly-plot").count() >= 3
     shots(page, "manager-report")
 

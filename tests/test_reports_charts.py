@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date
 
@@ -180,3 +181,23 @@ def test_every_chart_exports_as_vector_without_raster_images(result):
     for fig, svg in zip(figures, svgs, strict=True):
         assert "<image" not in svg and "data:image" not in svg, fig.data[0].type
         assert "<path" in svg or "<rect" in svg
+
+
+def test_it_serves_a_plotly_bundle_that_registers_every_trace_the_charts_draw():
+    """The web reports load static/vendor/plotly/plotly.min.js, built from
+    scripts/plotly/entry.js with only some trace types: a chart that starts drawing a new
+    trace type must come with a rebuilt bundle, or the page shows an empty chart."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    drawn = {name.lower() for name in
+             re.findall(r"\bgo\.([A-Z]\w+)\(", (root / "reports/charts.py").read_text())}
+    drawn -= {"figure"}
+    registered = {"scatter"} | set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)",
+                                              (root / "scripts/plotly/entry.js").read_text()))
+    registered.discard("core")
+    assert drawn and drawn <= registered, drawn - registered
+    bundle = (root / "static/vendor/plotly/plotly.min.js").read_text()
+    assert bundle.startswith("/* plotly.js ")
+    for trace in registered:
+        assert f'name:"{trace}"' in bundle or f"name:'{trace}'" in bundle, trace

@@ -3,23 +3,55 @@
 (function () {
   "use strict";
 
-  function drawCharts() {
-    if (!window.Plotly) return;
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var data = document.getElementById(el.dataset.chart);
-      if (!data) return;
-      var fig;
-      try { fig = JSON.parse(data.textContent); } catch (e) { return; }
+  // plotly.js is loaded only when the first chart comes near the viewport, and each chart
+  // is drawn as it scrolls into view: the page's text is readable and usable at once,
+  // and a phone does not parse and draw charts nobody has scrolled to yet.
+  var PLOTLY_SRC = document.currentScript && document.currentScript.dataset.plotly;
+  var plotlyLoading = null;
+
+  function loadPlotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (!plotlyLoading) {
+      plotlyLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = PLOTLY_SRC;
+        script.onload = function () { resolve(window.Plotly); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return plotlyLoading;
+  }
+
+  function draw(el) {
+    var data = document.getElementById(el.dataset.chart);
+    if (!data) return;
+    var fig;
+    try { fig = JSON.parse(data.textContent); } catch (e) { return; }
+    loadPlotly().then(function (Plotly) {
       // Decimal comma and a space between thousands in sv/hu/nb, as the page's text.
       var lang = (document.documentElement.lang || "en").slice(0, 2);
       var separators = lang === "en" ? ".," : ", ";
       var layout = Object.assign({}, fig.layout || {}, { autosize: true, separators: separators });
       delete layout.width;
       // No mode bar: its tooltips are English-only, and the page offers CSV, XLSX and PDF.
-      window.Plotly.newPlot(el, fig.data || [], layout, {
+      Plotly.newPlot(el, fig.data || [], layout, {
         responsive: true, displaylogo: false, displayModeBar: false,
       });
     });
+  }
+
+  function drawCharts() {
+    var charts = document.querySelectorAll("[data-chart]");
+    if (!("IntersectionObserver" in window)) { charts.forEach(draw); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        draw(entry.target);
+      });
+    }, { rootMargin: "200px 0px" });
+    charts.forEach(function (el) { observer.observe(el); });
   }
 
   var BADGES = { queued: "text-bg-info", rendering: "text-bg-info", ready: "text-bg-success", failed: "text-bg-danger" };
