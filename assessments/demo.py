@@ -119,7 +119,7 @@ def _seed_round(access, department, version, name, number, created, closed, base
             assessment=assessment, user=user, name=full_name or "", email=email or "",
             language=language, invited_by=access.user,
             token_hash=None if user else hash_token(secrets.token_urlsafe(32)),
-            expires_at=None if user else now + timedelta(days=14),
+            expires_at=None if user else services.link_expiry(assessment, issued_at=now),
             last_emailed_at=now - timedelta(days=created))
         # In the open round: the manager is half-way, the last of three or more
         # colleagues has not started, everyone else has submitted.

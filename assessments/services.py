@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -105,6 +105,12 @@ def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
     assessment.due_date = due_date
     assessment.target_level = _target_from(assessment.model_version, target_level)
     assessment.save(update_fields=["name", "due_date", "target_level", "updated_at"])
+    # A later due date takes the personal links with it (an earlier one shortens none:
+    # the emails promised their date). Withdrawn links stay withdrawn (revoked_at).
+    floor = link_expiry(assessment)
+    if floor is not None:
+        Response.objects.filter(assessment=assessment, token_hash__isnull=False,
+                                expires_at__lt=floor).update(expires_at=floor)
     audit(organisation=assessment.organisation, actor=by.user, action="assessment.updated",
           target=str(assessment), data={"assessment": str(assessment.public_id)},
           request=request)
@@ -176,6 +182,23 @@ def _require_changeable(assessment: Assessment) -> None:
         raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
 
 
+def link_expiry(assessment: Assessment, *, issued_at: datetime | None = None
+                ) -> datetime | None:
+    """Until when a personal link works: the one rule, used wherever a link is issued,
+    sent again or its round's due date moves.
+
+    Never before the end of the round's due date (in the site's time zone), and, for a
+    link issued or sent at ``issued_at``, not before ``INVITATION_EXPIRY_DAYS`` after
+    it. Without ``issued_at``: the due date's floor alone (None without a due date).
+    """
+    candidates = []
+    if issued_at is not None:
+        candidates.append(issued_at + timedelta(days=settings.INVITATION_EXPIRY_DAYS))
+    if assessment.due_date is not None:
+        candidates.append(timezone.make_aware(datetime.combine(assessment.due_date, time.max)))
+    return max(candidates) if candidates else None
+
+
 def issue_link(*, response: Response) -> str:
     """A fresh personal link token for an invited respondent; the previous link dies.
 
@@ -183,7 +206,7 @@ def issue_link(*, response: Response) -> str:
     """
     token = secrets.token_urlsafe(32)
     response.token_hash = hash_token(token)
-    response.expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    response.expires_at = link_expiry(response.assessment, issued_at=timezone.now())
     response.revoked_at = None
     response.save(update_fields=["token_hash", "expires_at", "revoked_at"])
     return token

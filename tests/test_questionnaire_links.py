@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments import services
 from assessments.models import Answer, Response
@@ -207,3 +208,63 @@ def _token_in(body: str) -> str:
     match = re.search(r"/r/([A-Za-z0-9_\-]+)/", body)
     assert match, body
     return match.group(1)
+
+
+# --- How long a link lives -----------------------------------------------------------------
+
+
+def _end_of(day):
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def test_a_link_lives_at_least_until_the_rounds_due_date(world, sent, settings):
+    settings.INVITATION_EXPIRY_DAYS = 14
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    due = timezone.localdate() + timedelta(days=40)
+    assessment = services.assessment_update(by=access, assessment=assessment, name=assessment.name,
+                               due_date=due, target_level=None)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="late@example.test")
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due)
+    assert date_format(due, "DATE_FORMAT") in _only_mail().body  # "It works until …"
+
+
+def test_a_link_is_extended_when_the_due_date_moves(world, sent, settings):
+    settings.INVITATION_EXPIRY_DAYS = 14
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    response, token = invitee(assessment)
+    withdrawn, _withdrawn_token = invitee(assessment, "gone@example.test")
+    services.respondent_revoke(by=access, response=withdrawn)
+    response.refresh_from_db()
+    before = response.expires_at
+    due = timezone.localdate() + timedelta(days=30)
+    services.assessment_update(by=access, assessment=assessment, name=assessment.name,
+                               due_date=due, target_level=None)
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due) > before
+    # Moving it earlier again never shortens what the email promised.
+    services.assessment_update(by=access, assessment=assessment, name=assessment.name,
+                               due_date=due - timedelta(days=10), target_level=None)
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due)
+    withdrawn.refresh_from_db()
+    assert withdrawn.link_state == "revoked"
+
+
+def test_a_reminder_gives_the_link_until_the_due_date(world, sent, settings):
+    settings.INVITATION_EXPIRY_DAYS = 14
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="late@example.test")
+    # The due date is set without the app (an older round): the reminder still honours it.
+    due = timezone.localdate() + timedelta(days=25)
+    type(assessment).objects.filter(pk=assessment.pk).update(due_date=due)
+    mail.outbox.clear()
+    sent(services.respondent_remind, by=access, response=response)
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due)
+    assert date_format(due, "DATE_FORMAT") in _only_mail().body
