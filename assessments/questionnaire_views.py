@@ -37,6 +37,7 @@ from .selectors import (
     questionnaire,
 )
 from .selectors import response_by_token as _response_by_token
+from .selectors import response_replaced_by_token as _response_replacing
 
 PAGES = {
     # page: (member URL name, link URL name)
@@ -128,7 +129,27 @@ def _script_messages() -> dict:
         "answered": _("%(answered)s of %(total)s answered"),
         "savedAll": _("All answers saved."),
         "waitSubmit": _("Saving your last answers before submitting…"),
+        # A save answered 404/410: the link no longer works; what is not saved stays in
+        # this browser under the response's key, which a renewed link shares.
+        "kept": _("Not saved: kept on this device"),
+        "linkRenewed": _("This questionnaire link has been replaced by a new one, sent to "
+                         "you by email. Answers not saved yet are kept on this device: open "
+                         "the new link in this browser and they are saved."),
+        "linkRevoked": _("This questionnaire link has been withdrawn. Answers not saved yet "
+                         "are kept on this device: ask the person who invited you for a new "
+                         "link and open it in this browser, and they are saved."),
+        "linkExpired": _("This questionnaire link has expired. Answers not saved yet are "
+                         "kept on this device: ask the person who invited you for a new link "
+                         "and open it in this browser, and they are saved."),
+        "linkUnknown": _("This questionnaire link no longer works. Answers not saved yet are "
+                         "kept on this device: open the latest link you were sent by email "
+                         "in this browser, and they are saved."),
     }
+
+
+# What questionnaire.js shows for a link that no longer works, by the JSON error code.
+LINK_MESSAGES = {"renewed": "linkRenewed", "revoked": "linkRevoked",
+                 "expired": "linkExpired", "unknown": "linkUnknown"}
 
 
 def _with_urls(seat: Seat, pages) -> None:
@@ -321,23 +342,27 @@ def _link_seat(request, token: str, *, json: bool = False) -> Seat | HttpRespons
     """The seat a personal link opens, or the page (or JSON) saying it does not work."""
     response = _response_by_token(token)
     if response is None:
-        state = "unknown"
+        replaced = _response_replacing(token)
+        state = "unknown" if replaced is None else "renewed"
+        response = replaced
     elif response.revoked_at is not None:
         state = "revoked"
     elif response.expires_at is not None and response.expires_at <= timezone.now():
         state = "expired"
     else:
         state = "active"
+    # The respondent's language, unless they chose another one on the page.
+    if response is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(response.language)
+        request.LANGUAGE_CODE = response.language
     if state != "active":
         status = 404 if state == "unknown" else 410
         if json:
-            return _json_error(status, state, _("This questionnaire link no longer works."))
+            # questionnaire.js shows its own text for the code, from the page (in the
+            # page's language), and keeps the answers it could not save on the device.
+            return _json_error(status, state, _script_messages()[LINK_MESSAGES[state]])
         return render(request, "assessments/questionnaire/link_unavailable.html",
                       {"state": state}, status=status)
-    # The respondent's language, unless they chose another one on the page.
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        translation.activate(response.language)
-        request.LANGUAGE_CODE = response.language
     return Seat(assessment=response.assessment, response=response, token=token)
 
 

@@ -292,6 +292,21 @@ def remind(request, access, assessment_id, response_id):
 
 @tenant_view("assess", write="assess")
 @require_POST
+def renew_link(request, access, assessment_id, response_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    response = selectors.get_response(access, assessment, response_id)
+    try:
+        services.respondent_renew_link(by=access, response=response, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(who)s has a new link by email; the previous link no "
+                                    "longer works.") % {"who": response.display_name})
+    return _to_detail(access, assessment)
+
+
+@tenant_view("assess", write="assess")
+@require_POST
 def revoke(request, access, assessment_id, response_id):
     assessment = selectors.get_assessment(access, assessment_id)
     response = selectors.get_response(access, assessment, response_id)
