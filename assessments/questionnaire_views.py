@@ -24,6 +24,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from maturity_site.reverse import quick_reverse
@@ -175,7 +176,8 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
     previous_page = q.pages[position - 1] if position > 0 else None
     next_page = q.pages[position + 1] if position + 1 < len(q.pages) else None
     if request.method == "POST":
-        return _save_page(request, seat, page, next_page)
+        return _save_page(request, seat, page, next_page,
+                          numbering_offset=sum(p.total for p in q.pages[:position]))
     return render(request, "assessments/questionnaire/dimension.html", _context(
         seat, q=q, page=page, number=position + 1, previous_page=previous_page,
         next_page=next_page,
@@ -184,19 +186,42 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
     ))
 
 
-def _save_page(request, seat: Seat, page, next_page) -> HttpResponse:
-    """The form without JavaScript: save every answer of this page, then move on."""
+def _posted_text(value: str | None) -> str | None:
+    """A comment as posted, as it is stored: browsers send line breaks as CRLF."""
+    return None if value is None else value.replace("\r\n", "\n").strip()
+
+
+def _save_page(request, seat: Seat, page, next_page, numbering_offset: int) -> HttpResponse:
+    """The form without JavaScript: save what the person changed on this page, then
+    move on.
+
+    The form carries what it showed (``s-q-KEY``, ``s-c-KEY``, written by
+    ``statement_cards``), and a field is written only when what is posted differs from
+    it: a page posted as it was loaded never overwrites what another tab saved since.
+    When this page and another tab changed the same field, this page's value is saved:
+    it is what the person did last, with a button that says "Save", as the autosave
+    does (last save wins). They are told which statements, and stay on the page to
+    check them. (A form from before the page carried what it showed is compared with
+    the database, as it used to be.)
+    """
     answers = {}
-    for item in page.items:
-        option = request.POST.get(f"q-{item.key}")
-        comment = request.POST.get(f"c-{item.key}")
+    clashes = []
+    for number, item in enumerate(page.items, start=numbering_offset + 1):
         given = {}
-        if option is not None:
-            given["option"] = option
-        if comment is not None and comment.strip() != item.comment:
-            given["comment"] = comment
+        clash = False
+        for field, name, stored in (("option", f"q-{item.key}", item.option),
+                                    ("comment", f"c-{item.key}", item.comment)):
+            posted, shown = request.POST.get(name), request.POST.get(f"s-{name}")
+            if field == "comment":
+                posted, shown = _posted_text(posted), _posted_text(shown)
+            if posted is None or posted == (stored if shown is None else shown):
+                continue  # not on the form (no option chosen), or not changed here
+            given[field] = posted
+            clash = clash or (shown is not None and stored not in (shown, posted))
         if given:
             answers[item.key] = given
+        if clash:
+            clashes.append(number)
     here = seat.url("dimension", dimension_key=page.key)
     if answers:
         try:
@@ -209,6 +234,14 @@ def _save_page(request, seat: Seat, page, next_page) -> HttpResponse:
             for message in error.messages:
                 messages.error(request, message)
             return redirect(here)
+    if clashes:
+        messages.warning(request, ngettext(
+            "Statement %(numbers)s had also been changed in another tab or window since "
+            "this page was opened. What you entered on this page is saved; please check it.",
+            "Statements %(numbers)s had also been changed in another tab or window since "
+            "this page was opened. What you entered on this page is saved; please check "
+            "them.", len(clashes)) % {"numbers": ", ".join(str(n) for n in clashes)})
+        return redirect(here)
     return redirect(next_page.url if next_page else seat.url("review"))
 
 
