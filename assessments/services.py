@@ -628,8 +628,13 @@ def _respondent_label(response: Response) -> str:
 
 
 @transaction.atomic
-def response_submit(*, response: Response, request: HttpRequest | None = None) -> Response:
-    """Submit: from now on the response is final and counts in the results."""
+def response_submit(*, response: Response, request: HttpRequest | None = None,
+                    on_behalf_by: User | None = None) -> Response:
+    """Submit: from now on the response is final and counts in the results.
+
+    ``on_behalf_by``: someone else submits for the respondent (answers on paper, after
+    a confirmation naming them); the audit row names both.
+    """
     locked = _locked(response)
     now = timezone.now()
     Response.objects.filter(pk=locked.pk).update(
@@ -638,9 +643,12 @@ def response_submit(*, response: Response, request: HttpRequest | None = None) -
     response.started_at = locked.started_at or now
     assessment = locked.assessment
     actor = response.user if response.user_id else _respondent_label(response)
+    data = {"assessment": str(assessment.public_id), "response": str(locked.public_id),
+            "respondent": response.display_name}
+    if on_behalf_by is not None:
+        actor = on_behalf_by
+        data["on_behalf_of"] = response.display_name
     audit(organisation=assessment.organisation, actor=actor,
-          action="assessment.response_submitted", target=str(assessment),
-          data={"assessment": str(assessment.public_id), "response": str(locked.public_id),
-                "respondent": response.display_name},
+          action="assessment.response_submitted", target=str(assessment), data=data,
           request=request)
     return response
