@@ -117,11 +117,12 @@ def _seed_round(access, department, version, name, number, created, closed, base
         (None, full_name, email, language) for full_name, email, language in people]
     open_round = closed is None
     for index, (user, full_name, email, language) in enumerate(respondents):
+        secret = "" if user else secrets.token_urlsafe(32)
         response = Response.objects.create(
             assessment=assessment, user=user, name=full_name or "", email=email or "",
-            language=language, invited_by=access.user,
-            token_hash=None if user else hash_token(secrets.token_urlsafe(32)),
-            expires_at=None if user else now + timedelta(days=14),
+            language=language, invited_by=access.user, link_secret=secret,
+            token_hash=None if user else hash_token(services.link_token_for_secret(secret)),
+            expires_at=None if user else services.link_expiry(assessment, issued_at=now),
             last_emailed_at=now - timedelta(days=created))
         # In the open round: the manager is half-way, the last of three or more
         # colleagues has not started, everyone else has submitted.

@@ -96,6 +96,17 @@ def response_by_token(token: str) -> Response | None:
     return response
 
 
+def response_replaced_by_token(token: str) -> Response | None:
+    """The response whose link ``token`` was until it was renewed, or None."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    response = Response.objects.filter(previous_token_hash=digest).first()
+    if response is None or not hmac.compare_digest(response.previous_token_hash, digest):
+        return None
+    return response
+
+
 _RESPONSE = Columns(Response, "r")
 _ASSESSMENT = Columns(Assessment, "a")
 _DEPARTMENT = Columns(Department, "d")
