@@ -47,14 +47,42 @@ TEMPLATE_VERSION = "2026-11-23.1"
 # --------------------------------------------------------------------------- reports
 
 
+def report_audience(access: OrgAccess, assessment: Assessment | None) -> str:
+    """The audience of the page a report renders, as this member sees it.
+
+    A file has exactly the audience of its page: it is rendered for one audience and
+    opened only by members who see that variant of the page. The organisation page
+    shows a consultancy's clients only to those who act in them (``portfolio_access``,
+    the rule the page itself uses).
+    """
+    if assessment is None:
+        return Report.Audience.PORTFOLIO if portfolio_access(access) \
+            else Report.Audience.ORGANISATION
+    return _assessment_audience(access)
+
+
+def _assessment_audience(access: OrgAccess) -> str:
+    # Every member sees the same assessment page (its PDF appendix has no names).
+    return Report.Audience.WITHOUT_NAMES
+
+
+def _openable(access: OrgAccess) -> Q:
+    """The reports whose audience is this member's (see :func:`report_audience`)."""
+    return (Q(assessment__isnull=True, audience=report_audience(access, None))
+            | Q(assessment__isnull=False, audience=_assessment_audience(access)))
+
+
 def reports(access: OrgAccess) -> QuerySet[Report]:
+    """The organisation's reports this member may open (and so see listed)."""
     return scoped(access, Report.objects.select_related(
-        "assessment__department", "requested_by"))
+        "assessment__department", "requested_by")).filter(_openable(access))
 
 
 def get_report(access: OrgAccess, public_id) -> Report:
+    """A report this member may open; any other is a 404, like another tenant's."""
     return get_scoped(access, Report.objects.select_related(
-        "organisation", "assessment__department", "requested_by"), public_id=public_id)
+        "organisation", "assessment__department", "requested_by").filter(_openable(access)),
+        public_id=public_id)
 
 
 def live_report(access: OrgAccess, input_hash: str) -> Report | None:
@@ -433,6 +461,7 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
     ids = [assessment.pk] + ([previous.pk] if previous else [])
     return _digest({
         "kind": "assessment", "template": TEMPLATE_VERSION, "language": language,
+        "audience": report_audience(access, assessment),
         "organisation": access.organisation.name,
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
@@ -444,6 +473,7 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
     its clients, for a consultancy), the departments, the templates and the language."""
     return _digest({
         "kind": "organisation", "template": TEMPLATE_VERSION, "language": language,
+        "audience": report_audience(access, None),
         "organisation": access.organisation.name,
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),
