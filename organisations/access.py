@@ -49,6 +49,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
     "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
     "view_audit": frozenset({Role.OWNER}),
+    # Who answered what, in a round that is named (never in an anonymous one, never
+    # executives): assessments.anonymity.names_visible.
+    "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),
     # Executives read reports and download PDFs: asking for a PDF is the one write a
     # viewer may do (it creates a Report, never changes assessment data).
     "request_reports": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER}),

@@ -39,6 +39,7 @@ class Report(models.Model):
         ORGANISATION = "organisation", _("The organisation")
         PORTFOLIO = "portfolio", _("The organisation and its clients")
         WITHOUT_NAMES = "without_names", _("Results without names")
+        WITH_NAMES = "with_names", _("Results with respondents' names")
 
     LIVE = (Status.QUEUED, Status.RENDERING, Status.READY)
 
