@@ -353,5 +353,6 @@ def visible_to_organisation(org: Organisation, owner_field: str = "owner") -> Q:
 
 
 def account_exists(email: str) -> bool:
-    """Whether someone has an account with this address (not tenant data)."""
-    return User.objects.filter(email__iexact=email.strip()).exists()
+    """Whether someone has an account with this address (not tenant data). A sign-up
+    never verified is no account yet (``User.is_pending``)."""
+    return User.objects.filter(email__iexact=email.strip()).exclude(User.PENDING).exists()
