@@ -40,6 +40,14 @@ class AssessmentForm(forms.Form):
     due_date = forms.DateField(label=_("Due date"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}))
     target_level = TargetLevelField()
+    # Not required: a form posted without a choice gets the safe default.
+    anonymity = forms.TypedChoiceField(
+        label=_("Answers"), choices=Assessment.Anonymity.choices, required=False,
+        empty_value=Assessment.Anonymity.ANONYMOUS,
+        initial=Assessment.Anonymity.ANONYMOUS, widget=forms.RadioSelect,
+        help_text=Assessment._meta.get_field("anonymity").help_text
+        + " " + _("Respondents are told before they answer; it cannot be changed once "
+                  "the round is open."))
 
     def __init__(self, *args, departments, versions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,12 +68,17 @@ class AssessmentEditForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        fields = ["name", "due_date", "target_level"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        fields = ["name", "due_date", "target_level", "anonymity"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "anonymity": forms.RadioSelect}
 
     def __init__(self, *args, levels: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_level"].choices = self.fields["target_level"].choices[:levels + 1]
+        self.fields["anonymity"].required = False  # not posted: unchanged
+        if not self.instance.is_draft:
+            # Respondents were told when they started: the edit page shows it read-only.
+            del self.fields["anonymity"]
 
 
 class InviteForm(forms.Form):

@@ -27,6 +27,12 @@ class Assessment(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Anonymity(models.TextChoices):
+        """Who may see who answered what (``assessments.anonymity`` holds the rules)."""
+
+        ANONYMOUS = "anonymous", _("Anonymous")
+        NAMED = "named", _("Named")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
                                      related_name="assessments")
@@ -45,6 +51,13 @@ class Assessment(models.Model):
         help_text=_("Empty: one level above the current overall level."))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
+    # Chosen while the round is a draft and fixed once it opens: respondents are told
+    # before they answer.
+    anonymity = models.CharField(
+        _("answers"), max_length=10, choices=Anonymity.choices, default=Anonymity.ANONYMOUS,
+        help_text=_("Anonymous: nobody, not even the owner, sees who answered what. Named: "
+                    "owners, consultants and service managers see each respondent's name "
+                    "with their answers; executives never do."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -78,6 +91,10 @@ class Assessment(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.anonymity != self.Anonymity.NAMED
 
     @property
     def is_overdue(self) -> bool:

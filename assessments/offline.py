@@ -29,6 +29,7 @@ from models_catalog.models import ModelVersion, translate
 from organisations.access import OrgAccess
 from organisations.services import audit
 
+from .anonymity import respondent_labels
 from .models import Answer, Assessment, Response
 from .scoring import DK, NA
 from .services import MAX_COMMENT_LENGTH, answers_save, response_submit
@@ -142,8 +143,16 @@ EXPORT_COLUMNS = ("respondent", "email", "status", "question_key", "dimension", 
                   "statement", "answer", "answer_label", "value", "comment", "updated_at")
 
 
-def export_rows(assessment: Assessment, language: str | None = None) -> list[tuple]:
-    """Every saved answer of every respondent, with its comment: four queries."""
+def export_rows(assessment: Assessment, language: str | None = None, *,
+                names: bool = False) -> list[tuple]:
+    """Every answer of every submitted response, with its comment: four queries.
+
+    Unsubmitted responses never appear, in a named round or an anonymous one: a
+    respondent may still change or withdraw those answers, and the results do not
+    count them either. Without ``names`` (``anonymity.names_visible``) a respondent
+    is "Respondent 3": no email, and no time of the answer (which the audit trail
+    could tie to a person).
+    """
     from models_catalog.selectors import version_content
 
     content = version_content(assessment.model_version)
@@ -152,31 +161,39 @@ def export_rows(assessment: Assessment, language: str | None = None) -> list[tup
     options = {o.key: (translate(o.label, language, default), o.value) for o in content.options}
     options[NA] = (_("Not applicable"), None)
     options[DK] = (_("Don't know"), None)
-    responses = {r.pk: r for r in Response.objects.filter(assessment=assessment)
-                 .select_related("user")}
+    responses = {r.pk: r for r in Response.objects.filter(
+        assessment=assessment, submitted_at__isnull=False).select_related("user")}
+    labels = respondent_labels(responses.values(), names=names)
     rows = []
-    answers = (Answer.objects.filter(response__assessment=assessment)
+    answers = (Answer.objects.filter(response__assessment=assessment,
+                                     response__submitted_at__isnull=False)
                .order_by("response_id", "question_id"))
     order = {q.pk: i for i, q in enumerate(
         q for d in content.dimensions for q in content.by_dimension.get(d.pk, []))}
-    for answer in sorted(answers, key=lambda a: (a.response_id, order.get(a.question_id, 0))):
+    position = {pk: i for i, pk in enumerate(labels)}  # by name or respondent number
+    for answer in sorted(answers, key=lambda a: (position[a.response_id],
+                                                 order.get(a.question_id, 0))):
         response, question = responses[answer.response_id], questions[answer.question_id]
         label, value = options.get(answer.option, ("", None))
-        rows.append((response.display_name, response.contact_email,
+        rows.append((labels[response.pk], response.contact_email if names else "",
                      str(response.get_status_display()), question.key,
                      question.dimension.key, question.level,
                      translate(question.statement, language, default), answer.option, label,
                      value, answer.comment,
-                     timezone.localtime(answer.updated_at).strftime("%Y-%m-%d %H:%M")))
+                     timezone.localtime(answer.updated_at).strftime("%Y-%m-%d %H:%M")
+                     if names else ""))
     return rows
 
 
-def export_csv(assessment: Assessment, language: str | None = None) -> bytes:
-    return _csv(EXPORT_COLUMNS, export_rows(assessment, language))
+def export_csv(assessment: Assessment, language: str | None = None, *,
+               names: bool = False) -> bytes:
+    return _csv(EXPORT_COLUMNS, export_rows(assessment, language, names=names))
 
 
-def export_xlsx(assessment: Assessment, language: str | None = None) -> bytes:
-    return _xlsx([(_answers_title(), EXPORT_COLUMNS, export_rows(assessment, language))])
+def export_xlsx(assessment: Assessment, language: str | None = None, *,
+                names: bool = False) -> bytes:
+    return _xlsx([(_answers_title(), EXPORT_COLUMNS,
+                   export_rows(assessment, language, names=names))])
 
 
 # --- Reading ---------------------------------------------------------------------------------

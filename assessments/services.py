@@ -77,21 +77,24 @@ def _check_version_usable(by: OrgAccess, version: ModelVersion) -> None:
 @transaction.atomic
 def assessment_create(*, by: OrgAccess, department: Department, model_version: ModelVersion,
                       name: str, due_date: date | None = None, target_level: int | None = None,
+                      anonymity: str = Assessment.Anonymity.ANONYMOUS,
                       request: HttpRequest | None = None) -> Assessment:
     """A new round in draft: respondents can be added, nobody can answer yet."""
     by.require("assess")
     if department.organisation_id != by.organisation.pk:
         raise ValidationError({"department": _("Choose a department of this organisation.")})
     _check_version_usable(by, model_version)
+    _check_anonymity(anonymity)
     assessment = Assessment.objects.create(
         organisation=by.organisation, department=department, model_version=model_version,
-        name=name.strip(), due_date=due_date,
+        name=name.strip(), due_date=due_date, anonymity=anonymity,
         target_level=_target_from(model_version, target_level), created_by=by.user,
     )
     audit(organisation=by.organisation, actor=by.user, action="assessment.created",
           target=str(assessment),
           data={"assessment": str(assessment.public_id), "department": department.name,
-                "model": model_version.model.slug, "version": model_version.number},
+                "model": model_version.model.slug, "version": model_version.number,
+                "anonymity": anonymity},
           request=request)
     return assessment
 
@@ -99,15 +102,28 @@ def assessment_create(*, by: OrgAccess, department: Department, model_version: M
 @transaction.atomic
 def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
                       due_date: date | None, target_level: int | None,
+                      anonymity: str | None = None,
                       request: HttpRequest | None = None) -> Assessment:
+    """Change a round's name, due date and target; its anonymity only while it is a
+    draft (respondents are told it before they answer)."""
     by.require("assess")
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.is_closed:
         raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
+    data = {"assessment": str(assessment.public_id)}
+    if anonymity and anonymity != assessment.anonymity:  # empty: unchanged
+        _check_anonymity(anonymity)
+        if not assessment.is_draft:
+            raise ValidationError({"anonymity": _(
+                "Respondents were told whether this round is anonymous when it opened: "
+                "that cannot change now.")})
+        assessment.anonymity = anonymity
+        data["anonymity"] = anonymity
     assessment.name = name.strip()
     assessment.due_date = due_date
     assessment.target_level = _target_from(assessment.model_version, target_level)
-    assessment.save(update_fields=["name", "due_date", "target_level", "updated_at"])
+    assessment.save(update_fields=["name", "due_date", "target_level", "anonymity",
+                                   "updated_at"])
     # A later due date takes the personal links with it (an earlier one shortens none:
     # the emails promised their date). Withdrawn links stay withdrawn (revoked_at).
     floor = link_expiry(assessment)
@@ -115,9 +131,14 @@ def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
         Response.objects.filter(assessment=assessment, token_hash__isnull=False,
                                 expires_at__lt=floor).update(expires_at=floor)
     audit(organisation=assessment.organisation, actor=by.user, action="assessment.updated",
-          target=str(assessment), data={"assessment": str(assessment.public_id)},
-          request=request)
+          target=str(assessment), data=data, request=request)
     return assessment
+
+
+def _check_anonymity(anonymity: str) -> None:
+    if anonymity not in Assessment.Anonymity.values:
+        raise ValidationError({"anonymity": _("Choose whether the answers are anonymous or "
+                                              "named.")})
 
 
 def _transition(*, by: OrgAccess, assessment: Assessment, source: str, target: str,

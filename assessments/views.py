@@ -17,6 +17,7 @@ from organisations.access import departments, get_department, tenant_view
 
 from . import offline as sheets
 from . import selectors, services
+from .anonymity import names_visible
 from .forms import AssessmentEditForm, AssessmentForm, InviteForm, MembersForm, OfflineUploadForm
 
 
@@ -173,7 +174,7 @@ def edit(request, access, assessment_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_update(by=access, assessment=assessment, request=request,
-                                       **{f: form.cleaned_data[f] for f in form.Meta.fields})
+                                       **{f: form.cleaned_data[f] for f in form.fields})
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -436,7 +437,8 @@ def template_xlsx(request, access, assessment_id):
 @require_safe
 def export_csv(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    return _download(sheets.export_csv(assessment), sheets.CSV_TYPE,
+    return _download(sheets.export_csv(assessment, names=names_visible(
+        access, assessment.anonymity)), sheets.CSV_TYPE,
                      _filename(assessment, "answers", "csv"))
 
 
@@ -444,5 +446,6 @@ def export_csv(request, access, assessment_id):
 @require_safe
 def export_xlsx(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    return _download(sheets.export_xlsx(assessment), sheets.XLSX_TYPE,
+    return _download(sheets.export_xlsx(assessment, names=names_visible(
+        access, assessment.anonymity)), sheets.XLSX_TYPE,
                      _filename(assessment, "answers", "xlsx"))

@@ -289,6 +289,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Invitations to an organisation or to one assessment.
 INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 14)
+# A sign-up's email verification link works this long.
+SIGNUP_VERIFICATION_DAYS = env_int("SIGNUP_VERIFICATION_DAYS", 3)
+# Sign-up and password reset (they email someone, no sign-in needed): at most this many
+# requests per email address and per client address in THROTTLE_WINDOW_MINUTES.
+THROTTLE_PER_ADDRESS = env_int("THROTTLE_PER_ADDRESS", 5)
+THROTTLE_PER_IP = env_int("THROTTLE_PER_IP", 20)
+THROTTLE_WINDOW_MINUTES = env_int("THROTTLE_WINDOW_MINUTES", 60)
 # Uploads (model documents, answer sheets) are refused above this size.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES

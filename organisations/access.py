@@ -49,6 +49,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
     "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
     "view_audit": frozenset({Role.OWNER}),
+    # Who answered what, in a round that is named (never in an anonymous one, never
+    # executives): assessments.anonymity.names_visible.
+    "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),
     # Executives read reports and download PDFs: asking for a PDF is the one write a
     # viewer may do (it creates a Report, never changes assessment data).
     "request_reports": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER}),
@@ -350,5 +353,6 @@ def visible_to_organisation(org: Organisation, owner_field: str = "owner") -> Q:
 
 
 def account_exists(email: str) -> bool:
-    """Whether someone has an account with this address (not tenant data)."""
-    return User.objects.filter(email__iexact=email.strip()).exists()
+    """Whether someone has an account with this address (not tenant data). A sign-up
+    never verified is no account yet (``User.is_pending``)."""
+    return User.objects.filter(email__iexact=email.strip()).exclude(User.PENDING).exists()

@@ -10,12 +10,14 @@ urlpatterns = [
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/verify/<str:payload>/", views.signup_verify, name="signup_verify"),
     path("profile/", views.profile, name="profile"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(
+    path("password-reset/", views.ThrottledPasswordResetView.as_view(
         form_class=LocalizedPasswordResetForm,
         subject_template_name="registration/password_reset_subject.txt",
         email_template_name="registration/password_reset_email.txt",

@@ -79,12 +79,9 @@ class SignupForm(OrganisationSlugMixin, forms.Form):
     )
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email address already exists. Sign in instead.")
-            )
-        return email
+        # Whether the address has an account is not said here (the email says it):
+        # sign-up must not tell anyone which addresses have accounts.
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean_organisation_slug(self):
         return self.clean_slug_value(self.cleaned_data.get("organisation_slug"))

@@ -71,6 +71,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
+    # Signed up, address never verified: no account yet (it cannot sign in; a new
+    # sign-up or an accepted invitation of the address takes it over).
+    PENDING = models.Q(is_active=False, last_login__isnull=True)
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.is_active and self.last_login is None
+
     def get_full_name(self) -> str:
         return self.full_name or self.email
 

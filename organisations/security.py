@@ -22,6 +22,16 @@ def axes_username(request, credentials) -> str:
     return username.strip().lower()
 
 
+def client_address(request) -> str | None:
+    """The client's address by the login lockout's trusted-proxy rule (django-axes with
+    ``PROXY_COUNT``): a forwarded header counts only behind the configured proxies."""
+    if request is None:
+        return None
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request)
+
+
 def log_security_event(action: str, *, request=None, user=None, organisation=None,
                        **details) -> None:
     from .services import client_ip

@@ -14,6 +14,8 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -33,6 +35,7 @@ from .models import (
     User,
     hash_token,
 )
+from .security import log_security_event
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -92,16 +95,102 @@ def organisation_create(*, name: str, slug: str, kind: str, owner,
     return org
 
 
-@transaction.atomic
+class _VerificationTokens(PasswordResetTokenGenerator):
+    """Like the password-reset token, but for verifying a sign-up's address: it stops
+    working once the account is active (used) or its password changes (a newer
+    sign-up of the same address)."""
+
+    key_salt = "organisations.services.signup_verification"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{user.pk}{user.password}{user.is_active}{user.email}{timestamp}"
+
+
+verification_tokens = _VerificationTokens()
+SIGNUP_SALT = "organisations.signup"
+
+
+class SignupLinkInvalid(Exception):
+    """A verification link that was used, expired, replaced or tampered with."""
+
+
 def signup(*, email: str, full_name: str, password: str, organisation_name: str,
            organisation_slug: str, kind: str, language: str = "",
-           request: HttpRequest | None = None) -> tuple[User, Organisation]:
-    """A new person and the organisation (consultancy or single) they own."""
-    user = User.objects.create_user(email=email, password=password, full_name=full_name,
-                                    language=language)
-    org = organisation_create(name=organisation_name,
-                              slug=organisation_slug or unique_slug(organisation_name),
-                              kind=kind, owner=user, request=request)
+           request: HttpRequest | None = None) -> None:
+    """Ask for an account and the organisation it will own; nothing can act yet.
+
+    The address must be proven first: it gets a link (:func:`signup_verify`) that
+    activates the account and creates the organisation. If the address already has
+    an account, its owner is told instead that someone tried to sign up (with a link
+    to reset the password), and nothing changes: the page answers the same either way,
+    so sign-up tells nobody which addresses have accounts. A second sign-up of a
+    never-verified address replaces the first (its link stops working).
+    """
+    from .emails import send_signup_existing_email, send_signup_verification_email
+
+    email = User.objects.normalize_email(email).strip().lower()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        existing = user is not None and not user.is_pending
+        if not existing:
+            user = user or User(email=email)
+            user.full_name, user.language, user.is_active = full_name, language, False
+            password_validation.validate_password(password, user)
+            user.set_password(password)
+            user.save()
+    # Sent once the account is saved (no request here runs in a transaction).
+    if existing:
+        log_security_event("auth.signup_existing", request=request, username=email)
+        send_signup_existing_email(user=user, language=user.language or language)
+        return
+    log_security_event("auth.signup_requested", request=request, username=email)
+    send_signup_verification_email(user=user, language=language, payload=signup_payload(
+        user, organisation_name=organisation_name, organisation_slug=organisation_slug,
+        kind=kind))
+
+
+def signup_payload(user: User, *, organisation_name: str, organisation_slug: str,
+                   kind: str) -> str:
+    """What the verification link carries: the account, a token that stops working
+    once it is used or replaced, and the organisation to create (signed, so that
+    nothing of it can be changed)."""
+    return signing.dumps({
+        "user": user.pk, "token": verification_tokens.make_token(user),
+        "name": organisation_name, "slug": organisation_slug, "kind": kind,
+    }, salt=SIGNUP_SALT, compress=True)
+
+
+def _signup_claim(payload: str) -> tuple[User, dict]:
+    try:
+        data = signing.loads(payload, salt=SIGNUP_SALT,
+                             max_age=timedelta(days=settings.SIGNUP_VERIFICATION_DAYS))
+    except signing.BadSignature as exc:  # also SignatureExpired
+        raise SignupLinkInvalid from exc
+    user = User.objects.filter(pk=data.get("user")).first()
+    if user is None or not user.is_pending or \
+            not verification_tokens.check_token(user, data.get("token", "")):
+        raise SignupLinkInvalid
+    return user, data
+
+
+def signup_link_check(payload: str) -> User:
+    """The account a verification link would activate (raises ``SignupLinkInvalid``)."""
+    return _signup_claim(payload)[0]
+
+
+@transaction.atomic
+def signup_verify(*, payload: str,
+                  request: HttpRequest | None = None) -> tuple[User, Organisation]:
+    """The address is proven: activate the account and create its organisation."""
+    user, data = _signup_claim(payload)
+    if not User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
+        raise SignupLinkInvalid  # verified a moment ago, in another tab
+    user.is_active = True
+    slug = data.get("slug") or ""
+    if not slug or Organisation.objects.filter(slug=slug).exists():
+        slug = unique_slug(data["name"])  # taken since the sign-up: one like it
+    org = organisation_create(name=data["name"], slug=slug, kind=data["kind"], owner=user,
+                              request=request)
     return user, org
 
 
@@ -372,9 +461,13 @@ def invitation_accept(*, invitation: Invitation, user: User,
 def invitation_signup(*, invitation: Invitation, full_name: str, password: str,
                       request: HttpRequest | None = None) -> User:
     """A new account for the invited address, made a member by accepting the invitation."""
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    user = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if user is not None and not user.is_pending:
         raise ValidationError(_("An account with this email address already exists."))
-    user = User(email=invitation.email, full_name=full_name, language=invitation.language)
+    # Accepting an emailed invitation proves the address: a sign-up of it that was
+    # never verified becomes this account.
+    user = user or User(email=invitation.email)
+    user.full_name, user.language, user.is_active = full_name, invitation.language, True
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save()

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -17,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import access as selectors
-from . import dashboard, services
+from . import dashboard, services, throttle
 from .access import OrgAccess, accessible_organisations, tenant_view
 from .audit import action_label
 from .forms import (
@@ -92,8 +93,11 @@ def signup(request):
     form = SignupForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if not throttle.allow(request, action="signup", email=data["email"]):
+            form.add_error(None, throttle.refusal())
+            return render(request, "registration/signup.html", {"form": form}, status=429)
         try:
-            user, org = services.signup(
+            services.signup(
                 email=data["email"], full_name=data["full_name"], password=data["password"],
                 organisation_name=data["organisation_name"],
                 organisation_slug=data["organisation_slug"], kind=data["kind"],
@@ -102,11 +106,48 @@ def signup(request):
         except ValidationError as error:
             _add_service_error(form, error)
         else:
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(request, _("Welcome! %(organisation)s is ready.")
-                             % {"organisation": org.name})
-            return redirect("organisations:home", org_slug=org.slug)
+            # The same answer whether or not the address has an account: the email
+            # (a verification link, or a note to the account's owner) says which.
+            return redirect("signup_sent")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_safe
+def signup_sent(request):
+    return render(request, "registration/signup_sent.html")
+
+
+@never_cache
+def signup_verify(request, payload):
+    """The link of the sign-up email: a button (so that a mail scanner opening the
+    link activates nothing), then the account is active and its organisation made."""
+    try:
+        services.signup_link_check(payload)
+    except services.SignupLinkInvalid:
+        return render(request, "registration/signup_verify.html", {"invalid": True},
+                      status=400)
+    if request.method == "POST":
+        try:
+            user, org = services.signup_verify(payload=payload, request=request)
+        except services.SignupLinkInvalid:
+            return render(request, "registration/signup_verify.html", {"invalid": True},
+                          status=400)
+        login(request, user, backend=MODEL_BACKEND)
+        messages.success(request, _("Welcome! %(organisation)s is ready.")
+                         % {"organisation": org.name})
+        return redirect("organisations:home", org_slug=org.slug)
+    return render(request, "registration/signup_verify.html", {"invalid": False})
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset, throttled per address and per client address."""
+
+    def form_valid(self, form):
+        if not throttle.allow(self.request, action="password_reset",
+                              email=form.cleaned_data["email"]):
+            form.add_error(None, throttle.refusal())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 @login_required

@@ -32,6 +32,15 @@ class Report(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Audience(models.TextChoices):
+        """Whom the file is for: the variant of the page it renders
+        (``reports.selectors.report_audience`` says which one a member sees)."""
+
+        ORGANISATION = "organisation", _("The organisation")
+        PORTFOLIO = "portfolio", _("The organisation and its clients")
+        WITHOUT_NAMES = "without_names", _("Results without names")
+        WITH_NAMES = "with_names", _("Results with respondents' names")
+
     LIVE = (Status.QUEUED, Status.RENDERING, Status.READY)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -46,6 +55,8 @@ class Report(models.Model):
                                 default="en")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.QUEUED)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices,
+                                default=Audience.ORGANISATION)
     error = models.TextField(_("reason"), blank=True)
     input_hash = models.CharField(max_length=64, editable=False)
     file = models.FileField(upload_to=report_path, blank=True, max_length=200)

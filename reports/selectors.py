@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import get_language
 
+from assessments.anonymity import names_visible, respondent_labels
 from assessments.models import Answer, Assessment, Response
 from assessments.scoring import ENGINE_VERSION, ScoreResult
 from assessments.selectors import assessments as scoped_assessments
@@ -42,20 +43,52 @@ from .texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file.
-TEMPLATE_VERSION = "2026-12-02.1"
+TEMPLATE_VERSION = "2026-12-02.2"
 
 
 # --------------------------------------------------------------------------- reports
 
 
+def report_audience(access: OrgAccess, assessment: Assessment | None) -> str:
+    """The audience of the page a report renders, as this member sees it.
+
+    A file has exactly the audience of its page: it is rendered for one audience and
+    opened only by members who see that variant of the page. The organisation page
+    shows a consultancy's clients only to those who act in them (``portfolio_access``,
+    the rule the page itself uses).
+    """
+    if assessment is None:
+        return Report.Audience.PORTFOLIO if portfolio_access(access) \
+            else Report.Audience.ORGANISATION
+    return _assessment_audience(access, assessment.anonymity)
+
+
+def _assessment_audience(access: OrgAccess, anonymity: str) -> str:
+    # The PDF's appendix names who wrote each comment for those who see names.
+    return Report.Audience.WITH_NAMES if names_visible(access, anonymity) \
+        else Report.Audience.WITHOUT_NAMES
+
+
+def _openable(access: OrgAccess) -> Q:
+    """The reports whose audience is this member's (see :func:`report_audience`)."""
+    q = Q(assessment__isnull=True, audience=report_audience(access, None))
+    for anonymity in Assessment.Anonymity.values:
+        q |= Q(assessment__anonymity=anonymity,
+               audience=_assessment_audience(access, anonymity))
+    return q
+
+
 def reports(access: OrgAccess) -> QuerySet[Report]:
+    """The organisation's reports this member may open (and so see listed)."""
     return scoped(access, Report.objects.select_related(
-        "assessment__department", "requested_by"))
+        "assessment__department", "requested_by")).filter(_openable(access))
 
 
 def get_report(access: OrgAccess, public_id) -> Report:
+    """A report this member may open; any other is a 404, like another tenant's."""
     return get_scoped(access, Report.objects.select_related(
-        "organisation", "assessment__department", "requested_by"), public_id=public_id)
+        "organisation", "assessment__department", "requested_by").filter(_openable(access)),
+        public_id=public_id)
 
 
 def live_report(access: OrgAccess, input_hash: str) -> Report | None:
@@ -141,6 +174,7 @@ class AssessmentReport:
     previous: Assessment | None = None
     previous_result: ScoreResult | None = None
     appendix: list[dict] = field(default_factory=list)
+    names: bool = False  # whether this reader sees who answered what
 
     @property
     def department(self) -> str:
@@ -261,21 +295,28 @@ def previous_round(assessment: Assessment) -> Assessment | None:
         .order_by("-created_at", "-id").distinct().first())
 
 
-def appendix(assessment: Assessment, texts: ModelTexts, language: str) -> list[dict]:
+def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
+             names: bool = False) -> list[dict]:
     """Per dimension and question: how submitted respondents answered, and their
-    comments (without names: people answer more frankly when comments are not
-    attributed in a report for management)."""
+    comments, each with who wrote it: a name only where ``names``
+    (``assessments.anonymity.names_visible``), else "Respondent 3", numbered as in
+    the answers export."""
     labels = option_labels(assessment.model_version, language)
     counts: dict[str, Counter] = defaultdict(Counter)
-    comments: dict[str, list[str]] = defaultdict(list)
-    for key, option, comment in (Answer.objects.filter(
-            response__assessment=assessment, response__submitted_at__isnull=False)
-            .order_by("response__submitted_at", "response_id")
-            .values_list("question__key", "option", "comment")):
+    comments: dict[str, list[dict]] = defaultdict(list)
+    submitted = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
+                 .select_related("user"))
+    who = respondent_labels(submitted, names=names)
+    position = {pk: i for i, pk in enumerate(who)}
+    rows = sorted(Answer.objects.filter(
+        response__assessment=assessment, response__submitted_at__isnull=False)
+        .values_list("response_id", "question__key", "option", "comment"),
+        key=lambda row: position[row[0]])
+    for response_id, key, option, comment in rows:
         if option:
             counts[key][option] += 1
         if comment:
-            comments[key].append(comment)
+            comments[key].append({"who": who[response_id], "text": comment})
     order = list(labels)
     sections = []
     for dimension in texts.dimensions:
@@ -300,11 +341,12 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
     texts = model_texts(assessment.model_version, language)
     counts = submitted_counts([assessment.pk])
     submitted, invited = counts.get(assessment.pk, (0, 0))
+    names = names_visible(access, assessment.anonymity)
     return AssessmentReport(
-        organisation=access.organisation, assessment=assessment, texts=texts,
+        organisation=access.organisation, assessment=assessment, texts=texts, names=names,
         result=results[assessment.pk], respondents=submitted, invited=invited,
         previous=previous, previous_result=results[previous.pk] if previous else None,
-        appendix=appendix(assessment, texts, language) if with_appendix else [],
+        appendix=appendix(assessment, texts, language, names=names) if with_appendix else [],
     )
 
 
@@ -439,6 +481,7 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
     return _digest({
         "kind": "assessment", "template": TEMPLATE_VERSION, "language": language,
         "engine": ENGINE_VERSION,
+        "audience": report_audience(access, assessment),
         "organisation": access.organisation.name,
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
@@ -451,6 +494,7 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
     return _digest({
         "kind": "organisation", "template": TEMPLATE_VERSION, "language": language,
         "engine": ENGINE_VERSION,
+        "audience": report_audience(access, None),
         "organisation": access.organisation.name,
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),

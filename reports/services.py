@@ -94,7 +94,8 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
                     report = Report.objects.create(
                         organisation=by.organisation, assessment=assessment,
                         requested_by=by.user if getattr(by.user, "pk", None) else None,
-                        language=language, input_hash=digest)
+                        language=language, input_hash=digest,
+                        audience=selectors.report_audience(by, assessment))
             except IntegrityError:  # someone asked for the same inputs a moment ago
                 report = selectors.live_report(by, digest)
                 if report is None:
@@ -309,13 +310,20 @@ def _access_for(report: Report) -> OrgAccess:
     report is rendered as an owner would see it."""
     organisation = report.organisation
     if report.requested_by_id is None:
-        return OrgAccess(user=None, organisation=organisation, role=Role.OWNER)
-    try:
-        return organisation_access(report.requested_by, organisation.slug)
-    except Http404 as exc:
-        raise RenderRefused(_("The person who asked for this report no longer has access "
-                              "to %(organisation)s.") % {"organisation": organisation.name}
-                            ) from exc
+        access = OrgAccess(user=None, organisation=organisation, role=Role.OWNER)
+    else:
+        try:
+            access = organisation_access(report.requested_by, organisation.slug)
+        except Http404 as exc:
+            raise RenderRefused(_("The person who asked for this report no longer has "
+                                  "access to %(organisation)s.")
+                                % {"organisation": organisation.name}) from exc
+    # The file is opened by the report's audience only: it must show what that
+    # audience's page shows, not what the requester's new role would.
+    if selectors.report_audience(access, report.assessment) != report.audience:
+        raise RenderRefused(_("The role of the person who asked for this report changed "
+                              "since; ask for it again."))
+    return access
 
 
 def render_report(report: Report) -> Report:

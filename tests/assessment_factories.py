@@ -43,12 +43,14 @@ def version_with(questions: int = 6, *, slug: str | None = None,
 
 def make_assessment(world, *, version: ModelVersion | None = None, org: str = "acme",
                     name: str = "Q1 2027", opened: bool = True, by: str = "manager",
-                    department: int = 0, target_level: int | None = None) -> Assessment:
+                    department: int = 0, target_level: int | None = None,
+                    anonymity: str = Assessment.Anonymity.ANONYMOUS) -> Assessment:
     cast = getattr(world, org)
     access = access_for(cast.member(by), cast.org)
     assessment = services.assessment_create(
         by=access, department=cast.departments[department],
-        model_version=version or version_with(), name=name, target_level=target_level)
+        model_version=version or version_with(), name=name, target_level=target_level,
+        anonymity=anonymity)
     if opened:
         assessment = services.assessment_open(by=access, assessment=assessment)
     return assessment

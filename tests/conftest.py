@@ -86,6 +86,16 @@ def _fast_password_hashing():
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
+@pytest.fixture(autouse=True)
+def _throttle_counts_of_this_test(monkeypatch):
+    """Each test counts sign-ups and password resets afresh (the cache outlives tests)."""
+    import uuid
+
+    from organisations import throttle
+
+    monkeypatch.setattr(throttle, "PREFIX", f"throttle-test-{uuid.uuid4().hex}")
+
+
 def signed_in(user: User) -> Client:
     """A test client signed in as ``user``."""
     client = Client()

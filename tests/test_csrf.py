@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from organisations.models import Department, Invitation, Role, hash_token
+from organisations import services
+from organisations.models import Department, Invitation, Role, User, hash_token
 from tests.assessment_factories import invitee, make_assessment
 from tests.conftest import PASSWORD
 from tests.tenant_params import ParamResolver, load_params, unfillable
@@ -100,12 +101,18 @@ def outside(world):
     _response, link = invitee(assessment, "guest@example.test")
     uid = urlsafe_base64_encode(force_bytes(world.acme.viewer.pk))
     reset = default_token_generator.make_token(world.acme.viewer)
+    pending = User.objects.create_user(email="pending@example.test", password=PASSWORD,
+                                       is_active=False)
+    verify = services.signup_payload(pending, organisation_name="Pending Corp",
+                                     organisation_slug="", kind="organisation")
     requests = {
         "home": (owner, "/"),
         "healthz": (anonymous, "/healthz"),
         "login": (anonymous, "/accounts/login/"),
         "logout": (owner, "/accounts/logout/"),
         "signup": (anonymous, "/accounts/signup/"),
+        "signup_sent": (anonymous, "/accounts/signup/sent/"),
+        "signup_verify": (anonymous, f"/accounts/signup/verify/{verify}/"),
         "profile": (owner, "/accounts/profile/"),
         "invitation_accept": (anonymous, f"/accounts/invitations/{for_newcomer}/"),
         "invitation_accept (member)": (invited_member, f"/accounts/invitations/{for_member}/"),

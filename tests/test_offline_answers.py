@@ -190,7 +190,8 @@ def test_it_refuses_uploads_to_a_closed_assessment(world, assessment):
     assert not Answer.objects.exists() and not Response.objects.exists()
 
 
-def test_it_exports_every_answer_with_comments_and_neutralises_formulas(world, assessment):
+def test_it_exports_every_answer_with_comments_and_neutralises_formulas(world):
+    assessment = make_assessment(world, anonymity="named")  # names are written, too
     access = access_for(world.acme.manager, world.acme.org)
     guest = services.respondent_invite(by=access, assessment=assessment,
                                        email="guest@example.test", name="=cmd|' /C calc'!A0")
@@ -198,6 +199,7 @@ def test_it_exports_every_answer_with_comments_and_neutralises_formulas(world, a
                          comment="=HYPERLINK(\"http://evil\")")
     services.answer_save(response=guest, question_key="people.3.1", option="na",
                          comment="+1 -2 @all")
+    services.response_submit(response=guest)
     manager = signed_in(world.acme.manager)
     response = manager.get(_url(assessment, "export_csv"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))

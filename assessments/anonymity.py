@@ -1,0 +1,81 @@
+"""Who may see who answered what: the anonymity of a round, in one place.
+
+A round is **anonymous** (the default) or **named**, chosen while it is a draft and
+shown to respondents before they answer (DESIGN.md, "Tenancy and access").
+
+- Anonymous: nobody, not even the owner, sees who answered what. Wherever answers are
+  shown per person (the answers export, the PDF appendix) a person is "Respondent 3".
+- Named: owners, consultants and service managers see names; executives never do.
+
+Either way, the list of who has and has not submitted (to send reminders) shows
+status, never answers. Breakdowns by group (departments' teams, roles…) show no
+group of fewer than :data:`MIN_GROUP_SIZE` submitted respondents on its own:
+:func:`shown_groups`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from organisations.access import OrgAccess
+
+from .models import Assessment, Response
+
+MIN_GROUP_SIZE = 3
+
+
+def names_visible(access: OrgAccess, anonymity: str) -> bool:
+    """Whether this member sees who answered what in a round of this anonymity."""
+    return anonymity == Assessment.Anonymity.NAMED and access.can("see_names")
+
+
+def _shuffle_key(response_pk: int) -> str:
+    # A keyed hash: an order nobody can derive from what the pages show (creation
+    # order, the public ids in the reminder links, submission times).
+    return hmac.new(settings.SECRET_KEY.encode(), f"respondent:{response_pk}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def respondent_labels(responses: Iterable[Response], *, names: bool) -> dict[int, str]:
+    """What to call each response's author where answers are shown per person:
+    their name when ``names`` (see :func:`names_visible`), else "Respondent N",
+    numbered in an order that says nothing about who is who. The labels come in the
+    order to show them in (as given; by number)."""
+    responses = list(responses)
+    if names:
+        return {r.pk: r.display_name for r in responses}
+    ordered = sorted(responses, key=lambda r: _shuffle_key(r.pk))
+    return {r.pk: _("Respondent %(number)s") % {"number": n}
+            for n, r in enumerate(ordered, start=1)}
+
+
+def shown_groups[K: Hashable, T](groups: Mapping[K, Sequence[T]], *, anonymous: bool,
+                                  merged: K) -> dict[K, list[T]]:
+    """The groups of a per-group breakdown (each a list of submitted responses) that
+    may be shown. In an anonymous round a group of fewer than ``MIN_GROUP_SIZE`` is
+    never shown on its own: the small groups are merged into one called ``merged``.
+    If that one is still too small, the smallest shown groups join it (else the whole
+    round minus the shown groups would give the small ones away); if it never reaches
+    the minimum, nothing is shown."""
+    if not anonymous:
+        return {key: list(members) for key, members in groups.items()}
+    shown: dict[K, list[T]] = {}
+    rest: list[T] = []
+    for key, members in groups.items():
+        if len(members) >= MIN_GROUP_SIZE:
+            shown[key] = list(members)
+        else:
+            rest.extend(members)
+    while rest and len(rest) < MIN_GROUP_SIZE and shown:
+        smallest = min(shown, key=lambda key: len(shown[key]))
+        rest.extend(shown.pop(smallest))
+    if not rest:
+        return shown
+    if len(rest) < MIN_GROUP_SIZE:
+        return {}
+    return {**shown, merged: rest}

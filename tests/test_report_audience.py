@@ -1,0 +1,192 @@
+"""A report file has exactly the audience of the page it renders (issue 12, item 6).
+
+Every role × report kind: the organisation report of a consultancy (its portfolio of
+clients is shown to its owners and consultants only), the organisation report of a
+client, the assessment report, and the exports. The renderer is replaced by one that
+writes what the page would show, so that no browser or WeasyPrint is needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from organisations.models import Membership, Role
+from reports import selectors, services
+from reports.models import Report
+from tests import test_reports_views
+from tests.conftest import signed_in
+from tests.test_reports_views import run_worker_task
+
+# The report tests' fixtures: sample rounds, and the ids sent to a worker.
+media, seeded, sent = test_reports_views.media, test_reports_views.seeded, test_reports_views.sent
+
+ROLES = ("owner", "consultant", "manager", "viewer")
+SEES_PORTFOLIO = {"owner", "consultant"}
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """A 'PDF' that says what it shows: the portfolio's clients, or none."""
+    def build_pdf(*, access, assessment, language):
+        if assessment is not None:
+            return b"%PDF-1.7 assessment " + assessment.name.encode()
+        data = selectors.organisation_report(access, language=language)
+        clients = sorted({row.organisation for row in data.portfolio})
+        return b"%PDF-1.7 organisation clients=" + ",".join(clients).encode()
+
+    monkeypatch.setattr(services, "build_pdf", build_pdf)
+
+
+def ask_and_render(user, url, capture) -> Report:
+    with capture(execute=True):
+        assert signed_in(user).post(url).status_code == 302
+    report = Report.objects.filter(requested_by=user).latest("created_at")
+    if report.in_progress:
+        assert run_worker_task(report.pk) == "ready"
+    report.refresh_from_db()
+    return report
+
+
+def content(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def files(user, slug: str) -> str:
+    return signed_in(user).get(f"/o/{slug}/reports/files/").content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_consultancys_organisation_pdf_opens_only_for_who_sees_its_portfolio(
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
+    report = ask_and_render(world.northwind.owner, "/o/northwind/reports/pdf/",
+                            django_capture_on_commit_callbacks)
+    assert b"Acme" in report.file.read() and report.audience == "portfolio"
+    user = world.northwind.member(role)
+    client = signed_in(user)
+    base = f"/o/northwind/reports/files/{report.public_id}/"
+    download = client.get(base + "download/")
+    listed = str(report.public_id) in files(user, "northwind")
+    page = client.get("/o/northwind/reports/").content.decode()
+    if role in SEES_PORTFOLIO:
+        assert "Globex dept 1" in page  # the page shows the clients' results...
+        assert download.status_code == 200 and b"Acme,Globex" in content(download)
+        assert listed
+        assert client.get(base + "status/").status_code == 200
+    else:
+        assert "Globex dept 1" not in page  # ...to them only, and so does its file
+        assert download.status_code == 404
+        assert not listed
+        assert client.get(base + "status/").status_code == 404
+        assert client.post(base + "retry/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_organisation_pdf_of_its_own_page(
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
+    user = world.northwind.member(role)
+    report = ask_and_render(user, "/o/northwind/reports/pdf/",
+                            django_capture_on_commit_callbacks)
+    download = signed_in(user).get(f"/o/northwind/reports/files/{report.public_id}/download/")
+    assert download.status_code == 200
+    if role in SEES_PORTFOLIO:
+        assert content(download).endswith(b"clients=Acme,Globex")
+    else:
+        assert content(download).endswith(b"clients=")
+    # The page shows this report's state to its requester.
+    page = signed_in(user).get("/o/northwind/reports/").content.decode()
+    assert f"/files/{report.public_id}/download/" in page
+
+
+def test_members_who_see_the_same_page_share_one_file(
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks):
+    viewer = ask_and_render(world.northwind.viewer, "/o/northwind/reports/pdf/",
+                            django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(world.northwind.manager).post("/o/northwind/reports/pdf/")
+    owner = ask_and_render(world.northwind.owner, "/o/northwind/reports/pdf/",
+                           django_capture_on_commit_callbacks)
+    assert Report.objects.count() == 2 and owner.pk != viewer.pk
+    assert len(sent) == 2  # the manager's request reused the viewer's file
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_clients_organisation_pdf_opens_for_every_role(
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
+    report = ask_and_render(world.acme.owner, "/o/acme/reports/pdf/",
+                            django_capture_on_commit_callbacks)
+    client = signed_in(world.acme.member(role))
+    assert client.get(f"/o/acme/reports/files/{report.public_id}/download/").status_code == 200
+    assert str(report.public_id) in files(world.acme.member(role), "acme")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_assessment_pdf_opens_for_every_role_who_sees_its_page(
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
+    latest = seeded["latest"]
+    report = ask_and_render(
+        world.acme.manager, f"/o/acme/reports/assessments/{latest.public_id}/pdf/",
+        django_capture_on_commit_callbacks)
+    for user in (world.acme.member(role), world.northwind.member(role)):
+        client = signed_in(user)
+        page = client.get(f"/o/acme/reports/assessments/{latest.public_id}/")
+        download = client.get(f"/o/acme/reports/files/{report.public_id}/download/")
+        # Same audience as the page: the consultancy's owners and consultants act in
+        # the client, its managers and executives do not (404 for both).
+        assert download.status_code == page.status_code
+        assert (str(report.public_id) in files(user, "acme")) == (page.status_code == 200)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exports_show_what_the_page_shows(world, seeded, role):
+    latest = seeded["latest"]
+    client = signed_in(world.northwind.member(role))
+    for fmt in ("csv", "xlsx", "json"):
+        response = client.get(f"/o/northwind/reports/export.{fmt}")
+        assert response.status_code == 200
+        assert b"Globex" not in response.content and b"Acme" not in response.content
+    client = signed_in(world.acme.member(role))
+    for fmt in ("csv", "json"):
+        response = client.get(f"/o/acme/reports/assessments/{latest.public_id}/export.{fmt}")
+        assert response.status_code == 200 and str(latest.public_id).encode() in response.content
+    # Every answer with its comment: for those who run assessments, not executives.
+    answers = client.get(f"/o/acme/assessments/{latest.public_id}/export/answers.csv")
+    assert answers.status_code == (403 if role == "viewer" else 200)
+
+
+def test_a_file_is_not_rendered_for_an_audience_its_requester_left(
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks):
+    """Asked for by an executive, who is made an owner before it renders: the file is
+    still listed for the executives, so it must not show the portfolio."""
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(world.northwind.viewer).post("/o/northwind/reports/pdf/")
+    report = Report.objects.get()
+    Membership.objects.filter(user=world.northwind.viewer).update(role=Role.OWNER)
+    assert run_worker_task(report.pk) == "failed"
+    report.refresh_from_db()
+    assert "changed" in report.error and not report.file
+
+
+@pytest.mark.django_db(transaction=True)
+def test_files_made_before_audiences_existed_keep_a_safe_audience():
+    """reports/0002: a consultancy's organisation report may list its clients, so it
+    is for the portfolio's audience only; other organisation reports stay open."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("reports", "0001_initial")], [("reports", "0003_report_audience_with_names")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        Organisation = apps.get_model("organisations", "Organisation")
+        OldReport = apps.get_model("reports", "Report")
+        consultancy = Organisation.objects.create(name="C", slug="c", kind="consultancy")
+        client = Organisation.objects.create(name="K", slug="k", parent=consultancy)
+        for org in (consultancy, client):
+            OldReport.objects.create(organisation=org, input_hash="old", status="ready")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+    audiences = dict(Report.objects.values_list("organisation__slug", "audience"))
+    assert audiences == {"c": "portfolio", "k": "organisation"}
