@@ -28,6 +28,10 @@ OVERALL_RULES: tuple[str, ...] = (AGGREGATE, WEAKEST_DIMENSION)
 # index stays below lvl + 1.
 EPSILON = 1e-9
 
+# θ when a model does not say (DESIGN.md): exactly 2/3, the float 2/3 and not 0.6667,
+# so that "largely in place" everywhere meets it.
+DEFAULT_THRESHOLD = 2 / 3
+
 CellState = Literal["scored", "vacuous", "unknown"]
 QuestionStatus = Literal["valued", "not_applicable", "unknown"]
 
@@ -83,7 +87,7 @@ class ModelSpec:
     axes: tuple[str, ...]  # axis keys, in display order
     options: Mapping[str, float]  # scale option key -> value in [0, 1]; without na/dk
     questions: tuple[QuestionSpec, ...]
-    threshold: float = 0.75
+    threshold: float = DEFAULT_THRESHOLD
     overall_rule: str = AGGREGATE
 
     def __post_init__(self) -> None:

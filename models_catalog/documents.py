@@ -31,6 +31,7 @@ from django.utils.translation import ngettext, pgettext
 from organisations.services import audit
 
 from .models import (
+    DEFAULT_THRESHOLD,
     KEY_MAX_LENGTH,
     KEY_RE,
     MAX_LEVELS,
@@ -119,6 +120,7 @@ def export_version(version: ModelVersion) -> dict[str, Any]:
                 "loadings": _loadings_in_order(q.loadings, axis_order),
                 "statement": texts_in_order(q.statement),
                 "help": texts_in_order(q.help),
+                **_source(q.source),
                 "recommendation": texts_in_order(q.recommendation),
             }
             for q in questions
@@ -185,7 +187,8 @@ def normalise(document: Mapping[str, Any]) -> dict[str, Any]:
             "languages": list(model["languages"]),
         },
         "version": {"number": version.get("number", 1), "notes": _texts(version.get("notes"))},
-        "scoring": {"threshold": float(document["scoring"]["threshold"]),
+        "scoring": {"threshold": float(document["scoring"].get("threshold",
+                                                               DEFAULT_THRESHOLD)),
                     "overall_rule": document["scoring"]["overall_rule"]},
         "levels": [{"number": lv["number"], "name": _texts(lv["name"]),
                     "description": _texts(lv.get("description"))}
@@ -207,6 +210,7 @@ def normalise(document: Mapping[str, Any]) -> dict[str, Any]:
                 "loadings": _loadings_in_order(q.get("loadings") or {}, axis_order),
                 "statement": _texts(q["statement"]),
                 "help": _texts(q.get("help")),
+                **_source(q.get("source")),
                 "recommendation": _texts(q["recommendation"]),
             }
             for q in document["questions"]
@@ -216,6 +220,14 @@ def normalise(document: Mapping[str, Any]) -> dict[str, Any]:
 
 def _texts(value: Mapping[str, str] | None) -> dict[str, str]:
     return texts_in_order({code: text for code, text in (value or {}).items()})
+
+
+def _source(value: Mapping[str, str] | None) -> dict[str, dict[str, str]]:
+    """A question's ``source`` entry: only when it has text, so that a document written
+    before sources existed keeps its content hash (and load_catalog does not take it
+    for a new version)."""
+    texts = _texts(value)
+    return {"source": texts} if texts else {}
 
 
 def _at(path: str, message: str) -> str:
@@ -565,8 +577,8 @@ def validate_document(data: Any) -> list[str]:
         v.texts(version.get("notes"), "version.notes", required=False)
 
     scoring = data.get("scoring")
-    if "scoring" in data and v.mapping(scoring, "scoring",
-                                       required=("threshold", "overall_rule")):
+    if "scoring" in data and v.mapping(scoring, "scoring", required=("overall_rule",),
+                                       optional=("threshold",)):
         threshold = scoring.get("threshold")
         if "threshold" in scoring and v.number(threshold, "scoring.threshold") and not (
                 0 < threshold <= 1):
@@ -657,7 +669,7 @@ def validate_document(data: Any) -> list[str]:
         if not v.mapping(question, path,
                          required=("key", "dimension", "level", "weight", "statement",
                                    "recommendation"),
-                         optional=("loadings", "help")):
+                         optional=("loadings", "help", "source")):
             continue
         if "key" in question:
             v.key(question["key"], f"{path}.key", question_keys, "question", "questions", i)
@@ -693,13 +705,17 @@ def validate_document(data: Any) -> list[str]:
                     where = f"{path}.loadings.{axis}"
                     if axis not in axis_keys:
                         v.add(where, _("unknown axis %(key)s") % {"key": _show(axis)})
-                    if v.number(loading, where) and not -1 <= loading <= 1:
-                        v.add(where, _("loading must be between -1 and 1, got %(value)s")
+                    # Versions published before loadings were restricted to [0, 1] keep
+                    # their negative ones (the engine scores them by DESIGN rule 7);
+                    # a new document cannot have one.
+                    if v.number(loading, where) and not 0 <= loading <= 1:
+                        v.add(where, _("loading must be between 0 and 1, got %(value)s")
                               % {"value": _show(loading)})
         for field in ("statement", "recommendation"):
             if field in question:
                 v.texts(question[field], f"{path}.{field}")
         v.texts(question.get("help"), f"{path}.help", required=False)
+        v.texts(question.get("source"), f"{path}.source", required=False)
     return v.problems
 
 
@@ -821,6 +837,7 @@ def create_version_from_document(*, model: MaturityModel, document: Mapping[str,
     Question.objects.bulk_create(
         Question(version=version, key=q["key"], dimension=by_key[q["dimension"]],
                  level=q["level"], weight=q["weight"], loadings=q["loadings"],
-                 statement=q["statement"], help=q["help"], recommendation=q["recommendation"],
-                 position=i) for i, q in enumerate(doc["questions"]))
+                 statement=q["statement"], help=q["help"], source=q.get("source", {}),
+                 recommendation=q["recommendation"], position=i)
+        for i, q in enumerate(doc["questions"]))
     return version

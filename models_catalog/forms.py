@@ -118,8 +118,9 @@ class ScoringForm(forms.Form):
     threshold = forms.FloatField(
         label=_("Threshold θ"), min_value=0.01, max_value=1.0,
         help_text=_("A level counts as reached when the weighted fulfilment of its "
-                    "practices is at least θ (0.75 = three quarters)."),
-        widget=forms.NumberInput(attrs={"step": "0.01"}))
+                    "practices is at least θ (the default 2/3: “largely in place” counts "
+                    "as met)."),
+        widget=forms.NumberInput(attrs={"step": "any"}))
     overall_rule = forms.ChoiceField(label=_("Overall level"),
                                      choices=ModelVersion.OverallRule.choices,
                                      widget=forms.RadioSelect)
@@ -158,8 +159,8 @@ class DimensionForm(KeyedForm):
 
 class AxisForm(KeyedForm):
     translated = (("name", _("Name"), True, False),
-                  ("low_label", _("Low pole (loading −1)"), True, False),
-                  ("high_label", _("High pole (loading +1)"), True, False))
+                  ("low_label", _("Low pole (position −1)"), True, False),
+                  ("high_label", _("High pole (position +1)"), True, False))
 
 
 class OptionForm(KeyedForm):
@@ -180,6 +181,7 @@ class OptionForm(KeyedForm):
 class QuestionForm(KeyedForm):
     translated = (("statement", _("Statement"), True, True),
                   ("help", _("Help"), False, True),
+                  ("source", _("Source"), False, True),
                   ("recommendation", _("Recommendation when the practice is missing"), True,
                    True))
 
@@ -209,10 +211,11 @@ class QuestionForm(KeyedForm):
             high = translate(axis.high_label, None, version.default_language)
             self.fields[name] = forms.FloatField(
                 label=translate(axis.name, None, version.default_language) or axis.key,
-                required=False, min_value=-1.0, max_value=1.0,
+                required=False, min_value=0.0, max_value=1.0,
                 initial=(loadings or {}).get(axis.key),
-                help_text=_("From −1 (towards “%(low)s”) to +1 (towards “%(high)s”); empty "
-                            "or 0: no effect.") % {"low": low, "high": high},
+                help_text=_("From 0 (says nothing about the axis) to 1 (shows “%(high)s” "
+                            "strongly, rather than “%(low)s”); empty: 0.")
+                % {"low": low, "high": high},
                 widget=forms.NumberInput(attrs={"step": "any"}))
             self.axis_keys.append(axis.key)
             loading_names.append(name)

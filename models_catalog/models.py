@@ -34,6 +34,9 @@ from django.utils.translation import gettext_lazy as _
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
 FALLBACK_LANGUAGE = "en"
 MIN_LEVELS, MAX_LEVELS = 4, 5
+# θ when a document or a new draft does not say: exactly 2/3, so that "largely in place"
+# counts as met (DESIGN.md "Maturity models as data"). The engine has the same default.
+DEFAULT_THRESHOLD = 2 / 3
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -183,7 +186,7 @@ class ModelVersion(models.Model):
     languages = models.JSONField(_("languages"), default=list)
     notes = models.JSONField(_("change notes"), default=dict, blank=True)
     threshold = models.FloatField(
-        _("threshold θ"), default=0.75,
+        _("threshold θ"), default=DEFAULT_THRESHOLD,
         validators=[MinValueValidator(0.0, message=_("The threshold must be above 0.")),
                     MaxValueValidator(1.0)],
         help_text=_("A level's practices count as in place when their weighted "
@@ -424,6 +427,10 @@ class Question(VersionPart):
         help_text=_("The level whose practice the statement evidences."))
     statement = models.JSONField(_("statement"), default=dict)
     help = models.JSONField(_("help"), default=dict, blank=True)
+    source = models.JSONField(
+        _("source"), default=dict, blank=True,
+        help_text=_("Where the statement comes from: the model's source text and the part "
+                    "of it, or “good practice”."))
     weight = models.FloatField(_("weight"), default=1.0)
     loadings = models.JSONField(_("axis loadings"), default=dict, blank=True,
                                 validators=[validate_loadings])

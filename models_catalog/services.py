@@ -520,7 +520,8 @@ def option_move(*, option: ScaleOption, by, direction: str, request=None) -> Non
 
 def _question_fields(version: ModelVersion, *, dimension: str, level: int, weight: float,
                      loadings: Mapping[str, float] | None, statement: Texts,
-                     help: Texts | None, recommendation: Texts) -> dict[str, Any]:
+                     help: Texts | None, recommendation: Texts,
+                     source: Texts | None = None) -> dict[str, Any]:
     found = version.dimensions.filter(key=dimension).first()
     if found is None:
         raise ValidationError({"dimension": _("Unknown dimension “%(key)s”.") %
@@ -541,11 +542,19 @@ def _question_fields(version: ModelVersion, *, dimension: str, level: int, weigh
             continue
         if axis not in axes:
             raise ValidationError({"loadings": _("Unknown axis “%(key)s”.") % {"key": axis}})
-        clean_loadings[axis] = _number(loading, "loadings", low=-1, high=1)
+        # [0, 1]: 0 says nothing about the axis, 1 shows its high pole strongly. Older
+        # published versions may hold negative loadings; a draft never gets a new one.
+        try:
+            clean_loadings[axis] = _number(loading, "loadings", low=0, high=1)
+        except ValidationError:
+            raise ValidationError({"loadings": _(
+                "The loading on “%(key)s” must be a number between 0 and 1.")
+                % {"key": axis}}) from None
     return {
         "dimension": found, "level": level, "weight": weight, "loadings": clean_loadings,
         "statement": _texts(version, statement, "statement"),
         "help": _texts(version, help, "help", required=False),
+        "source": _texts(version, source, "source", required=False),
         "recommendation": _texts(version, recommendation, "recommendation"),
     }
 
@@ -554,7 +563,7 @@ def _question_fields(version: ModelVersion, *, dimension: str, level: int, weigh
 def question_add(*, version: ModelVersion, by, key: str, dimension: str, level: int,
                  statement: Texts, recommendation: Texts, weight: float = 1.0,
                  loadings: Mapping[str, float] | None = None, help: Texts | None = None,
-                 request=None) -> Question:
+                 source: Texts | None = None, request=None) -> Question:
     """Add a question; ``dimension`` is the dimension's key in this version."""
     version = _lock_draft(version)
     question = Question(
@@ -563,7 +572,7 @@ def question_add(*, version: ModelVersion, by, key: str, dimension: str, level: 
         position=_next_position(Question.objects, version),
         **_question_fields(version, dimension=dimension, level=level, weight=weight,
                            loadings=loadings, statement=statement, help=help,
-                           recommendation=recommendation))
+                           recommendation=recommendation, source=source))
     question.save()
     _audit(version, by, "model.question_added", question.key, request=request)
     return question
@@ -573,12 +582,13 @@ def question_add(*, version: ModelVersion, by, key: str, dimension: str, level: 
 def question_update(*, question: Question, by, dimension: str, level: int, statement: Texts,
                     recommendation: Texts, weight: float = 1.0,
                     loadings: Mapping[str, float] | None = None, help: Texts | None = None,
-                    request=None) -> Question:
+                    source: Texts | None = None, request=None) -> Question:
     version = _lock_draft(question.version)
     question = Question.objects.get(pk=question.pk, version=version)
     for field, value in _question_fields(
             version, dimension=dimension, level=level, weight=weight, loadings=loadings,
-            statement=statement, help=help, recommendation=recommendation).items():
+            statement=statement, help=help, recommendation=recommendation,
+            source=source).items():
         setattr(question, field, value)
     question.save()
     _audit(version, by, "model.question_edited", question.key, request=request)

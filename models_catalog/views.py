@@ -537,7 +537,7 @@ add_question, edit_question, delete_question, move_question = _keyed_views(
     "question", "question_key", QuestionForm, "questions",
     add=services.question_add, update=services.question_update,
     delete=services.question_delete, move=services.question_move,
-    texts=("statement", "help", "recommendation"),
+    texts=("statement", "help", "source", "recommendation"),
     labels={"add": gettext_lazy("Add a question"),
             "added": gettext_lazy("Question added."),
             "edit": gettext_lazy("Question"),

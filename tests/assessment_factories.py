@@ -32,7 +32,7 @@ def version_with(questions: int = 6, *, slug: str | None = None,
         level = 2 + i % 3
         extra.append({
             "key": f"{dimension}.{level}.x{i}", "dimension": dimension, "level": level,
-            "weight": 1.0 + (i % 3) / 2, "loadings": {"focus": ((i % 5) - 2) / 2},
+            "weight": 1.0 + (i % 3) / 2, "loadings": {"focus": (i % 5) / 4},
             "statement": {"en": f"Extra statement {i}"},
             "recommendation": {"en": f"Do extra {i}"},
         })

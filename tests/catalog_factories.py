@@ -80,7 +80,7 @@ def build_document(slug: str = "test-model", **overrides: Any) -> dict[str, Any]
         ],
         "scale": copy.deepcopy(SCALE),
         "questions": [
-            _q("people.2.1", "people", 2, loadings={"focus": -0.5}),
+            _q("people.2.1", "people", 2, loadings={"focus": 0.5}),
             _q("people.3.1", "people", 3, weight=2.0, loadings={"mindset": 0.5}),
             _q("people.4.1", "people", 4, help=False),
             _q("customers.2.1", "customers", 2, loadings={"focus": 1.0, "mindset": 0.25}),

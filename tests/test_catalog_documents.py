@@ -55,9 +55,18 @@ BAD_DOCUMENTS = {
     "negative weight": (
         lambda d: d["questions"][1].update(weight=-1.5),
         "questions[1].weight: must be greater than 0, got -1.5"),
-    "loading outside [-1, 1]": (
+    "loading above 1": (
         lambda d: d["questions"][0]["loadings"].update(focus=1.5),
-        "questions[0].loadings.focus: loading must be between -1 and 1, got 1.5"),
+        "questions[0].loadings.focus: loading must be between 0 and 1, got 1.5"),
+    "negative loading": (
+        lambda d: d["questions"][3]["loadings"].update(mindset=-0.25),
+        "questions[3].loadings.mindset: loading must be between 0 and 1, got -0.25"),
+    "source not a text mapping": (
+        lambda d: d["questions"][1].update(source="TOPdesk SEMM"),
+        "questions[1].source: must be a mapping of language code to text, got text"),
+    "source without default-language text": (
+        lambda d: d["questions"][1].update(source={"sv": "God praxis"}),
+        "questions[1].source: missing text in the default language 'en'"),
     "unknown axis in loadings": (
         lambda d: d["questions"][0]["loadings"].update(fokus=0.5),
         "questions[0].loadings.fokus: unknown axis 'fokus'"),
@@ -117,7 +126,7 @@ BAD_DOCUMENTS = {
     "unknown field": (
         lambda d: d["questions"][0].update(statment={"en": "typo"}),
         "questions[0].statment: unknown field (expected: key, dimension, level, weight, "
-        "statement, recommendation, loadings, help)"),
+        "statement, recommendation, loadings, help, source)"),
     "unknown language": (
         lambda d: d["dimensions"][0]["name"].update(de="Leute"),
         "dimensions[0].name.de: unknown language 'de' (supported: en, sv, hu, nb)"),
@@ -244,7 +253,7 @@ def test_it_exports_imports_and_exports_the_same_document(db, fmt):
 def test_it_exports_what_the_document_said(db):
     document = build_document()
     exported = export_version(make_version(document=document))
-    assert exported["questions"][0]["loadings"] == {"focus": -0.5}
+    assert exported["questions"][0]["loadings"] == {"focus": 0.5}
     assert exported["questions"][2]["help"] == {}
     assert exported["scale"][1]["value"] == 1 / 3
     assert exported["model"]["languages"] == ["en", "sv"]
@@ -297,3 +306,40 @@ def test_it_refuses_a_shipped_import_over_a_tenants_slug(world):
 def test_it_writes_json_that_json_reads(db):
     text = dump(export_version(make_version()), "json")
     assert json.loads(text)["format"] == "maturity-model/1"
+
+
+# ------------------------------------------------------- sources, θ, loadings (issue 11)
+
+
+def test_it_keeps_a_statements_source_through_export_and_import(db):
+    document = build_document()
+    document["questions"][0]["source"] = {"en": "TOPdesk SEMM, level 2 description",
+                                          "sv": "TOPdesk SEMM, beskrivningen av nivå 2"}
+    version = make_version(document=document)
+    assert version.questions.get(key="people.2.1").source == document["questions"][0]["source"]
+    exported = export_version(version)
+    assert exported["questions"][0]["source"] == document["questions"][0]["source"]
+    # A statement without a source has none in the export, so that a document written
+    # before sources existed keeps its content hash.
+    assert "source" not in exported["questions"][1]
+    assert document_hash(exported) == document_hash(document)
+    assert document_hash(exported) != document_hash(build_document())
+
+
+def test_it_defaults_the_threshold_to_exactly_two_thirds(db):
+    document = build_document()
+    del document["scoring"]["threshold"]
+    assert validate_document(document) == []
+    version = make_version(document=document)
+    version.refresh_from_db()
+    assert version.threshold == 2 / 3  # the float 2/3, not 0.6667
+    assert export_version(version)["scoring"]["threshold"] == 2 / 3
+    # Saying 2/3 or leaving it out is the same content.
+    document["scoring"]["threshold"] = 2 / 3
+    assert document_hash(document) == document_hash(export_version(version))
+
+
+def test_it_accepts_loadings_from_0_to_1():
+    document = build_document()
+    document["questions"][0]["loadings"] = {"focus": 0, "mindset": 1}
+    assert validate_document(document) == []

@@ -198,7 +198,8 @@ def test_it_edits_every_part_of_a_draft(draft, world):
     services.option_move(option=option, by=by, direction="up")
     question = services.question_add(
         version=draft, by=by, key="finance.5.1", dimension="finance", level=5, weight=2,
-        loadings={"scope": -0.5}, statement={"sv": "Budget"}, recommendation={"sv": "Gör"})
+        loadings={"scope": 0.5}, statement={"sv": "Budget"}, recommendation={"sv": "Gör"},
+        source={"sv": "God praxis"})
     doc = export_version(ModelVersion.objects.get(pk=draft.pk))
     assert doc["model"]["name"] == {"en": "Renamed", "sv": "Omdöpt"}
     assert doc["model"]["default_language"] == "sv"
@@ -211,8 +212,8 @@ def test_it_edits_every_part_of_a_draft(draft, world):
     assert [o["key"] for o in doc["scale"]][-2:] == ["mostly", "fully"]
     assert doc["questions"][-1] == {
         "key": "finance.5.1", "dimension": "finance", "level": 5, "weight": 2.0,
-        "loadings": {"scope": -0.5}, "statement": {"sv": "Budget"}, "help": {},
-        "recommendation": {"sv": "Gör"}}
+        "loadings": {"scope": 0.5}, "statement": {"sv": "Budget"}, "help": {},
+        "source": {"sv": "God praxis"}, "recommendation": {"sv": "Gör"}}
     assert question.position == 6
     actions = set(AuditEvent.objects.filter(actor=by).values_list("action", flat=True))
     assert {"model.metadata_edited", "model.scoring_edited", "model.level_edited",
@@ -254,7 +255,10 @@ def test_it_deletes_parts_and_keeps_the_draft_consistent(draft):
     (dict(level=1), "level", "between 2 and 4"),
     (dict(level=5), "level", "between 2 and 4"),
     (dict(weight=0), "weight", "greater than 0"),
-    (dict(loadings={"focus": 2}), "loadings", "between -1 and 1"),
+    (dict(loadings={"focus": 2}), "loadings", "“focus” must be a number between 0 and 1"),
+    (dict(loadings={"mindset": -0.5}), "loadings",
+     "“mindset” must be a number between 0 and 1"),
+    (dict(source={"sv": "Bara svenska"}), "source", "default language"),
     (dict(loadings={"fokus": 0.5}), "loadings", "Unknown axis"),
     (dict(statement={"sv": "Bara svenska"}), "statement", "default language"),
 ])

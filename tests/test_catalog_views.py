@@ -196,10 +196,16 @@ def test_it_copies_edits_publishes_and_redrafts_through_the_pages(world, catalog
         "threshold": "0.7", "overall_rule": "weakest_dimension"}).status_code == 302
     assert client.post(base + "edit/add-dimension/", {
         "key": "finance", "name_en": "Finance"}).status_code == 302
+    refused = client.post(base + "edit/add-question/", {
+        "key": "finance.2.1", "dimension": "finance", "level": "2", "weight": "1.5",
+        "loading__focus": "-0.5", "statement_en": "We know our costs.",
+        "recommendation_en": "Count them."})
+    assert refused.status_code == 400 and "loading__focus" in refused.context["form"].errors
     assert client.post(base + "edit/add-question/", {
         "key": "finance.2.1", "dimension": "finance", "level": "2", "weight": "1.5",
         "loading__focus": "0.5", "loading__mindset": "",
-        "statement_en": "We know our costs.", "recommendation_en": "Count them."}
+        "statement_en": "We know our costs.", "recommendation_en": "Count them.",
+        "source_en": "Good practice"}
     ).status_code == 302
     assert client.post(base + "edit/questions/people.3.1/", {
         "dimension": "people", "level": "3", "weight": "1", "statement_en": "Edited",
@@ -220,6 +226,7 @@ def test_it_copies_edits_publishes_and_redrafts_through_the_pages(world, catalog
     assert [a["key"] for a in document["axes"]] == ["focus"]
     question = next(q for q in document["questions"] if q["key"] == "finance.2.1")
     assert question["loadings"] == {"focus": 0.5} and question["weight"] == 1.5
+    assert question["source"] == {"en": "Good practice"}
     assert document["scale"][1]["label"] == {"en": "Somewhat"}
 
     confirm = client.get(base + "publish/")
@@ -334,7 +341,7 @@ def test_it_lists_every_problem_of_an_upload_and_writes_nothing(world, catalog):
     assert response.status_code == 400
     content = response.content.decode()
     assert "questions[2].dimension: unknown dimension &#x27;custmer&#x27;" in content
-    assert "questions[3].loadings.focus: loading must be between -1 and 1, got 3" in content
+    assert "questions[3].loadings.focus: loading must be between 0 and 1, got 3" in content
     assert "Nothing was imported" in content
     response = client.post(_url("acme", "import/"),
                            {"document": _upload("format: [oops\n")})
@@ -427,3 +434,19 @@ def test_it_renders_a_version_in_a_constant_number_of_queries(world):
     make_version(owner=world.acme.org, slug="acme-large", publish=False, document=document)
     assert (_query_count(client, _url("acme", "acme-small/v1/edit/"))
             == _query_count(client, _url("acme", "acme-large/v1/edit/")))
+
+
+def test_it_shows_each_statements_source_in_the_users_language(world):
+    document = build_document("sourced")
+    document["questions"][0]["source"] = {"en": "TOPdesk SEMM, level 2 description",
+                                          "sv": "TOPdesk SEMM, beskrivningen av nivå 2"}
+    make_version(owner=world.acme.org, slug="sourced", document=document)
+    user = world.acme.viewer
+    user.language = "sv"
+    user.save()
+    content = signed_in(user).get(_url("acme", "sourced/v1/")).content.decode()
+    assert "Källa: TOPdesk SEMM, beskrivningen av nivå 2" in content
+    user.language = "nb"
+    user.save()
+    content = signed_in(user).get(_url("acme", "sourced/v1/")).content.decode()
+    assert "TOPdesk SEMM, level 2 description" in content  # falls back to English

@@ -11,6 +11,7 @@ from assessments import services
 from assessments.models import Answer, Response
 from organisations.models import AuditEvent
 from tests.assessment_factories import make_assessment
+from tests.catalog_factories import build_document, make_version
 from tests.conftest import access_for, signed_in
 
 
@@ -348,3 +349,23 @@ def test_a_save_from_a_response_read_before_it_changed_is_refused(world, change,
     assert refused.value.code == code
     assert list(Answer.objects.filter(response=response).values_list(
         "question__key", "option")) == [("people.2.1", "fully")]
+
+
+def test_it_notes_a_statements_source_under_its_help_in_the_readers_language(world):
+    document = build_document("sourced")
+    document["questions"][0]["source"] = {"en": "TOPdesk SEMM, level 2 description",
+                                          "sv": "TOPdesk SEMM, beskrivningen av nivå 2"}
+    document["questions"][1]["source"] = {"en": "Good practice"}
+    assessment = make_assessment(world, version=make_version(slug="sourced", document=document))
+    user = world.acme.manager
+    user.language = "sv"
+    user.save()
+    html = signed_in(user).get(_url(assessment, "answer_dimension", dimension_key="people")) \
+        .content.decode()
+    help_at = html.index('id="help-people.2.1"')
+    source_at = html.index("TOPdesk SEMM, beskrivningen av nivå 2")
+    assert help_at < source_at < html.index('id="q-people.3.1"')  # under its own help
+    assert 'lang="sv">Källa: TOPdesk SEMM' in html
+    # Missing in Swedish: the model's default language, marked as such.
+    assert 'lang="en">Källa: Good practice' in html
+    assert html.count("qn-source") == 2

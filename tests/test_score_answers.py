@@ -59,8 +59,8 @@ def test_it_prints_the_contract_for_a_fully_mature_department(model, tmp_path):
             {"key": "customers", "level": 4, "index": 4.0,
              "fulfilment": {"2": 1.0, "3": 1.0, "4": 1.0}},
         ],
-        # focus: (0.5·0 + 1·1 + 0.75·1) / 2.25 = 0.7778 → 2·0.7778 − 1
-        "axes": [{"key": "focus", "position": 0.5556}, {"key": "mindset", "position": 1.0}],
+        # Every loading is positive and every answer "fully": both axes at the top.
+        "axes": [{"key": "focus", "position": 1.0}, {"key": "mindset", "position": 1.0}],
         "completeness": 1.0,
         "next_steps": [],
     }

@@ -50,6 +50,8 @@ _CARD = """
 _DESCRIBED_BY = ' aria-describedby="help-{key}"'
 _HELP = """
         <p class="qn-help" id="help-{key}" lang="{lang}">{text}</p>"""
+_SOURCE = """
+        <p class="qn-source small" lang="{lang}">{label} {text}</p>"""
 _OPTION = """
           <div class="qn-option">
             <input class="qn-input" type="radio" name="q-{key}" id="q-{key}-{value}"
@@ -80,6 +82,7 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     extra = [("na", "na", _escape(gettext("Not applicable"))),
              ("dk", "dk", _escape(gettext("Don't know")))]
     comment_summary = _escape(gettext("Comment or evidence (optional)"))
+    source_label = _escape(gettext("Source:"))
     comment_label = gettext("Comment on statement %(number)s")
     option_count = len(scale)
     disabled = " disabled" if readonly else ""
@@ -100,6 +103,11 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
             text, lang = shown_text(question.help, language, default)
             described_by = _DESCRIBED_BY.format(key=key)
             help_html = _HELP.format(key=key, lang=_escape(lang), text=_escape(text))
+        if question.source:
+            # Where the statement comes from: a small note under the help.
+            text, lang = shown_text(question.source, language, default)
+            help_html += _SOURCE.format(label=source_label, lang=_escape(lang),
+                                        text=_escape(text))
         cards.append(_CARD.format(
             key=key, number=number, statement=_escape(statement),
             statement_lang=_escape(statement_lang), help=help_html,
