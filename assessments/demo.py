@@ -7,7 +7,11 @@ each respondent is a little more or less optimistic than the others, and a few
 answers are "not applicable" or "don't know" — so departments land on different
 levels and axis positions, and respondents disagree where real teams would.
 
-Idempotent: a round that exists (same department and name) is left as it is.
+New rounds use the newest published version of each shipped model: the catalogue is
+loaded first, which publishes a new version of a model whose file changed.
+
+Idempotent: a round that exists (same department and name) is left as it is, on the
+version it pinned.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ ORDER = ("not_in_place", "partly", "largely", "fully")
 
 
 def seed(orgs: dict[str, Organisation]) -> None:
+    call_command("load_catalog", verbosity=0)  # idempotent; publishes changed files
     for slug in MODELS:
         org = orgs.get(slug)
         if org is not None:
@@ -68,10 +73,7 @@ def seed(orgs: dict[str, Organisation]) -> None:
 
 
 def _version(slug: str):
-    try:
-        return find_version(slug)
-    except LookupError:
-        call_command("load_catalog", verbosity=0)
+    """The model's newest published version; None if the catalogue has no such model."""
     try:
         return find_version(slug)
     except LookupError:
@@ -115,11 +117,12 @@ def _seed_round(access, department, version, name, number, created, closed, base
         (None, full_name, email, language) for full_name, email, language in people]
     open_round = closed is None
     for index, (user, full_name, email, language) in enumerate(respondents):
+        secret = "" if user else secrets.token_urlsafe(32)
         response = Response.objects.create(
             assessment=assessment, user=user, name=full_name or "", email=email or "",
-            language=language, invited_by=access.user,
-            token_hash=None if user else hash_token(secrets.token_urlsafe(32)),
-            expires_at=None if user else now + timedelta(days=14),
+            language=language, invited_by=access.user, link_secret=secret,
+            token_hash=None if user else hash_token(services.link_token_for_secret(secret)),
+            expires_at=None if user else services.link_expiry(assessment, issued_at=now),
             last_emailed_at=now - timedelta(days=created))
         # In the open round: the manager is half-way, the last of three or more
         # colleagues has not started, everyone else has submitted.

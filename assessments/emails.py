@@ -26,9 +26,9 @@ def questionnaire_url(response: Response, token: str | None) -> str:
 
 
 def send_respondent_email(*, response_id: int, kind: str, token: str | None,
-                          sender=None) -> int:
+                          renewed: bool = False, sender=None) -> int:
     """Send an invitation or reminder. Called after commit, with the link's token (for
-    an invitee) that exists nowhere else."""
+    an invitee); ``renewed``: the link is new and the earlier ones no longer work."""
     assert kind in KINDS
     response = (Response.objects.select_related(
         "user", "assessment__organisation", "assessment__department",
@@ -51,6 +51,7 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
         "url": questionnaire_url(response, token),
         "is_member": response.user_id is not None,
         "expires_at": response.expires_at if token else None,
+        "renewed": renewed,
         "due_date": assessment.due_date,
         "question_count": version.questions.count(),
         "site_url": settings.SITE_URL,

@@ -98,9 +98,11 @@ class OfflineUploadForm(forms.Form):
     new_name = forms.CharField(label=_("Name of the new respondent"), max_length=150,
                                required=False)
     submit = forms.BooleanField(label=_("Mark these answers as submitted"), required=False,
-                                initial=True,
+                                initial=False,
                                 help_text=_("Submitted answers count in the results and "
-                                            "cannot be changed afterwards."))
+                                            "cannot be changed afterwards. You confirm it, "
+                                            "with the respondent's name, before anything is "
+                                            "saved."))
 
     NEW = "new"
 

@@ -103,6 +103,12 @@ class Response(models.Model):
     name = models.CharField(_("name"), max_length=150, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                   editable=False)
+    # The link's token is derived from this and the SECRET_KEY (services.link_token), so
+    # a reminder can send the same link again while the database alone reveals none.
+    link_secret = models.CharField(max_length=64, blank=True, editable=False)
+    # The hash of the link this one replaced, so that the old link can say "renewed".
+    previous_token_hash = models.CharField(max_length=64, null=True, blank=True,
+                                           editable=False, db_index=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,

@@ -364,27 +364,105 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
     return ParsedSheet(answers=answers, rows=len(rows) - 1)
 
 
-@transaction.atomic
-def offline_answers_import(*, by: OrgAccess, assessment: Assessment, data: bytes,
-                           filename: str, response: Response | None = None, name: str = "",
-                           submit: bool = True, request=None) -> Response:
-    """Import a filled-in sheet as one respondent's answers: an existing respondent who
-    has not submitted, or a new one called ``name``. All or nothing."""
+@dataclass
+class ImportPlan:
+    """What importing a checked sheet would do, shown to the importer before anything
+    is written when it needs their confirmation."""
+
+    answers: dict[str, dict[str, str]]
+    response: Response | None  # None: a new respondent called ``name``
+    name: str
+    submit: bool
+    replaced: int  # the respondent's own answers (option or comment) the sheet replaces
+
+    @property
+    def who(self) -> str:
+        return self.response.display_name if self.response is not None else self.name.strip()
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.replaced > 0 or self.submit
+
+    def to_session(self) -> dict:
+        return {"answers": self.answers, "name": self.name, "submit": self.submit,
+                "replaced": self.replaced,
+                "response": str(self.response.public_id) if self.response else None}
+
+
+class ConfirmationNeeded(Exception):
+    """The import replaces someone's own answers or submits for them: the importer
+    must confirm ``plan`` first (again, if it changed since they confirmed)."""
+
+    def __init__(self, plan: ImportPlan):
+        self.plan = plan
+        super().__init__(plan.who)
+
+
+def _replaced(response: Response | None, answers: dict) -> int:
+    """How many of the respondent's saved answers (an option or a comment) the sheet's
+    answers would overwrite."""
+    if response is None or response.pk is None:
+        return 0
+    return (Answer.objects.filter(response=response, question__key__in=list(answers))
+            .exclude(option="", comment="").count())
+
+
+def offline_answers_check(*, by: OrgAccess, assessment: Assessment, data: bytes,
+                          filename: str, response: Response | None = None, name: str = "",
+                          submit: bool = False) -> ImportPlan:
+    """Read and check a filled-in sheet for one respondent (an existing one who has not
+    submitted, or a new one called ``name``): what importing it would do. Writes nothing."""
     by.require("assess")
     if not assessment.is_open:
         raise SheetError([_("Answers can be uploaded while the assessment is open.")])
     parsed = parse_answers(read_rows(data, filename), assessment.model_version)
-    if response is None:
-        response = Response.objects.create(assessment=assessment, name=name.strip(),
-                                           invited_by=by.user)
-    elif response.assessment_id != assessment.pk:
+    if response is not None and response.assessment_id != assessment.pk:
         raise SheetError([_("This respondent belongs to another assessment.")])
-    answers_save(response=response, answers=parsed.answers)
+    return ImportPlan(answers=parsed.answers, response=response, name=name, submit=submit,
+                      replaced=_replaced(response, parsed.answers))
+
+
+@transaction.atomic
+def offline_answers_import(*, by: OrgAccess, assessment: Assessment, plan: ImportPlan,
+                           confirmed: bool = False, request=None) -> Response:
+    """Import a checked sheet (``offline_answers_check``) as one respondent's answers.
+    All or nothing.
+
+    Answers a person gave (or an earlier import saved) are replaced, and answers are
+    submitted on someone's behalf, only with ``confirmed``: the importer saw the plan
+    naming whose answers and how many. If the respondent answered more of the sheet's
+    questions since, :class:`ConfirmationNeeded` asks again with the new count. The
+    audit row says who imported, for whom, how many answers were replaced and whether
+    they were submitted.
+    """
+    by.require("assess")
+    if not assessment.is_open:
+        raise SheetError([_("Answers can be uploaded while the assessment is open.")])
+    response = plan.response
+    if response is not None:
+        if response.assessment_id != assessment.pk:
+            raise SheetError([_("This respondent belongs to another assessment.")])
+        # Locked: the respondent's own saves wait until this import is decided.
+        response = (Response.objects.select_for_update(of=("self",))
+                    .select_related("user", "assessment").get(pk=response.pk))
+        replaced = _replaced(response, plan.answers)
+        if replaced > plan.replaced or (plan.needs_confirmation and not confirmed):
+            raise ConfirmationNeeded(ImportPlan(
+                answers=plan.answers, response=response, name=plan.name, submit=plan.submit,
+                replaced=replaced))
+    else:
+        if plan.submit and not confirmed:
+            raise ConfirmationNeeded(plan)
+        replaced = 0
+        response = Response.objects.create(assessment=assessment, name=plan.name.strip(),
+                                           invited_by=by.user)
+    answers_save(response=response, answers=plan.answers)
     audit(organisation=assessment.organisation, actor=by.user,
           action="assessment.answers_uploaded", target=str(assessment),
           data={"assessment": str(assessment.public_id), "response": str(response.public_id),
-                "respondent": response.display_name, "answers": len(parsed.answers)},
+                "respondent": response.display_name, "answers": len(plan.answers),
+                "replaced": replaced, "submitted": plan.submit, "confirmed": confirmed},
           request=request)
-    if submit:
-        response_submit(response=response, request=request)
+    if plan.submit:
+        response_submit(response=response, request=request, on_behalf_by=by.user)
     return response

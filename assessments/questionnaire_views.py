@@ -24,6 +24,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from maturity_site.reverse import quick_reverse
@@ -37,6 +38,7 @@ from .selectors import (
     questionnaire,
 )
 from .selectors import response_by_token as _response_by_token
+from .selectors import response_replaced_by_token as _response_replacing
 
 PAGES = {
     # page: (member URL name, link URL name)
@@ -128,7 +130,27 @@ def _script_messages() -> dict:
         "answered": _("%(answered)s of %(total)s answered"),
         "savedAll": _("All answers saved."),
         "waitSubmit": _("Saving your last answers before submitting…"),
+        # A save answered 404/410: the link no longer works; what is not saved stays in
+        # this browser under the response's key, which a renewed link shares.
+        "kept": _("Not saved: kept on this device"),
+        "linkRenewed": _("This questionnaire link has been replaced by a new one, sent to "
+                         "you by email. Answers not saved yet are kept on this device: open "
+                         "the new link in this browser and they are saved."),
+        "linkRevoked": _("This questionnaire link has been withdrawn. Answers not saved yet "
+                         "are kept on this device: ask the person who invited you for a new "
+                         "link and open it in this browser, and they are saved."),
+        "linkExpired": _("This questionnaire link has expired. Answers not saved yet are "
+                         "kept on this device: ask the person who invited you for a new link "
+                         "and open it in this browser, and they are saved."),
+        "linkUnknown": _("This questionnaire link no longer works. Answers not saved yet are "
+                         "kept on this device: open the latest link you were sent by email "
+                         "in this browser, and they are saved."),
     }
+
+
+# What questionnaire.js shows for a link that no longer works, by the JSON error code.
+LINK_MESSAGES = {"renewed": "linkRenewed", "revoked": "linkRevoked",
+                 "expired": "linkExpired", "unknown": "linkUnknown"}
 
 
 def _with_urls(seat: Seat, pages) -> None:
@@ -154,7 +176,8 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
     previous_page = q.pages[position - 1] if position > 0 else None
     next_page = q.pages[position + 1] if position + 1 < len(q.pages) else None
     if request.method == "POST":
-        return _save_page(request, seat, page, next_page)
+        return _save_page(request, seat, page, next_page,
+                          numbering_offset=sum(p.total for p in q.pages[:position]))
     return render(request, "assessments/questionnaire/dimension.html", _context(
         seat, q=q, page=page, number=position + 1, previous_page=previous_page,
         next_page=next_page,
@@ -163,19 +186,42 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
     ))
 
 
-def _save_page(request, seat: Seat, page, next_page) -> HttpResponse:
-    """The form without JavaScript: save every answer of this page, then move on."""
+def _posted_text(value: str | None) -> str | None:
+    """A comment as posted, as it is stored: browsers send line breaks as CRLF."""
+    return None if value is None else value.replace("\r\n", "\n").strip()
+
+
+def _save_page(request, seat: Seat, page, next_page, numbering_offset: int) -> HttpResponse:
+    """The form without JavaScript: save what the person changed on this page, then
+    move on.
+
+    The form carries what it showed (``s-q-KEY``, ``s-c-KEY``, written by
+    ``statement_cards``), and a field is written only when what is posted differs from
+    it: a page posted as it was loaded never overwrites what another tab saved since.
+    When this page and another tab changed the same field, this page's value is saved:
+    it is what the person did last, with a button that says "Save", as the autosave
+    does (last save wins). They are told which statements, and stay on the page to
+    check them. (A form from before the page carried what it showed is compared with
+    the database, as it used to be.)
+    """
     answers = {}
-    for item in page.items:
-        option = request.POST.get(f"q-{item.key}")
-        comment = request.POST.get(f"c-{item.key}")
+    clashes = []
+    for number, item in enumerate(page.items, start=numbering_offset + 1):
         given = {}
-        if option is not None:
-            given["option"] = option
-        if comment is not None and comment.strip() != item.comment:
-            given["comment"] = comment
+        clash = False
+        for field, name, stored in (("option", f"q-{item.key}", item.option),
+                                    ("comment", f"c-{item.key}", item.comment)):
+            posted, shown = request.POST.get(name), request.POST.get(f"s-{name}")
+            if field == "comment":
+                posted, shown = _posted_text(posted), _posted_text(shown)
+            if posted is None or posted == (stored if shown is None else shown):
+                continue  # not on the form (no option chosen), or not changed here
+            given[field] = posted
+            clash = clash or (shown is not None and stored not in (shown, posted))
         if given:
             answers[item.key] = given
+        if clash:
+            clashes.append(number)
     here = seat.url("dimension", dimension_key=page.key)
     if answers:
         try:
@@ -188,6 +234,14 @@ def _save_page(request, seat: Seat, page, next_page) -> HttpResponse:
             for message in error.messages:
                 messages.error(request, message)
             return redirect(here)
+    if clashes:
+        messages.warning(request, ngettext(
+            "Statement %(numbers)s had also been changed in another tab or window since "
+            "this page was opened. What you entered on this page is saved; please check it.",
+            "Statements %(numbers)s had also been changed in another tab or window since "
+            "this page was opened. What you entered on this page is saved; please check "
+            "them.", len(clashes)) % {"numbers": ", ".join(str(n) for n in clashes)})
+        return redirect(here)
     return redirect(next_page.url if next_page else seat.url("review"))
 
 
@@ -321,23 +375,27 @@ def _link_seat(request, token: str, *, json: bool = False) -> Seat | HttpRespons
     """The seat a personal link opens, or the page (or JSON) saying it does not work."""
     response = _response_by_token(token)
     if response is None:
-        state = "unknown"
+        replaced = _response_replacing(token)
+        state = "unknown" if replaced is None else "renewed"
+        response = replaced
     elif response.revoked_at is not None:
         state = "revoked"
     elif response.expires_at is not None and response.expires_at <= timezone.now():
         state = "expired"
     else:
         state = "active"
+    # The respondent's language, unless they chose another one on the page.
+    if response is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(response.language)
+        request.LANGUAGE_CODE = response.language
     if state != "active":
         status = 404 if state == "unknown" else 410
         if json:
-            return _json_error(status, state, _("This questionnaire link no longer works."))
+            # questionnaire.js shows its own text for the code, from the page (in the
+            # page's language), and keeps the answers it could not save on the device.
+            return _json_error(status, state, _script_messages()[LINK_MESSAGES[state]])
         return render(request, "assessments/questionnaire/link_unavailable.html",
                       {"state": state}, status=status)
-    # The respondent's language, unless they chose another one on the page.
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        translation.activate(response.language)
-        request.LANGUAGE_CODE = response.language
     return Seat(assessment=response.assessment, response=response, token=token)
 
 

@@ -13,6 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# The version of the rules this module implements. Cached results carry it in their
+# key (assessments.selectors), so a change of rules never serves a result computed by
+# the old ones: bump it with any change that can change a result.
+# 2: θ defaults to 2/3, consensus answers, "why this level" (blocked_at).
+ENGINE_VERSION = 2
+
 NA = "na"
 DK = "dk"
 RESERVED_OPTIONS: tuple[str, ...] = (NA, DK)
@@ -53,7 +59,9 @@ class QuestionSpec:
     dimension: str
     level: int  # 2..K: the level whose practice the question evidences
     weight: float = 1.0  # > 0
-    loadings: Mapping[str, float] = field(default_factory=dict)  # axis key -> [-1, 1]
+    # axis key -> [0, 1] for new versions; [-1, 1] accepted, as versions published
+    # before the restriction may hold negative loadings (step 7 scores them).
+    loadings: Mapping[str, float] = field(default_factory=dict)
     recommendation: str = ""  # carried into next steps, for display only
 
     def __post_init__(self) -> None:
@@ -160,6 +168,7 @@ class QuestionAggregate:
     n_dk: int
     n_unanswered: int
     status: QuestionStatus
+    consensus: str | None = None  # the consensus answer's option key, which decided value
 
 
 @dataclass(frozen=True)
@@ -191,11 +200,33 @@ class _Cells:
 
 
 @dataclass(frozen=True)
+class ShortStatement:
+    """Step 10: a statement of the cell that stops a dimension, short of θ."""
+
+    question: str
+    value: float  # v(q), or 0 for an unknown question
+    priority: float  # w(q)·(1 − value)
+    status: QuestionStatus
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Step 10: why a dimension is at its level: the cell (d, lvl + 1) and its short
+    statements, most important first."""
+
+    level: int
+    fulfilment: float | None
+    state: CellState
+    short: tuple[ShortStatement, ...]
+
+
+@dataclass(frozen=True)
 class DimensionScore(_Cells):
     key: str
     level: int
     index: float
     cells: dict[int, Cell]
+    blocked_at: Blocked | None = None  # None at the top level
 
 
 @dataclass(frozen=True)
@@ -285,33 +316,68 @@ def validate_answers(spec: ModelSpec, responses: Any) -> list[str]:
     return problems
 
 
+def validate_consensus(spec: ModelSpec, consensus: Any) -> list[str]:
+    """Problems with consensus answers (question key -> option key), one line each."""
+    if consensus is None:
+        return []
+    if not isinstance(consensus, Mapping):
+        return ["consensus must be a mapping of question key to option key"]
+    question_keys = {q.key for q in spec.questions}
+    allowed = [*spec.options, *RESERVED_OPTIONS]
+    problems = []
+    for question, option in consensus.items():
+        if question not in question_keys:
+            problems.append(f"consensus: unknown question {question!r}")
+        elif not isinstance(option, str) or option not in allowed:
+            problems.append(
+                f"consensus: unknown option {option!r} for question {question!r} "
+                f"(expected one of: {', '.join(allowed)})"
+            )
+    return problems
+
+
 def score(
     spec: ModelSpec,
     responses: Sequence[Mapping[str, str]],
     target_level: int | None = None,
+    consensus: Mapping[str, str] | None = None,
 ) -> ScoreResult:
     """Score one assessment: `responses` holds one mapping per respondent, question
-    key -> option key; a question missing from a mapping is unanswered.
+    key -> option key; a question missing from a mapping is unanswered. `consensus`
+    maps question keys to the option agreed for the assessment, which overrides the
+    respondents' aggregate (step 2).
 
-    Raises ValueError when `validate_answers` finds a problem or the target level
-    is not in 1..K.
+    Raises ValueError when `validate_answers` or `validate_consensus` finds a problem
+    or the target level is not in 1..K.
     """
     if isinstance(responses, Iterable) and not isinstance(responses, str | bytes | Mapping):
         responses = list(responses)  # a generator would not survive validation
-    problems = validate_answers(spec, responses)
+    problems = validate_answers(spec, responses) + validate_consensus(spec, consensus)
     if problems:
         raise ValueError("; ".join(problems))
+    consensus = dict(consensus or {})
     top = spec.levels
     if target_level is not None and (not _is_int(target_level) or not 1 <= target_level <= top):
         raise ValueError(f"target level must be an integer in 1..{top}, got {target_level!r}")
 
-    questions = {q.key: _aggregate(spec, q, responses) for q in spec.questions}
+    questions = {
+        q.key: _aggregate(spec, q, responses, consensus.get(q.key)) for q in spec.questions
+    }
 
     dimensions = []
     for key in spec.dimensions:
-        cells = _cells(spec, [q for q in spec.questions if q.dimension == key], questions)
+        of = [q for q in spec.questions if q.dimension == key]
+        cells = _cells(spec, of, questions)
         level = _level(cells, top)
-        dimensions.append(DimensionScore(key, level, _index(cells, level, spec), cells))
+        dimensions.append(
+            DimensionScore(
+                key,
+                level,
+                _index(cells, level, spec),
+                cells,
+                _blocked_at(spec, of, questions, cells, level),
+            )
+        )
 
     pooled = _cells(spec, spec.questions, questions)
     if spec.overall_rule == AGGREGATE:
@@ -343,7 +409,10 @@ def score(
 
 
 def _aggregate(
-    spec: ModelSpec, question: QuestionSpec, responses: Sequence[Mapping[str, str]]
+    spec: ModelSpec,
+    question: QuestionSpec,
+    responses: Sequence[Mapping[str, str]],
+    consensus: str | None = None,
 ) -> QuestionAggregate:
     # Step 2.
     values = []
@@ -368,6 +437,13 @@ def _aggregate(
     else:
         status = "not_applicable" if n_na and not n_dk else "unknown"
         value = spread = None
+    # A consensus answer overrides the aggregate; the spread stays the respondents'.
+    if consensus == NA:
+        status, value = "not_applicable", None
+    elif consensus == DK:
+        status, value = "unknown", None
+    elif consensus is not None:
+        status, value = "valued", float(spec.options[consensus])
     return QuestionAggregate(
         key=question.key,
         dimension=question.dimension,
@@ -380,6 +456,7 @@ def _aggregate(
         n_dk=n_dk,
         n_unanswered=n_unanswered,
         status=status,
+        consensus=consensus,
     )
 
 
@@ -424,6 +501,34 @@ def _index(cells: Mapping[int, Cell], level: int, spec: ModelSpec) -> float:
     # The next cell is not met, so progress < 1 already (see EPSILON); the cap only
     # guards the addition, whose rounding could otherwise reach lvl + 1.
     return min(level + progress, math.nextafter(level + 1, 0.0))
+
+
+def _blocked_at(
+    spec: ModelSpec,
+    of: Sequence[QuestionSpec],
+    questions: Mapping[str, QuestionAggregate],
+    cells: Mapping[int, Cell],
+    level: int,
+) -> Blocked | None:
+    # Step 10: the cell (d, lvl + 1) and its statements with v < θ or unknown (as v = 0),
+    # by w·(1 − v) descending, then key.
+    if level >= spec.levels:
+        return None
+    cell = cells[level + 1]
+    short = []
+    for q in of:
+        if q.level != level + 1:
+            continue
+        aggregate = questions[q.key]
+        if aggregate.status == "unknown":
+            value = 0.0
+        elif aggregate.value is not None and not _reaches(aggregate.value, spec.threshold):
+            value = aggregate.value
+        else:
+            continue
+        short.append(ShortStatement(q.key, value, q.weight * (1.0 - value), aggregate.status))
+    short.sort(key=lambda s: (-s.priority, str(s.question)))
+    return Blocked(level + 1, cell.fulfilment, cell.state, tuple(short))
 
 
 def _axis(spec: ModelSpec, key: str, questions: Mapping[str, QuestionAggregate]) -> AxisPosition:
@@ -543,7 +648,7 @@ def result_as_contract(
         "model": model_slug,
         "version": version,
         "levels": top,
-        "threshold": theta,
+        "threshold": _round4(theta),
         "overall": {
             "level": overall.level,
             "index": index(overall.level, overall.index),
@@ -555,6 +660,12 @@ def result_as_contract(
                 "level": d.level,
                 "index": index(d.level, d.index),
                 "fulfilment": fulfilment(d.cells),
+                "blocked_at": None
+                if d.blocked_at is None
+                else {
+                    "level": d.blocked_at.level,
+                    "short": [s.question for s in d.blocked_at.short],
+                },
             }
             for d in result.dimensions
         ],

@@ -50,8 +50,9 @@ from organisations.access import (
 )
 from organisations.models import Department, Membership, hash_token
 
+from . import scoring
 from .models import Answer, Assessment, Response
-from .scoring import DK, NA, ModelSpec, ScoreResult, score
+from .scoring import DK, NA, DimensionScore, ModelSpec, ScoreResult, score
 
 # --- Assessments and responses -----------------------------------------------------------
 
@@ -91,6 +92,17 @@ def response_by_token(token: str) -> Response | None:
         "assessment__organisation", "assessment__department", "assessment__model_version__model",
         "invited_by").filter(token_hash=digest).first())
     if response is None or not hmac.compare_digest(response.token_hash, digest):
+        return None
+    return response
+
+
+def response_replaced_by_token(token: str) -> Response | None:
+    """The response whose link ``token`` was until it was renewed, or None."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    response = Response.objects.filter(previous_token_hash=digest).first()
+    if response is None or not hmac.compare_digest(response.previous_token_hash, digest):
         return None
     return response
 
@@ -335,7 +347,8 @@ def _valid_only(spec: ModelSpec, answers: dict[str, str]) -> dict[str, str]:
 
 
 # Results are kept in the cache (Redis in production) under a key made of everything
-# they are computed from: the round, its pinned version (released, so it never
+# they are computed from: the rules (the engine's ENGINE_VERSION, so a change of rules
+# never serves a stale result), the round, its pinned version (released, so it never
 # changes), its target level, the language of the texts, and which responses were
 # submitted when (a submitted response's answers never change; reopening or a new
 # submission changes the list). A report of 20 rounds then scores only the rounds that
@@ -349,7 +362,8 @@ def _results_key(assessment: Assessment, language: str,
     version = assessment.model_version
     if version.status == ModelVersion.Status.DRAFT:  # a draft can change: never kept
         return None
-    identity = repr((assessment.pk, assessment.created_at.isoformat(), version.pk,
+    identity = repr((scoring.ENGINE_VERSION, assessment.pk, assessment.created_at.isoformat(),
+                     version.pk,
                      assessment.target_level, language,
                      [(pk, at.isoformat()) for pk, at in submitted]))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:40]
@@ -439,6 +453,25 @@ def version_texts(version: ModelVersion, language: str | None = None) -> Version
     return VersionTexts(version, levels, dimensions, axes, statements, recommendations)
 
 
+def why_this_level(dimension: DimensionScore, *, level_name, statement,
+                   max_statements: int = 3) -> dict | None:
+    """Rule 10 for a page or the PDF: the level that stops a dimension below K, its
+    fulfilment, and the texts of its statements short of θ (most important first, at
+    most ``max_statements``; ``more`` counts the rest). None at the top level.
+    ``level_name`` and ``statement`` give texts in the reader's language."""
+    blocked = dimension.blocked_at
+    if blocked is None:
+        return None
+    return {
+        "level": blocked.level,
+        "level_name": level_name(blocked.level),
+        "fulfilment": blocked.fulfilment,
+        "percent": None if blocked.fulfilment is None else round(100 * blocked.fulfilment),
+        "statements": [statement(s.question) for s in blocked.short[:max_statements]],
+        "more": max(0, len(blocked.short) - max_statements),
+    }
+
+
 def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionTexts,
                     *, max_steps: int = 12, max_disagreements: int = 5) -> dict:
     """What the assessment page shows of a result, in the texts' language."""
@@ -451,6 +484,8 @@ def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionT
         "percent": round(100 * (d.index - 1) / (top - 1)) if top > 1 else 100,
         "target_percent": round(100 * (target - 1) / (top - 1)) if top > 1 else 100,
         "below_target": d.level < target,
+        "why": why_this_level(d, level_name=lambda n: texts.levels.get(n, ""),
+                              statement=lambda key: texts.statements.get(key, key)),
     } for d in result.dimensions]
     axes = []
     for a in result.axes:
@@ -477,6 +512,7 @@ def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionT
         "target_is_default": assessment.target_level is None,
         "completeness": result.completeness,
         "dimensions": dimensions,
+        "why_any": any(d["why"] for d in dimensions),
         "axes": axes,
         "next_steps": steps[:max_steps],
         "more_steps": max(0, len(steps) - max_steps),

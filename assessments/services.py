@@ -10,10 +10,12 @@ longer change). Changes a tenant can see leave an audit row.
 
 from __future__ import annotations
 
+import base64
+import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from models_catalog.models import ModelVersion, Question, ScaleOption
@@ -105,6 +108,12 @@ def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
     assessment.due_date = due_date
     assessment.target_level = _target_from(assessment.model_version, target_level)
     assessment.save(update_fields=["name", "due_date", "target_level", "updated_at"])
+    # A later due date takes the personal links with it (an earlier one shortens none:
+    # the emails promised their date). Withdrawn links stay withdrawn (revoked_at).
+    floor = link_expiry(assessment)
+    if floor is not None:
+        Response.objects.filter(assessment=assessment, token_hash__isnull=False,
+                                expires_at__lt=floor).update(expires_at=floor)
     audit(organisation=assessment.organisation, actor=by.user, action="assessment.updated",
           target=str(assessment), data={"assessment": str(assessment.public_id)},
           request=request)
@@ -176,30 +185,88 @@ def _require_changeable(assessment: Assessment) -> None:
         raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
 
 
-def issue_link(*, response: Response) -> str:
-    """A fresh personal link token for an invited respondent; the previous link dies.
+def link_expiry(assessment: Assessment, *, issued_at: datetime | None = None
+                ) -> datetime | None:
+    """Until when a personal link works: the one rule, used wherever a link is issued,
+    sent again or its round's due date moves.
 
-    Only the SHA-256 of the token is stored; the token itself goes into one email.
+    Never before the end of the round's due date (in the site's time zone), and, for a
+    link issued or sent at ``issued_at``, not before ``INVITATION_EXPIRY_DAYS`` after
+    it. Without ``issued_at``: the due date's floor alone (None without a due date).
     """
-    token = secrets.token_urlsafe(32)
+    candidates = []
+    if issued_at is not None:
+        candidates.append(issued_at + timedelta(days=settings.INVITATION_EXPIRY_DAYS))
+    if assessment.due_date is not None:
+        candidates.append(timezone.make_aware(datetime.combine(assessment.due_date, time.max)))
+    return max(candidates) if candidates else None
+
+
+def link_token(response: Response) -> str | None:
+    """The token of ``response``'s current personal link, or None if it cannot be
+    derived (a link issued before links were derivable, or a changed SECRET_KEY)."""
+    if not response.link_secret or not response.token_hash:
+        return None
+    token = link_token_for_secret(response.link_secret)
+    return token if hmac.compare_digest(hash_token(token), response.token_hash) else None
+
+
+def issue_link(*, response: Response) -> str:
+    """A new personal link for an invited respondent; the previous link dies (it then
+    says it was renewed). Only for a first link or a deliberate renewal.
+
+    The database holds the token's SHA-256 and the secret it is derived from with the
+    SECRET_KEY (``link_token``), so that reminders can repeat the link.
+    """
+    response.link_secret = secrets.token_urlsafe(32)
+    response.previous_token_hash = response.token_hash
+    token = link_token_for_secret(response.link_secret)
     response.token_hash = hash_token(token)
-    response.expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    response.expires_at = link_expiry(response.assessment, issued_at=timezone.now())
     response.revoked_at = None
-    response.save(update_fields=["token_hash", "expires_at", "revoked_at"])
+    response.save(update_fields=["link_secret", "previous_token_hash", "token_hash",
+                                 "expires_at", "revoked_at"])
     return token
 
 
-def _notify(*, response: Response, kind: str, by: OrgAccess | None) -> None:
-    """Email ``response``'s respondent after commit (an invitee gets a fresh link)."""
+def link_token_for_secret(secret: str) -> str:
+    digest = salted_hmac("assessments.personal-link", secret, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _link_to_send(response: Response) -> tuple[str, bool]:
+    """The token to email and whether it is a new link: the current link, kept alive
+    at least as long as a new one would be; a new link only when there is none yet (or
+    it cannot be derived: issued before links were, or the SECRET_KEY changed)."""
+    token = link_token(response)
+    if token is None:
+        return issue_link(response=response), response.previous_token_hash is not None
+    expiry = link_expiry(response.assessment, issued_at=timezone.now())
+    if response.expires_at is None or response.expires_at < expiry:
+        response.expires_at = expiry
+        response.save(update_fields=["expires_at"])
+    return token, False
+
+
+def _notify(*, response: Response, kind: str, by: OrgAccess | None,
+            renewed: bool = False) -> None:
+    """Email ``response``'s respondent after commit, with their link (an invitee's
+    current personal link; a new one only for a first email or a renewal)."""
     from .emails import send_respondent_email
 
-    token = issue_link(response=response) if response.user_id is None else None
+    token = None
+    if response.user_id is None:
+        if renewed:
+            token = issue_link(response=response)
+        else:
+            token, renewed = _link_to_send(response)
     response.last_emailed_at = timezone.now()
     response.save(update_fields=["last_emailed_at"])
     # After commit: no mail for a change that was rolled back, and no SMTP round-trip
     # while the transaction holds its locks.
     transaction.on_commit(partial(send_respondent_email, response_id=response.pk, kind=kind,
-                                  token=token, sender=by.user if by else None))
+                                  token=token, renewed=renewed,
+                                  sender=by.user if by else None))
 
 
 @transaction.atomic
@@ -280,12 +347,16 @@ def respondents_add_members(*, by: OrgAccess, assessment: Assessment, users: Ite
 @transaction.atomic
 def respondent_remind(*, by: OrgAccess, response: Response,
                       request: HttpRequest | None = None) -> Response:
-    """Email a reminder; an invitee gets a fresh link (the old one stops working)."""
+    """Email a reminder with the same link as before (an expired one works again until
+    the new date). A withdrawn link stays withdrawn: only a renewal brings one back."""
     by.require("assess")
     response = Response.objects.select_for_update(of=("self",)).select_related(
         "assessment__organisation", "user").get(pk=response.pk)
     if not response.assessment.is_open:
         raise ValidationError(_("Reminders can be sent while the assessment is open."))
+    if response.user_id is None and response.revoked_at is not None:
+        raise ValidationError(_("The link of %(who)s is withdrawn. Renew the link to send "
+                                "them a new one.") % {"who": response.display_name})
     if response.is_submitted:
         raise ValidationError(_("%(who)s has already submitted.") % {
             "who": response.display_name})
@@ -318,6 +389,32 @@ def respondents_remind_all(*, by: OrgAccess, assessment: Assessment,
               data={"assessment": str(assessment.public_id), "count": len(waiting)},
               request=request)
     return len(waiting)
+
+
+@transaction.atomic
+def respondent_renew_link(*, by: OrgAccess, response: Response,
+                          request: HttpRequest | None = None) -> Response:
+    """Replace an invitee's personal link with a new one and email it: the deliberate
+    way a link changes (lost or forwarded email, a withdrawn link given back). The old
+    link stops working at once and says it was replaced."""
+    by.require("assess")
+    response = Response.objects.select_for_update(of=("self",)).select_related(
+        "assessment__organisation").get(pk=response.pk)
+    if not response.is_invitee:
+        raise ValidationError(_("Only a respondent invited by email has a personal link."))
+    if not response.assessment.is_open:
+        raise ValidationError(_("Links can be renewed while the assessment is open."))
+    if response.is_submitted:
+        raise ValidationError(_("%(who)s has already submitted.") % {
+            "who": response.display_name})
+    was_withdrawn = response.revoked_at is not None
+    _notify(response=response, kind="reminder", by=by, renewed=True)
+    audit(organisation=response.assessment.organisation, actor=by.user,
+          action="assessment.link_renewed", target=response.email,
+          data={"assessment": str(response.assessment.public_id),
+                "response": str(response.public_id), "was_withdrawn": was_withdrawn},
+          request=request)
+    return response
 
 
 @transaction.atomic
@@ -531,8 +628,13 @@ def _respondent_label(response: Response) -> str:
 
 
 @transaction.atomic
-def response_submit(*, response: Response, request: HttpRequest | None = None) -> Response:
-    """Submit: from now on the response is final and counts in the results."""
+def response_submit(*, response: Response, request: HttpRequest | None = None,
+                    on_behalf_by: User | None = None) -> Response:
+    """Submit: from now on the response is final and counts in the results.
+
+    ``on_behalf_by``: someone else submits for the respondent (answers on paper, after
+    a confirmation naming them); the audit row names both.
+    """
     locked = _locked(response)
     now = timezone.now()
     Response.objects.filter(pk=locked.pk).update(
@@ -541,9 +643,12 @@ def response_submit(*, response: Response, request: HttpRequest | None = None) -
     response.started_at = locked.started_at or now
     assessment = locked.assessment
     actor = response.user if response.user_id else _respondent_label(response)
+    data = {"assessment": str(assessment.public_id), "response": str(locked.public_id),
+            "respondent": response.display_name}
+    if on_behalf_by is not None:
+        actor = on_behalf_by
+        data["on_behalf_of"] = response.display_name
     audit(organisation=assessment.organisation, actor=actor,
-          action="assessment.response_submitted", target=str(assessment),
-          data={"assessment": str(assessment.public_id), "response": str(locked.public_id),
-                "respondent": response.display_name},
+          action="assessment.response_submitted", target=str(assessment), data=data,
           request=request)
     return response

@@ -26,6 +26,7 @@ urlpatterns = [
     path(A + "respondents/remind/", views.remind_all, name="remind_all"),
     path(R + "remind/", views.remind, name="remind"),
     path(R + "revoke/", views.revoke, name="revoke"),
+    path(R + "renew/", views.renew_link, name="renew_link"),
     path(A + "offline/", views.offline, name="offline"),
     path(A + "offline/template.csv", views.template_csv, name="template_csv"),
     path(A + "offline/template.xlsx", views.template_xlsx, name="template_xlsx"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -292,6 +294,21 @@ def remind(request, access, assessment_id, response_id):
 
 @tenant_view("assess", write="assess")
 @require_POST
+def renew_link(request, access, assessment_id, response_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    response = selectors.get_response(access, assessment, response_id)
+    try:
+        services.respondent_renew_link(by=access, response=response, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(who)s has a new link by email; the previous link no "
+                                    "longer works.") % {"who": response.display_name})
+    return _to_detail(access, assessment)
+
+
+@tenant_view("assess", write="assess")
+@require_POST
 def revoke(request, access, assessment_id, response_id):
     assessment = selectors.get_assessment(access, assessment_id)
     response = selectors.get_response(access, assessment, response_id)
@@ -320,32 +337,83 @@ def _filename(assessment, what: str, extension: str) -> str:
     return f"{stem}-{what}.{extension}"
 
 
+PENDING_IMPORT = "assessments.offline_import"
+
+
+def _pending_import(request, access, assessment) -> sheets.ImportPlan | None:
+    """The import waiting for this person's confirmation, if the posted key is its key."""
+    pending = request.session.get(PENDING_IMPORT)
+    if (not isinstance(pending, dict) or not request.POST.get("confirm")
+            or pending.get("key") != request.POST["confirm"]
+            or pending.get("assessment") != str(assessment.public_id)):
+        return None
+    response = None
+    if pending["plan"]["response"]:
+        try:
+            response = selectors.get_response(access, assessment, pending["plan"]["response"])
+        except Http404:
+            return None
+    plan = pending["plan"]
+    return sheets.ImportPlan(answers=plan["answers"], response=response, name=plan["name"],
+                             submit=plan["submit"], replaced=plan["replaced"])
+
+
+def _ask_confirmation(request, assessment, plan: sheets.ImportPlan) -> str:
+    """Keep the checked sheet in the session until the importer confirms it; the key
+    goes into the confirmation form (a second upload replaces a pending one)."""
+    key = secrets.token_urlsafe(16)
+    request.session[PENDING_IMPORT] = {"key": key, "assessment": str(assessment.public_id),
+                                       "plan": plan.to_session()}
+    return key
+
+
 @tenant_view("assess", write="assess")
 def offline(request, access, assessment_id):
+    """Answers on paper: upload, check, and (when the sheet replaces someone's own
+    answers or submits for them) a confirmation naming them before anything is written."""
     assessment = selectors.get_assessment(access, assessment_id)
-    form = OfflineUploadForm(*_posted(request, files=True),
+    confirming = request.method == "POST" and "confirm" in request.POST
+    form = OfflineUploadForm(*(() if confirming else _posted(request, files=True)),
                              responses=selectors.respondents(assessment))
-    problems = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            response = sheets.offline_answers_import(
+    problems, plan, confirm_key, response = [], None, None, None
+    try:
+        if confirming:
+            plan = _pending_import(request, access, assessment)
+            if plan is None:
+                problems = [_("This upload is no longer waiting for confirmation; upload the "
+                              "sheet again.")]
+            else:
+                response = sheets.offline_answers_import(by=access, assessment=assessment,
+                                                         plan=plan, confirmed=True,
+                                                         request=request)
+        elif request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            plan = sheets.offline_answers_check(
                 by=access, assessment=assessment, data=upload.read(), filename=upload.name,
                 response=form.response, name=form.cleaned_data.get("new_name", ""),
-                submit=form.cleaned_data["submit"], request=request)
-        except sheets.SheetError as error:
-            problems = error.problems
-        except services.AnswerRefused as refused:
-            problems = [refused.message]
-        except ValidationError as error:
-            problems = error.messages
-        else:
-            messages.success(request, _("The answers of %(who)s are saved.") % {
-                "who": response.display_name})
-            return _to_detail(access, assessment)
+                submit=form.cleaned_data["submit"])
+            if plan.needs_confirmation:
+                raise sheets.ConfirmationNeeded(plan)
+            response = sheets.offline_answers_import(by=access, assessment=assessment,
+                                                     plan=plan, request=request)
+    except sheets.ConfirmationNeeded as needed:
+        plan = needed.plan
+        confirm_key = _ask_confirmation(request, assessment, plan)
+    except sheets.SheetError as error:
+        problems = error.problems
+    except services.AnswerRefused as refused:
+        problems = [refused.message]
+    except ValidationError as error:
+        problems = error.messages
+    if response is not None:  # imported
+        request.session.pop(PENDING_IMPORT, None)
+        message = (_("The answers of %(who)s are saved and submitted.") if plan.submit
+                   else _("The answers of %(who)s are saved."))
+        messages.success(request, message % {"who": response.display_name})
+        return _to_detail(access, assessment)
     return render(request, "assessments/offline.html", _base(
         access, form=form, assessment=assessment, problems=problems,
-        columns=sheets.COLUMNS))
+        columns=sheets.COLUMNS, plan=plan if confirm_key else None, confirm_key=confirm_key))
 
 
 @tenant_view("assess")

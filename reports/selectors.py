@@ -18,11 +18,12 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import get_language
 
 from assessments.models import Answer, Assessment, Response
-from assessments.scoring import ScoreResult
+from assessments.scoring import ENGINE_VERSION, ScoreResult
 from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import (
     get_assessment,  # noqa: F401 - the views' lookup
     results_by_assessment,
+    why_this_level,
 )
 from models_catalog.models import Axis, Dimension, Level, ModelVersion, Question, ScaleOption
 from models_catalog.models import translate as translate_text
@@ -41,7 +42,7 @@ from .texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file.
-TEMPLATE_VERSION = "2026-11-23.1"
+TEMPLATE_VERSION = "2026-12-02.1"
 
 
 # --------------------------------------------------------------------------- reports
@@ -177,6 +178,10 @@ class AssessmentReport:
                            "questions": c.n_questions, "valued": c.n_valued}
                           for n, c in sorted(d.cells.items())],
                 "steps": [s for s in self.steps() if s["dimension_key"] == d.key],
+                "why": why_this_level(
+                    d, level_name=self.texts.level_name,
+                    statement=lambda key: self.texts.question(key).statement,
+                    max_statements=5),
             })
         return rows
 
@@ -433,6 +438,7 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
     ids = [assessment.pk] + ([previous.pk] if previous else [])
     return _digest({
         "kind": "assessment", "template": TEMPLATE_VERSION, "language": language,
+        "engine": ENGINE_VERSION,
         "organisation": access.organisation.name,
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
@@ -444,6 +450,7 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
     its clients, for a consultancy), the departments, the templates and the language."""
     return _digest({
         "kind": "organisation", "template": TEMPLATE_VERSION, "language": language,
+        "engine": ENGINE_VERSION,
         "organisation": access.organisation.name,
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),

@@ -84,6 +84,9 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
     digest = input_hash(by, assessment, language)
     with transaction.atomic():
         report = selectors.live_report(by, digest)
+        if report is not None and report.is_ready and not report_file_readable(report):
+            report_file_lost(report=report)  # no longer live: a new one is made below
+            report = None
         reused = report is not None
         if report is None:
             try:
@@ -111,7 +114,9 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
 def report_retry(*, by: OrgAccess, report: Report,
                  request: HttpRequest | None = None) -> Report:
     """Queue a failed report again. If the same inputs have a live report by now,
-    that one is returned instead."""
+    that one is returned instead. A ready report whose file is lost counts as failed."""
+    if report.is_ready and not report_file_readable(report):
+        report_file_lost(report=report)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -130,6 +135,38 @@ def report_retry(*, by: OrgAccess, report: Report,
                   request=request)
             transaction.on_commit(lambda: enqueue(report.pk))
     return report
+
+
+PDF_SIGNATURE = b"%PDF-"
+
+
+def report_file_readable(report: Report) -> bool:
+    """Whether a ready report's file is still there and is a PDF (storage can lose a
+    file: a volume replaced, a bucket's lifecycle rule, a partial restore)."""
+    if not report.file:
+        return False
+    try:
+        with default_storage.open(report.file.name, "rb") as handle:
+            return handle.read(len(PDF_SIGNATURE)) == PDF_SIGNATURE
+    except Exception:  # noqa: BLE001 - missing or unreadable: each storage raises its own
+        return False
+
+
+def report_file_lost(*, report: Report) -> bool:
+    """A ready report whose file is missing or unreadable becomes failed, with the reason,
+    so that asking again or "Try again" renders it anew (a ready report would otherwise
+    be reused for its inputs for ever). A conditional update: done once."""
+    now = timezone.now()
+    with translation.override(report.language):
+        reason = _("The PDF file of this report could no longer be read, so it has to be "
+                   "made again.")
+    changed = Report.objects.filter(pk=report.pk, status=Report.Status.READY).update(
+        status=Report.Status.FAILED, error=reason, finished_at=now, updated_at=now)
+    if changed:
+        logger.warning("Report %s: its file %s is missing or unreadable; marked failed",
+                       report.pk, report.file.name)
+    report.refresh_from_db()
+    return bool(changed)
 
 
 def reports_queue() -> str | None:

@@ -188,10 +188,21 @@ def report_download(request, access, report_id):
     report = selectors.get_report(access, report_id)
     if not report.is_ready or not report.file:
         raise Http404
+    handle = None
     try:
         handle = default_storage.open(report.file.name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
+        readable = handle.read(len(services.PDF_SIGNATURE)) == services.PDF_SIGNATURE
+        handle.seek(0)
+    except Exception:  # noqa: BLE001 - missing or unreadable: each storage raises its own
+        readable = False
+    if not readable:
+        if handle is not None:
+            handle.close()
+        # Not a dead end: the report becomes failed, and the page offers to make it again.
+        services.report_file_lost(report=report)
+        messages.error(request, _("The PDF file of this report could not be read. Create "
+                                  "the PDF again (or ask someone who may) to download it."))
+        return redirect(f"{_report_page(access, report)}#pdf")
     services.log_download(report=report, by=access, request=request)
     response = FileResponse(handle, as_attachment=True,
                             filename=services.download_name(report),
@@ -208,12 +219,14 @@ def report_retry(request, access, report_id):
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(status_payload(access, report))
     messages.success(request, _("The report is queued again."))
+    return redirect(f"{_report_page(access, report)}#pdf")
+
+
+def _report_page(access: OrgAccess, report: Report) -> str:
     if report.assessment_id:
-        back = reverse("reports:assessment", args=[access.organisation.slug,
+        return reverse("reports:assessment", args=[access.organisation.slug,
                                                    report.assessment.public_id])
-    else:
-        back = reverse("reports:organisation", args=[access.organisation.slug])
-    return redirect(f"{back}#pdf")
+    return reverse("reports:organisation", args=[access.organisation.slug])
 
 
 # ---------------------------------------------------------------------- exports

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
+from django.conf import settings
 from django.core.management import call_command
 
 from assessments import demo
 from assessments.models import Answer, Assessment, Response
 from assessments.selectors import results_by_assessment
+from models_catalog.models import ModelVersion
 from organisations.demo import seed_organisations
 
 
@@ -63,3 +68,23 @@ def test_it_runs_as_part_of_seed_demo(db):
     assert Assessment.objects.filter(name__in=names).count() == 18
     call_command("seed_demo", verbosity=0)
     assert _snapshot() == first
+
+
+def test_new_rounds_use_the_newest_published_version_of_each_shipped_model(db, tmp_path):
+    """A database that has version 1 of a shipped model from an older file gets the
+    current file as version 2, and the demo's rounds pin it."""
+    orgs = seed_organisations()
+    catalogue = Path(settings.BASE_DIR) / "models_catalog" / "catalogue"
+    old = yaml.safe_load((catalogue / "topdesk-semm.yaml").read_text(encoding="utf-8"))
+    old["model"]["name"]["en"] = "An older TOPdesk model"
+    (tmp_path / "topdesk-semm.yaml").write_text(yaml.safe_dump(old, allow_unicode=True))
+    call_command("load_catalog", "--directory", str(tmp_path), verbosity=0)
+    first = ModelVersion.objects.get(model__slug="topdesk-semm")
+
+    demo.seed(orgs)
+    newest = ModelVersion.objects.get(model__slug="topdesk-semm", status="published")
+    assert newest.number == first.number + 1
+    rounds = Assessment.objects.filter(organisation__slug="acme").exclude(
+        department__name="Facilities")
+    assert rounds.exists()
+    assert set(rounds.values_list("model_version", flat=True)) == {newest.pk}

@@ -270,3 +270,48 @@ def test_it_never_keeps_the_results_of_a_round_on_a_draft_version(world):
     with CaptureQueriesContext(connection) as queries:
         assessment_results(assessment)
     assert len(queries) == 7  # computed again: a draft's questions may have changed
+
+
+def test_a_new_version_of_the_scoring_rules_never_serves_kept_results(scored, monkeypatch):
+    from assessments import scoring
+
+    first = assessment_results(scored, "en")
+    with CaptureQueriesContext(connection) as queries:
+        assert assessment_results(scored, "en") == first
+    assert len(queries) == 1  # kept: the submitted responses only
+    monkeypatch.setattr(scoring, "ENGINE_VERSION", scoring.ENGINE_VERSION + 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert assessment_results(scored, "en") == first
+    assert len(queries) == 7  # computed again: responses, answers, the version's spec
+
+
+def test_it_says_why_each_dimension_is_at_its_level_in_the_readers_language(world, scored):
+    # θ 0.75. people: level 2 met (8/9), level 3 at (2/3 + 1/3 + 1)/3 = 2/3, short:
+    # people.3.1. customers: level 2 met, level 3 not applicable (vacuous), level 4
+    # at (1/3 + 0)/2, short: customers.4.1.
+    result = assessment_results(scored)
+    assert [d.level for d in result.dimensions] == [2, 3]
+    url = reverse("assessments:detail", kwargs={"org_slug": "acme",
+                                                "assessment_id": scored.public_id})
+    html = " ".join(signed_in(world.acme.viewer).get(url).content.decode().split())
+    assert "Why this level" in html
+    assert "stopped at level 3 (Proactive), 67 % in place by: Statement people.3.1" in html
+    assert "stopped at level 4 (Strategic), 17 % in place by: Statement customers.4.1" in html
+    viewer = world.acme.viewer
+    viewer.language = "sv"
+    viewer.save()
+    html = " ".join(signed_in(viewer).get(url).content.decode().split())
+    assert "Varför den här nivån" in html
+    assert "stannade vid nivå 3 (Proaktiv)" in html and "Påstående people.3.1" in html
+
+
+def test_it_says_nothing_about_why_when_every_dimension_is_at_the_top(world):
+    assessment = make_assessment(world, version=version_with(slug="top-model"))
+    response, _token = invitee(assessment, "top@example.test")
+    _answer(response, dict.fromkeys(
+        ["people.2.1", "people.3.1", "people.4.1", "customers.2.1", "customers.3.1",
+         "customers.4.1"], "fully"))
+    services.response_submit(response=response)
+    html = signed_in(world.acme.viewer).get(reverse("assessments:detail", kwargs={
+        "org_slug": "acme", "assessment_id": assessment.public_id})).content.decode()
+    assert "Why this level" not in html

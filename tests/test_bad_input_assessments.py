@@ -275,7 +275,7 @@ def test_it_takes_formulas_in_a_workbook_as_text_never_evaluated(world, assessme
     client = signed_in(world.acme.manager)
     content = _xlsx_bytes([offline.COLUMNS, ["people.2.1", "", "", "", "fully",
                                              "=HYPERLINK(\"http://evil.test\")"]])
-    response = _upload(client, assessment, content, "answers.xlsx", submit="on")
+    response = _upload(client, assessment, content, "answers.xlsx")
     assert response.status_code == 302
     answer = Answer.objects.get(response__name="Paper Pia")
     assert answer.option == "fully"

@@ -450,3 +450,13 @@ def test_it_shows_each_statements_source_in_the_users_language(world):
     user.save()
     content = signed_in(user).get(_url("acme", "sourced/v1/")).content.decode()
     assert "TOPdesk SEMM, level 2 description" in content  # falls back to English
+
+
+def test_it_shows_the_default_threshold_as_two_thirds(world):
+    document = build_document("two-thirds")
+    del document["scoring"]["threshold"]
+    make_version(owner=world.acme.org, slug="two-thirds", document=document)
+    make_version(owner=world.acme.org, slug="three-quarters")
+    client = signed_in(world.acme.viewer)
+    assert "θ = 2/3." in client.get(_url("acme", "two-thirds/v1/")).content.decode()
+    assert "θ = 0.75." in client.get(_url("acme", "three-quarters/v1/")).content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -39,7 +40,13 @@ def _csv(rows, header=offline.COLUMNS, delimiter=","):
 def _upload(client, assessment, content, name="answers.csv", **data):
     return client.post(_url(assessment, "offline"), {
         "file": SimpleUploadedFile(name, content), "respondent": "new",
-        "new_name": "Paper Pia", "submit": "on", **data})
+        "new_name": "Paper Pia", **data})
+
+
+def _confirm(client, assessment, page):
+    """Press the confirmation page's button."""
+    key = re.search(r'name="confirm" value="([^"]+)"', page.content.decode()).group(1)
+    return client.post(_url(assessment, "offline"), {"confirm": key})
 
 
 def test_it_downloads_the_answer_sheet_as_csv_and_xlsx(world, assessment):
@@ -73,7 +80,11 @@ def test_it_uploads_a_filled_sheet_as_one_respondents_submitted_answers(world, a
         ["customers.4.1", "", "", "", "", ""],
         [],
     ])
-    response = _upload(signed_in(world.acme.manager), assessment, content)
+    manager = signed_in(world.acme.manager)
+    response = _upload(manager, assessment, content, submit="on")
+    assert response.status_code == 200  # submitting on someone's behalf is confirmed first
+    assert not Response.objects.exists()
+    response = _confirm(manager, assessment, response)
     assert response.status_code == 302
     paper = Response.objects.get(name="Paper Pia")
     assert paper.submitted_at is not None and paper.user is None and not paper.token_hash
@@ -214,3 +225,86 @@ def test_it_neutralises_only_what_a_spreadsheet_would_run():
     assert offline.neutralise("plain") == "plain"
     assert offline.neutralise(-5) == -5
     assert offline.neutralise(None) is None
+
+
+# --- Never over someone's own answers, never submitting for them, without saying so -------
+
+
+def test_importing_over_a_members_own_answers_needs_a_confirmation_naming_them(
+        world, assessment):
+    access = access_for(world.acme.manager, world.acme.org)
+    member = world.acme.consultant
+    [mine] = services.respondents_add_members(by=access, assessment=assessment,
+                                              users=[member])
+    services.answer_save(response=mine, question_key="people.2.1", option="partly",
+                         comment="my own words")
+    services.answer_save(response=mine, question_key="people.4.1", option="dk")
+    manager = signed_in(world.acme.manager)
+    content = _csv([["people.2.1", "", "", "", "fully", "from paper"],
+                    ["customers.2.1", "", "", "", "na", ""]])
+    page = _upload(manager, assessment, content, respondent=str(mine.public_id), submit="on")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert member.get_full_name() in html
+    assert "replaces 1 answer" in html and "on behalf of" in html
+    # Nothing happened yet.
+    assert set(mine.answers.values_list("question__key", "option", "comment")) == {
+        ("people.2.1", "partly", "my own words"), ("people.4.1", "dk", "")}
+    assert not AuditEvent.objects.filter(action="assessment.answers_uploaded").exists()
+    mine.refresh_from_db()
+    assert mine.submitted_at is None
+
+    assert _confirm(manager, assessment, page).status_code == 302
+    assert set(mine.answers.values_list("question__key", "option", "comment")) == {
+        ("people.2.1", "fully", "from paper"), ("people.4.1", "dk", ""),
+        ("customers.2.1", "na", "")}
+    mine.refresh_from_db()
+    assert mine.submitted_at is not None
+    upload = AuditEvent.objects.get(action="assessment.answers_uploaded")
+    assert upload.actor == world.acme.manager
+    assert upload.data["respondent"] == member.get_full_name()
+    assert upload.data["replaced"] == 1 and upload.data["submitted"] is True
+    submitted = AuditEvent.objects.get(action="assessment.response_submitted")
+    assert submitted.actor == world.acme.manager  # not the member, who did not submit
+    assert submitted.data["on_behalf_of"] == member.get_full_name()
+
+
+def test_an_import_asks_again_if_the_respondent_answered_meanwhile(world, assessment):
+    access = access_for(world.acme.manager, world.acme.org)
+    guest = services.respondent_invite(by=access, assessment=assessment,
+                                       email="guest@example.test", name="Gita Guest")
+    services.answer_save(response=guest, question_key="people.2.1", option="partly")
+    manager = signed_in(world.acme.manager)
+    content = _csv([["people.2.1", "", "", "", "fully", ""],
+                    ["people.3.1", "", "", "", "fully", ""]])
+    page = _upload(manager, assessment, content, respondent=str(guest.public_id))
+    assert "Gita Guest" in page.content.decode() and "replaces 1 answer" in page.content.decode()
+    services.answer_save(response=guest, question_key="people.3.1", option="partly")
+    again = _confirm(manager, assessment, page)
+    assert again.status_code == 200 and "replaces 2 answers" in again.content.decode()
+    assert set(guest.answers.values_list("question__key", "option")) == {
+        ("people.2.1", "partly"), ("people.3.1", "partly")}
+    assert _confirm(manager, assessment, again).status_code == 302
+    assert set(guest.answers.values_list("question__key", "option")) == {
+        ("people.2.1", "fully"), ("people.3.1", "fully")}
+    guest.refresh_from_db()
+    assert guest.submitted_at is None
+
+
+def test_an_import_that_replaces_nothing_and_submits_nothing_needs_no_confirmation(
+        world, assessment):
+    form = signed_in(world.acme.manager).get(_url(assessment, "offline")).content.decode()
+    assert re.search(r'<input[^>]*name="submit"[^>]*>', form)
+    assert "checked" not in re.search(r'<input[^>]*name="submit"[^>]*>', form).group(0)
+    content = _csv([["people.2.1", "", "", "", "fully", ""]])
+    assert _upload(signed_in(world.acme.manager), assessment, content).status_code == 302
+    paper = Response.objects.get(name="Paper Pia")
+    assert paper.submitted_at is None
+
+
+def test_a_stale_or_forged_confirmation_changes_nothing(world, assessment):
+    manager = signed_in(world.acme.manager)
+    response = manager.post(_url(assessment, "offline"), {"confirm": "forged"})
+    assert response.status_code == 200
+    assert "upload the sheet again" in response.content.decode()
+    assert not Response.objects.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -369,3 +370,81 @@ def test_it_notes_a_statements_source_under_its_help_in_the_readers_language(wor
     # Missing in Swedish: the model's default language, marked as such.
     assert 'lang="en">Källa: Good practice' in html
     assert html.count("qn-source") == 2
+
+
+# --- The page without JavaScript and another tab -------------------------------------------
+
+
+class _FormAsLoaded(HTMLParser):
+    """What a browser without JavaScript posts for the questionnaire's form as loaded."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name"):
+            if attrs.get("type") == "radio" and "checked" not in attrs:
+                return
+            self.data[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self.data[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def _form_as_loaded(client, url) -> dict[str, str]:
+    parser = _FormAsLoaded()
+    parser.feed(client.get(url).content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    parser.data.pop("language", None)
+    parser.data.pop("next", None)
+    return parser.data
+
+
+def _answers():
+    return {a.question.key: (a.option, a.comment)
+            for a in Answer.objects.select_related("question")}
+
+
+def test_a_page_posted_as_loaded_keeps_what_another_tab_saved_meanwhile(world, assessment):
+    client = signed_in(world.acme.manager)
+    _save(client, assessment, question="people.2.1", option="partly")
+    page = _url(assessment, "answer_dimension", dimension_key="people")
+    form = _form_as_loaded(client, page)  # tab A, without JavaScript
+    assert form["q-people.2.1"] == "partly" and "s-q-people.2.1" in form
+    # Tab B (with JavaScript) answers meanwhile.
+    _save(client, assessment, question="people.2.1", option="fully")
+    _save(client, assessment, question="people.3.1", comment="From tab B")
+    _save(client, assessment, question="people.3.1", option="largely")
+    # Tab A changes one other statement and saves its page.
+    posted = client.post(page, {**form, "q-people.4.1": "na"}, follow=True)
+    assert _answers() == {"people.2.1": ("fully", ""), "people.3.1": ("largely", "From tab B"),
+                          "people.4.1": ("na", "")}
+    assert not [m for m in posted.context["messages"] if m.level_tag == "warning"]
+    assert posted.redirect_chain[-1][0] == _url(assessment, "answer_dimension",
+                                                dimension_key="customers")
+
+
+def test_a_field_changed_in_both_tabs_keeps_this_pages_value_and_says_so(world, assessment):
+    client = signed_in(world.acme.manager)
+    page = _url(assessment, "answer_dimension", dimension_key="people")
+    form = _form_as_loaded(client, page)
+    _save(client, assessment, question="people.2.1", option="fully")  # tab B
+    _save(client, assessment, question="people.3.1", comment="B's evidence")
+    posted = client.post(page, {**form, "q-people.2.1": "partly",
+                                "c-people.3.1": "A's evidence\r\nline two"}, follow=True)
+    assert _answers() == {"people.2.1": ("partly", ""),
+                          "people.3.1": ("", "A's evidence\nline two")}
+    warnings = [str(m) for m in posted.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1 and "1, 2" in warnings[0] and "another tab" in warnings[0]
+    assert posted.redirect_chain[-1][0] == page  # stays, so the person can check them

@@ -4,11 +4,14 @@ refused once submitted — and usable with the keyboard alone."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assessments import services
 from assessments.models import Answer, Response
 from tests.assessment_factories import invitee, make_assessment
+from tests.conftest import access_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,3 +108,30 @@ def test_it_fits_a_phone(link, page):
     assert width <= 375
     box = page.locator('label[for="q-people.2.1-fully"]').bounding_box()
     assert box["height"] >= 44 and box["width"] > 250  # large, stacked targets
+
+
+def test_an_answer_given_after_the_link_was_renewed_is_kept_and_saved_with_the_new_link(
+        world, live_server, page, mailoutbox):
+    """The open tab of a renewed link keeps what it could not save, says why in the
+    page's language (Swedish here), and the new link saves it in the same browser."""
+    assessment = make_assessment(world)
+    response, old = invitee(assessment, name="Sara", language="sv")
+    page.goto(f"{live_server.url}/r/{old}/dimension/people/")
+    services.respondent_renew_link(by=access_for(world.acme.manager, world.acme.org),
+                                   response=Response.objects.get(pk=response.pk))
+    new = re.search(r"/r/([A-Za-z0-9_\-]+)/", mailoutbox[-1].body).group(1)
+    assert new != old
+    page.click('label[for="q-people.2.1-largely"]')
+    page.wait_for_selector("#qn-warning:not([hidden])")
+    assert "ersatts av en ny" in page.inner_text("#qn-warning")
+    assert _state(page, "people.2.1").get_attribute("data-state") == "kept"
+    assert page.is_checked("#q-people\\.2\\.1-largely")  # still shown, not undone
+    page.shots(page, "renewed")
+    assert _answers(response) == {}
+    assert "largely" in page.evaluate("JSON.stringify(localStorage)")
+
+    page.goto(f"{live_server.url}/r/{new}/dimension/people/")
+    page.wait_for_selector('[data-state-for="people.2.1"][data-state="saved"]')
+    page.shots(page, "saved-with-the-new-link")
+    assert _answers(response) == {"people.2.1": ("largely", "")}
+    assert page.evaluate("Object.keys(localStorage).length") == 0

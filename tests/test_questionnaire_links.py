@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments import services
 from assessments.models import Answer, Response
 from organisations.models import AuditEvent, hash_token
 from tests.assessment_factories import invitee, make_assessment
-from tests.conftest import access_for
+from tests.conftest import access_for, signed_in
+from tests.test_translations import compiled_locale, translated  # noqa: F401 - fixtures
 
 
 def _link(token, name="start", **kwargs):
@@ -148,17 +150,101 @@ def test_it_emails_the_link_in_the_respondents_language_when_the_round_opens(wor
     assert AuditEvent.objects.filter(action="assessment.respondent_invited").count() == 1
 
 
-def test_it_sends_a_fresh_link_with_a_reminder_and_the_old_one_dies(world, assessment, sent):
+def test_a_reminder_sends_the_same_link_and_the_open_tab_keeps_saving(world, assessment,
+                                                                       sent):
     access = access_for(world.acme.manager, world.acme.org)
     response = sent(services.respondent_invite, by=access, assessment=assessment,
                     email="late@example.test")
     first = _token_in(_only_mail().body)
+    tab = Client()
+    assert _save(tab, first, question="people.2.1", option="fully").status_code == 200
     mail.outbox.clear()
     sent(services.respondent_remind, by=access, response=response)
-    second = _token_in(_only_mail().body)
-    assert first != second
-    assert Client().get(_link(first)).status_code == 404
-    assert Client().get(_link(second)).status_code == 200
+    assert _token_in(_only_mail().body) == first
+    assert "earlier links no longer work" not in _only_mail().body
+    mail.outbox.clear()
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 1
+    assert _token_in(_only_mail().body) == first
+    # The tab opened from the first email goes on saving.
+    assert _save(tab, first, question="people.3.1", option="partly").status_code == 200
+    assert Answer.objects.filter(response=response).count() == 2
+    assert not AuditEvent.objects.filter(action="assessment.link_renewed").exists()
+
+
+def test_reminding_one_respondent_never_reactivates_a_withdrawn_link(world, assessment,
+                                                                     sent):
+    access = access_for(world.acme.manager, world.acme.org)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="gone@example.test")
+    token = _token_in(_only_mail().body)
+    services.respondent_revoke(by=access, response=response)
+    mail.outbox.clear()
+    with pytest.raises(services.ValidationError, match="withdrawn"):
+        sent(services.respondent_remind, by=access, response=response)
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 0
+    assert not mail.outbox
+    response.refresh_from_db()
+    assert response.link_state == "revoked"
+    assert Client().get(_link(token)).status_code == 410
+
+
+def test_renewing_a_link_is_deliberate_audited_and_tells_the_old_tab(
+        world, assessment, sent, translated, django_capture_on_commit_callbacks):  # noqa: F811
+    access = access_for(world.acme.manager, world.acme.org)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="renew@example.test", language="sv")
+    old = _token_in(_only_mail().body)
+    services.respondent_revoke(by=access, response=response)
+    mail.outbox.clear()
+    manager = signed_in(world.acme.manager)
+    url = reverse("assessments:renew_link", kwargs={
+        "org_slug": "acme", "assessment_id": assessment.public_id,
+        "response_id": response.public_id})
+    assert manager.get(url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        assert manager.post(url).status_code == 302
+    new = _token_in(_only_mail().body)
+    assert new != old
+    response.refresh_from_db()
+    assert response.link_state == "active"  # a deliberate renewal may bring it back
+    assert Client().get(_link(new)).status_code == 200
+    # The old link says it was replaced, in the respondent's language.
+    page = Client().get(_link(old))
+    assert page.status_code == 410
+    assert "ersatts av en ny" in page.content.decode()
+    saved = _save(Client(), old, question="people.2.1", option="fully")
+    assert saved.status_code == 410 and saved.json()["code"] == "renewed"
+    event = AuditEvent.objects.get(action="assessment.link_renewed")
+    assert event.actor == world.acme.manager and event.target == "renew@example.test"
+
+
+def test_the_questionnaire_page_explains_a_lost_link_in_its_language(
+        world, assessment, translated):  # noqa: F811
+    """questionnaire.js shows these texts when a save answers 404/410: they come from
+    the page, in its language, never from English in the script or the JSON."""
+    _response, token = invitee(assessment, language="sv")
+    html = Client().get(_link(token, "dimension", dimension_key="people")).content.decode()
+    texts = json.loads(re.search(r'<script id="qn-i18n" type="application/json">(.*?)</script>',
+                                 html, re.S).group(1))
+    assert "ersatts av en ny" in texts["linkRenewed"]
+    assert "dragits tillbaka" in texts["linkRevoked"]
+    assert "har gått ut" in texts["linkExpired"]
+    assert texts["linkUnknown"] and texts["kept"]
+
+
+def test_a_link_from_before_renewable_links_gets_a_new_one_with_its_first_reminder(
+        world, assessment, sent):
+    """Links issued before links could be sent again (only their hash is known) are
+    replaced once by a reminder; from then on reminders repeat the link."""
+    access = access_for(world.acme.manager, world.acme.org)
+    response, legacy = invitee(assessment)
+    Response.objects.filter(pk=response.pk).update(link_secret="")
+    sent(services.respondent_remind, by=access, response=Response.objects.get(pk=response.pk))
+    first = _token_in(_only_mail().body)
+    assert first != legacy and Client().get(_link(first)).status_code == 200
+    mail.outbox.clear()
+    sent(services.respondent_remind, by=access, response=Response.objects.get(pk=response.pk))
+    assert _token_in(_only_mail().body) == first
 
 
 def test_it_reminds_only_those_who_have_not_submitted(world, assessment, sent):
@@ -207,3 +293,63 @@ def _token_in(body: str) -> str:
     match = re.search(r"/r/([A-Za-z0-9_\-]+)/", body)
     assert match, body
     return match.group(1)
+
+
+# --- How long a link lives -----------------------------------------------------------------
+
+
+def _end_of(day):
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def test_a_link_lives_at_least_until_the_rounds_due_date(world, sent, settings):
+    settings.INVITATION_EXPIRY_DAYS = 14
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    due = timezone.localdate() + timedelta(days=40)
+    assessment = services.assessment_update(by=access, assessment=assessment, name=assessment.name,
+                               due_date=due, target_level=None)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="late@example.test")
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due)
+    assert date_format(due, "DATE_FORMAT") in _only_mail().body  # "It works until …"
+
+
+def test_a_link_is_extended_when_the_due_date_moves(world, sent, settings):
+    settings.INVITATION_EXPIRY_DAYS = 14
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    response, token = invitee(assessment)
+    withdrawn, _withdrawn_token = invitee(assessment, "gone@example.test")
+    services.respondent_revoke(by=access, response=withdrawn)
+    response.refresh_from_db()
+    before = response.expires_at
+    due = timezone.localdate() + timedelta(days=30)
+    services.assessment_update(by=access, assessment=assessment, name=assessment.name,
+                               due_date=due, target_level=None)
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due) > before
+    # Moving it earlier again never shortens what the email promised.
+    services.assessment_update(by=access, assessment=assessment, name=assessment.name,
+                               due_date=due - timedelta(days=10), target_level=None)
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due)
+    withdrawn.refresh_from_db()
+    assert withdrawn.link_state == "revoked"
+
+
+def test_a_reminder_gives_the_link_until_the_due_date(world, sent, settings):
+    settings.INVITATION_EXPIRY_DAYS = 14
+    access = access_for(world.acme.manager, world.acme.org)
+    assessment = make_assessment(world)
+    response = sent(services.respondent_invite, by=access, assessment=assessment,
+                    email="late@example.test")
+    # The due date is set without the app (an older round): the reminder still honours it.
+    due = timezone.localdate() + timedelta(days=25)
+    type(assessment).objects.filter(pk=assessment.pk).update(due_date=due)
+    mail.outbox.clear()
+    sent(services.respondent_remind, by=access, response=response)
+    response.refresh_from_db()
+    assert response.expires_at >= _end_of(due)
+    assert date_format(due, "DATE_FORMAT") in _only_mail().body

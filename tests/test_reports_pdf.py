@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
+from assessments.selectors import assessment_results
 from organisations.access import OrgAccess
 from organisations.models import Department, Role
 from reports import services
 from reports.models import Report
 from reports.pdf import BASE_URL, RefusedURL, ReportURLFetcher, html_to_pdf
 from reports.sample import seed_rounds
+from reports.services import _assessment_document
 from tests.catalog_factories import make_version
 from tests.conftest import access_for
 
@@ -185,3 +188,18 @@ def test_a_system_render_sees_what_an_owner_sees(world, seeded):
     access = OrgAccess(user=None, organisation=world.acme.org, role=Role.OWNER)
     assert services.input_hash(access, None, "en") == services.input_hash(
         access_for(world.acme.owner, world.acme.org), None, "en")
+
+
+def test_it_says_why_each_dimension_is_at_its_level(world, seeded, tmp_path):
+    assessment = seeded["latest"][0]
+    access = access_for(world.acme.owner, world.acme.org)
+    result = assessment_results(assessment)
+    below = [d for d in result.dimensions if d.blocked_at is not None]
+    with translation.override("sv"):
+        html, _figures = _assessment_document(access, assessment, "sv")
+    flat = " ".join(html.split())
+    assert below, "the seeded round has a dimension below the top level"
+    assert flat.count("Varför den här nivån") == len(below)
+    blocked = below[0].blocked_at
+    assert f"Stannade vid nivå {blocked.level}" in flat
+    assert f"Påstående {blocked.short[0].question}" in flat

@@ -450,3 +450,63 @@ def test_the_report_pages_query_count_does_not_grow_with_the_data(world, seeded)
                 respondents=5, seed=1, departments=[extra, *world.acme.departments])
     assert _queries(client, "/o/acme/reports/") == org_before
     assert _queries(client, assessment_url(world, latest)) == one_before
+
+
+# ------------------------------------------------- a ready report whose file is lost
+
+
+@pytest.fixture
+def quick_pdf(monkeypatch):
+    """A render that makes a small, valid-looking PDF at once."""
+    monkeypatch.setattr(services, "build_pdf", lambda **kwargs: b"%PDF-1.7\n% quick\n%%EOF\n")
+
+
+def _ready_report(world, seeded, client, capture) -> Report:
+    ask(client, assessment_url(world, seeded["latest"], "pdf/"), capture)
+    report = Report.objects.get()
+    assert run_worker_task(report.pk) == "ready"
+    report.refresh_from_db()
+    return report
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty", "not_a_pdf"])
+def test_asking_again_for_a_report_whose_file_is_lost_renders_it_again(
+        world, seeded, sent, quick_pdf, django_capture_on_commit_callbacks, damage):
+    manager = signed_in(world.acme.manager)
+    report = _ready_report(world, seeded, manager, django_capture_on_commit_callbacks)
+    default_storage.delete(report.file.name)
+    if damage != "missing":
+        default_storage.save(report.file.name,
+                             ContentFile(b"" if damage == "empty" else b"<html>oops"))
+    response = ask(manager, assessment_url(world, seeded["latest"], "pdf/"),
+                   django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "failed" and report.error
+    fresh = Report.objects.exclude(pk=report.pk).get()
+    assert fresh.status == "queued" and sent[-1] == fresh.pk
+    assert run_worker_task(fresh.pk) == "ready"
+    download = manager.get(f"/o/acme/reports/files/{fresh.public_id}/download/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_downloading_a_report_whose_file_is_lost_says_so_and_offers_a_retry(
+        world, seeded, sent, quick_pdf, django_capture_on_commit_callbacks):
+    manager = signed_in(world.acme.manager)
+    report = _ready_report(world, seeded, manager, django_capture_on_commit_callbacks)
+    default_storage.delete(report.file.name)
+    response = manager.get(f"/o/acme/reports/files/{report.public_id}/download/",
+                           follow=True)
+    assert response.status_code == 200
+    assert "The PDF file of this report could not be read" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == "failed"
+    status = manager.get(f"/o/acme/reports/files/{report.public_id}/status/").json()
+    assert status["retry_url"] and not status["download_url"]
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = manager.post(status["retry_url"], HTTP_ACCEPT="application/json")
+    assert retried.json()["status"] == "queued"
+    assert run_worker_task(report.pk) == "ready"
+    assert manager.get(f"/o/acme/reports/files/{report.public_id}/download/") \
+        .status_code == 200

@@ -55,9 +55,9 @@ def test_it_prints_the_contract_for_a_fully_mature_department(model, tmp_path):
         "overall": {"level": 4, "index": 4.0, "name": "Strategic"},
         "dimensions": [
             {"key": "people", "level": 4, "index": 4.0,
-             "fulfilment": {"2": 1.0, "3": 1.0, "4": 1.0}},
+             "fulfilment": {"2": 1.0, "3": 1.0, "4": 1.0}, "blocked_at": None},
             {"key": "customers", "level": 4, "index": 4.0,
-             "fulfilment": {"2": 1.0, "3": 1.0, "4": 1.0}},
+             "fulfilment": {"2": 1.0, "3": 1.0, "4": 1.0}, "blocked_at": None},
         ],
         # Every loading is positive and every answer "fully": both axes at the top.
         "axes": [{"key": "focus", "position": 1.0}, {"key": "mindset", "position": 1.0}],
@@ -74,7 +74,8 @@ def test_it_scores_partial_answers_with_next_steps_towards_the_target(model, tmp
     assert result["overall"] == {"level": 2, "index": 2.4444, "name": "Controlled"}
     people, customers = result["dimensions"]
     assert people == {"key": "people", "level": 2, "index": 2.4444,
-                      "fulfilment": {"2": 1.0, "3": 0.3333, "4": None}}
+                      "fulfilment": {"2": 1.0, "3": 0.3333, "4": None},
+                      "blocked_at": {"level": 3, "short": ["people.3.1"]}}
     assert customers["level"] == 2 and customers["fulfilment"] == {"2": None, "3": None,
                                                                    "4": None}
     assert result["completeness"] == 0.5
@@ -136,7 +137,14 @@ def test_it_names_the_level_in_the_language_asked(model, tmp_path):
     ({"respondents": [{"answers": {}}], "target_level": 9},
      '"target_level" must be a whole number from 1 to 4, got 9'),
     ({"respondents": [{"answers": {}}], "target": 3},
-     "unknown field 'target' (expected: respondents, target_level)"),
+     "unknown field 'target' (expected: respondents, consensus, target_level)"),
+    ({"respondents": [{"answers": {}}], "consensus": {"nope.2.1": "fully"}},
+     "consensus: unknown question 'nope.2.1'"),
+    ({"respondents": [{"answers": {}}], "consensus": {"people.2.1": "always"}},
+     "consensus: unknown option 'always' for question 'people.2.1' (expected one of: "
+     "not_in_place, partly, largely, fully, na, dk)"),
+    ({"respondents": [{"answers": {}}], "consensus": ["people.2.1"]},
+     '"consensus" must be an object of question key to option key'),
 ])
 def test_it_names_what_is_wrong_with_the_answers(model, tmp_path, document, message):
     path = _write(tmp_path, document)
@@ -179,3 +187,36 @@ def test_it_accepts_the_keys_that_export_model_prints(model, tmp_path):
     result = _score(_write(tmp_path, {"respondents": [{"answers": answers}]}))
     assert result["overall"]["level"] == 4
     assert build_document()["scale"][-1]["key"] == "fully"
+
+
+def test_it_prints_the_threshold_rounded_and_counts_largely_as_met(db, tmp_path):
+    document = build_document()
+    del document["scoring"]["threshold"]  # the default: exactly 2/3
+    make_version(slug="scored", document=document)
+    path = _write(tmp_path, {"respondents": [
+        {"answers": dict.fromkeys(ALL_KEYS, "largely")},
+        {"answers": dict.fromkeys(ALL_KEYS, "largely")}]})
+    result = _score(path)
+    assert result["threshold"] == 0.6667
+    assert result["overall"]["level"] == 4
+    assert [d["blocked_at"] for d in result["dimensions"]] == [None, None]
+
+
+def test_consensus_answers_override_the_respondents(model, tmp_path):
+    # The respondents have people at level 4; the facilitated session agreed that
+    # people.3.1 is only partly in place, and customers.3.1 does not apply.
+    path = _write(tmp_path, {
+        "respondents": [{"answers": dict.fromkeys(ALL_KEYS, "fully")}],
+        "consensus": {"people.3.1": "partly", "customers.3.1": "na", "customers.4.1": "dk"}})
+    result = _score(path)
+    people, customers = result["dimensions"]
+    assert people["level"] == 2 and people["fulfilment"]["3"] == 0.3333
+    assert people["blocked_at"] == {"level": 3, "short": ["people.3.1"]}
+    assert customers["fulfilment"] == {"2": 1.0, "3": None, "4": None}
+    assert customers["level"] == 3  # 3 vacuous, 4 unknown
+    assert customers["blocked_at"] == {"level": 4, "short": ["customers.4.1"]}
+    assert result["completeness"] == 0.8333  # the dk consensus answer is missing
+    # Consensus alone, without respondents, is enough to score.
+    alone = _write(tmp_path, {"respondents": [],
+                              "consensus": dict.fromkeys(ALL_KEYS, "largely")}, "alone.json")
+    assert _score(alone)["overall"]["level"] == 1  # this model's θ is 0.75

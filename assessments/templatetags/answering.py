@@ -44,7 +44,7 @@ _CARD = """
           <textarea class="form-control mt-2" id="c-{key}" name="c-{key}" rows="2"
                     maxlength="5000"{readonly}>{comment}</textarea>
         </details>
-        <p class="qn-save-state small mb-0" data-state-for="{key}" aria-hidden="true"></p>
+        <p class="qn-save-state small mb-0" data-state-for="{key}" aria-hidden="true"></p>{shown}
       </fieldset>
     </div>"""
 _DESCRIBED_BY = ' aria-describedby="help-{key}"'
@@ -58,6 +58,13 @@ _OPTION = """
                    value="{value}"{checked}{disabled}>
             <label class="qn-label" for="q-{key}-{value}">{label}</label>
           </div>"""
+
+
+# What the page showed, posted with the form without JavaScript, so that saving the page
+# writes only what the person changed on it (questionnaire_views._save_page).
+_SHOWN = """
+        <input type="hidden" name="s-q-{key}" value="{option}">
+        <input type="hidden" name="s-c-{key}" value="{comment}">"""
 
 
 def _escape(text) -> str:
@@ -120,5 +127,7 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
             comment_label=comment_label % {"number": number},
             readonly=" readonly" if readonly else "",
             comment=_escape(item.comment),
+            shown="" if readonly else _SHOWN.format(key=key, option=_escape(item.option),
+                                                     comment=_escape(item.comment)),
         ))
     return mark_safe("".join(cards))  # noqa: S308 - every text escaped above

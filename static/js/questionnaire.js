@@ -6,7 +6,9 @@
 // back-off while a warning stays visible; a reload or a lost connection loses
 // nothing, because the queue survives in localStorage and is sent again on the
 // next page of the same questionnaire. A refusal (409: submitted or closed)
-// locks the page and drops the queue: nothing can be written any more.
+// locks the page and drops the queue: nothing can be written any more. A personal
+// link that no longer works (renewed, withdrawn, expired: 404/410) keeps the queue
+// on the device for the respondent's next (new) link, and says so in the page's words.
 (() => {
   "use strict";
 
@@ -26,6 +28,9 @@
   const warning = document.getElementById("qn-warning");
   const tabId = Math.random().toString(36).slice(2);
   const COMMENT_DELAY = 800;
+  // Error codes of a personal link that no longer works -> the page's text for it.
+  const LINK_GONE = {renewed: "linkRenewed", revoked: "linkRevoked",
+                     expired: "linkExpired", unknown: "linkUnknown"};
   const MAX_BACKOFF = 30000;
 
   // ---------------------------------------------------------------- the queue
@@ -134,8 +139,23 @@
       flush();
       return;
     }
+    if ((code === 404 || code === 410 || code === 409) && data && LINK_GONE[data.code]) {
+      // The personal link was renewed, withdrawn or has expired: nothing can be sent
+      // through it, but the answers are the person's. They stay on the page and in
+      // localStorage (the key is the response's, which a renewed link shares), and
+      // the page's own text (in its language) says what to do.
+      stopped = true;
+      for (const k of Object.keys(pending)) {
+        pending[k].ready = true;
+        persist(k);
+        setState(k, "kept");
+      }
+      freeze();
+      showWarning(t[LINK_GONE[data.code]] || t.failed, false);
+      return;
+    }
     if (code === 409 || code === 410 || (code === 404 && data && data.code)) {
-      // Submitted, closed, withdrawn or expired: nothing can be written any more.
+      // Submitted or closed: nothing can be written any more.
       stopped = true;
       for (const k of Object.keys(pending)) { delete pending[k]; setState(k, "failed"); }
       writeStore({});
@@ -239,6 +259,17 @@
       area.value = state.comment;
       if (disable) area.readOnly = true;
     }
+  }
+
+  // Nothing can be sent from this page, but what it shows is kept: no more changes.
+  function freeze() {
+    if (!form) return;
+    form.querySelectorAll("fieldset[data-question] input[type=radio]").forEach((input) => {
+      input.disabled = true;
+    });
+    form.querySelectorAll("fieldset[data-question] textarea").forEach((area) => {
+      area.readOnly = true;
+    });
   }
 
   // Nothing more can be saved: the whole page shows what the server holds.

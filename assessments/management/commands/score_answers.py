@@ -15,11 +15,16 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from assessments.scoring import result_as_contract, score, validate_answers
+from assessments.scoring import (
+    result_as_contract,
+    score,
+    validate_answers,
+    validate_consensus,
+)
 from models_catalog.management.base import ModelVersionCommand
 from models_catalog.selectors import find_version, level_names, model_spec
 
-TOP_FIELDS = ("respondents", "target_level")
+TOP_FIELDS = ("respondents", "consensus", "target_level")
 RESPONDENT_FIELDS = ("name", "answers")
 
 
@@ -34,7 +39,8 @@ class Command(ModelVersionCommand):
     def add_arguments(self, parser):
         parser.add_argument("answers", metavar="ANSWERS.json",
                             help='{"respondents": [{"name": …, "answers": {QUESTION: OPTION}}], '
-                                 '"target_level": N}; "-" reads standard input')
+                                 '"consensus": {QUESTION: OPTION}, "target_level": N}; '
+                                 '"-" reads standard input')
         parser.add_argument("--model", required=True, metavar="SLUG")
         self.add_version_argument(parser, "the version number (default: the latest "
                                           "published one)")
@@ -52,11 +58,11 @@ class Command(ModelVersionCommand):
         except ValueError as error:
             raise _fail(f"version {version.number} of {model!r} cannot be scored: "
                         f"{error}") from None
-        responses, target = self._responses(document, spec.levels)
-        problems = validate_answers(spec, responses)
+        responses, consensus, target = self._responses(document, spec.levels)
+        problems = validate_answers(spec, responses) + validate_consensus(spec, consensus)
         if problems:
             raise _fail("; ".join(problems))
-        result = score(spec, responses, target_level=target)
+        result = score(spec, responses, target_level=target, consensus=consensus)
         contract = result_as_contract(result, model_slug=version.model.slug,
                                       version=version.number,
                                       level_names=level_names(version, language))
@@ -75,7 +81,8 @@ class Command(ModelVersionCommand):
             raise _fail(f"malformed JSON in {path} at line {error.lineno}, column "
                         f"{error.colno}: {error.msg}") from None
 
-    def _responses(self, document: Any, top: int) -> tuple[list[dict], int | None]:
+    def _responses(self, document: Any,
+                   top: int) -> tuple[list[dict], dict | None, int | None]:
         if not isinstance(document, dict):
             raise _fail('the answers must be a JSON object with "respondents"')
         unknown = [key for key in document if key not in TOP_FIELDS]
@@ -86,7 +93,10 @@ class Command(ModelVersionCommand):
         respondents = document["respondents"]
         if not isinstance(respondents, list):
             raise _fail('"respondents" must be a list')
-        if not respondents:
+        consensus = document.get("consensus")
+        if consensus is not None and not isinstance(consensus, dict):
+            raise _fail('"consensus" must be an object of question key to option key')
+        if not respondents and not consensus:
             raise _fail('no respondents: "respondents" is empty')
         responses = []
         for number, respondent in enumerate(respondents, start=1):
@@ -108,4 +118,4 @@ class Command(ModelVersionCommand):
                                    or not 1 <= target <= top):
             raise _fail(f'"target_level" must be a whole number from 1 to {top}, '
                         f"got {json.dumps(target)}")
-        return responses, target
+        return responses, consensus, target
