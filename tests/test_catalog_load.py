@@ -153,7 +153,10 @@ def test_it_finds_no_problem_in_a_shipped_file(path):
 def test_it_round_trips_a_shipped_file(world, path, fmt):
     data, _problems = parse(path.read_bytes(), filename=path.name)
     first = export_version(import_document(data, publish=True))
-    assert first == normalise(data)
+    expected = normalise(data)
+    # version.number is informational: the importer numbers versions, here the first.
+    expected["version"]["number"] = 1
+    assert first == expected
     text = dump(first, fmt)
     # Import the export as a tenant's draft, discard it, import its export again.
     again, _problems = parse(text.encode(), fmt=fmt)
