@@ -264,3 +264,22 @@ def test_it_keeps_a_department_with_rounds_from_being_removed(world, version):
     assert response.status_code in (200, 302)
     assert Assessment.objects.filter(pk=assessment.pk).exists()
     assert world.acme.org.departments.filter(pk=assessment.department.pk).exists()
+
+
+def test_it_does_not_html_escape_the_subjects_of_respondent_emails(
+        world, version, django_capture_on_commit_callbacks, mailoutbox):
+    department = world.acme.departments[0]
+    department.name = "R&D <Labs>"
+    department.save()
+    assessment = make_assessment(world, version=version, name="Q1 \"fast\" & 'cheap'")
+    access = access_for(world.acme.manager, world.acme.org)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = services.respondent_invite(by=access, assessment=assessment,
+                                              email="guest@example.test", name="Guest")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.respondent_remind(by=access, response=response)
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        assert "R&D <Labs>" in message.subject and "Q1 \"fast\" & 'cheap'" in message.subject
+        assert "R&D <Labs>" in message.body
+        assert "R&amp;D &lt;Labs&gt;" in message.alternatives[0].content
