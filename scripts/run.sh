@@ -25,7 +25,12 @@ trap 'kill $web $worker 2>/dev/null; wait 2>/dev/null; echo; echo "Stopped."' IN
 debug_note=""
 case "${DEBUG:-}" in 1|[Tt]rue|TRUE|[Yy]es|[Oo]n) debug_note=" with DEBUG on (for development only)" ;; esac
 
-sleep 2
+# Say so only once the server answers (migrations and the autoreloader take a while).
+for _ in $(seq 150); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 $web 2>/dev/null || break
+  sleep 0.2
+done
 cat <<TXT
 
   Maturity Desk is running at http://localhost:$PORT/$debug_note
