@@ -1,4 +1,4 @@
-.PHONY: setup run test lint
+.PHONY: setup run test lint lock
 
 setup:
 	@bash scripts/setup.sh
@@ -13,3 +13,7 @@ test: setup
 
 lint:
 	.venv/bin/ruff check .
+
+## Update the lock files requirements/*.txt from pyproject.toml (UPGRADE=1: newest versions).
+lock: setup
+	@bash scripts/lock.sh

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from models_catalog.models import translate
@@ -31,10 +32,13 @@ class AssessmentForm(forms.Form):
     department = forms.ModelChoiceField(queryset=None, label=_("Department"),
                                         empty_label=None)
     model_version = VersionChoiceField(queryset=None, label=_("Maturity model"),
-                                       empty_label=None,
+                                       empty_label=_("Choose a maturity model…"),
                                        help_text=_("The round keeps this version for good, "
                                                    "so later edits to the model never "
-                                                   "change its result."))
+                                                   "change its result. Preselected: the "
+                                                   "model of the department's latest "
+                                                   "round, else of the organisation's, "
+                                                   "else a shipped model."))
     name = forms.CharField(label=_("Name"), max_length=200,
                            widget=forms.TextInput(attrs={"placeholder": _("Q1 2027")}))
     due_date = forms.DateField(label=_("Due date"), required=False,
@@ -53,6 +57,8 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         self.fields["model_version"].queryset = versions
+        # The browser's date picker offers no past day (the service refuses one anyway).
+        self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean(self):
         data = super().clean()

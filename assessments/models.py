@@ -19,13 +19,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class AssessmentQuerySet(models.QuerySet):
+    def counted(self) -> AssessmentQuerySet:
+        """Rounds whose results count (results, trends, reports): open or closed ones."""
+        return self.filter(status__in=Assessment.COUNTED)
+
+    def without_results(self) -> AssessmentQuerySet:
+        """Drafts and cancelled rounds: they count nowhere, so a department that has
+        only these can be removed with them (organisations.services.department_delete)."""
+        return self.exclude(status__in=Assessment.COUNTED)
+
+
 class Assessment(models.Model):
-    """One assessment round of one department with one model version."""
+    """One assessment round of one department with one model version.
+
+    A draft can be deleted; an open round can be cancelled: it keeps what was answered
+    but counts in no result, trend or report, and nothing changes in it any more."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    COUNTED = (Status.OPEN, Status.CLOSED)
 
     class Anonymity(models.TextChoices):
         """Who may see who answered what (``assessments.anonymity`` holds the rules)."""
@@ -64,6 +81,9 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -95,6 +115,19 @@ class Assessment(models.Model):
     @property
     def is_anonymous(self) -> bool:
         return self.anonymity != self.Anonymity.NAMED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def counts_in_results(self) -> bool:
+        return self.status in self.COUNTED
+
+    @property
+    def is_changeable(self) -> bool:
+        """Respondents and settings may change: a draft or an open round."""
+        return self.status in (self.Status.DRAFT, self.Status.OPEN)
 
     @property
     def is_overdue(self) -> bool:

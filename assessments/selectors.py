@@ -25,7 +25,7 @@ from itertools import accumulate
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 
 from maturity_site.rows import Columns, execute, partial, timestamp
@@ -196,10 +196,36 @@ def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
 
 
 def usable_versions(access: OrgAccess) -> QuerySet[ModelVersion]:
-    """Published versions of the models the organisation may use for a new round."""
+    """Published versions of the models the organisation may use for a new round: the
+    shipped models first, then the tailored ones."""
     return (ModelVersion.objects.filter(status=ModelVersion.Status.PUBLISHED)
             .filter(visible_to_organisation(access.organisation, "model__owner"))
-            .select_related("model").order_by("model__slug", "-number"))
+            .select_related("model")
+            .order_by(F("model__owner_id").asc(nulls_first=True), "model__slug", "-number"))
+
+
+def suggested_version(access: OrgAccess, department: Department | None) -> ModelVersion | None:
+    """The version a new round's form preselects: the newest usable version of the model
+    the department's latest round used, else the model of the organisation's latest
+    round (cancelled rounds left out: a round may be cancelled for its wrong model).
+    Without such a round, a shipped model, never a tailored copy: the one in the reader's
+    language that is translated into the most languages. None when nothing fits (the
+    form then asks)."""
+    usable = usable_versions(access)
+    rounds = assessments(access).exclude(status=Assessment.Status.CANCELLED)
+    for scope in ([rounds.filter(department=department)] if department else []) + [rounds]:
+        model_id = (scope.order_by("-created_at", "-id")
+                    .values_list("model_version__model_id", flat=True).first())
+        if model_id is not None:
+            version = usable.filter(model_id=model_id).order_by("-number").first()
+            if version is not None:
+                return version
+    shipped = list(usable.filter(model__owner__isnull=True))  # newest version first
+    if not shipped:
+        return None
+    language = get_language()
+    return max(shipped, key=lambda v: (language in (v.model.languages or ()),
+                                       len(v.model.languages or ())))
 
 
 def assessing_members(access: OrgAccess, assessment: Assessment) -> list:

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -74,6 +74,15 @@ def _check_version_usable(by: OrgAccess, version: ModelVersion) -> None:
             "Choose a published version of a model this organisation can use.")})
 
 
+def _check_due_date(due_date: date | None, *, unchanged: date | None = None) -> None:
+    """A due date is today or later. A round that is already overdue keeps its date
+    through an edit of something else (``unchanged``)."""
+    if due_date is not None and due_date < timezone.localdate() and due_date != unchanged:
+        raise ValidationError({"due_date": _(
+            "The due date %(date)s is in the past. Choose today or a later date, or leave "
+            "it empty.") % {"date": formats.date_format(due_date, "SHORT_DATE_FORMAT")}})
+
+
 @transaction.atomic
 def assessment_create(*, by: OrgAccess, department: Department, model_version: ModelVersion,
                       name: str, due_date: date | None = None, target_level: int | None = None,
@@ -85,6 +94,7 @@ def assessment_create(*, by: OrgAccess, department: Department, model_version: M
         raise ValidationError({"department": _("Choose a department of this organisation.")})
     _check_version_usable(by, model_version)
     _check_anonymity(anonymity)
+    _check_due_date(due_date)
     assessment = Assessment.objects.create(
         organisation=by.organisation, department=department, model_version=model_version,
         name=name.strip(), due_date=due_date, anonymity=anonymity,
@@ -108,8 +118,8 @@ def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
     draft (respondents are told it before they answer)."""
     by.require("assess")
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.is_closed:
-        raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
+    _require_changeable(assessment)
+    _check_due_date(due_date, unchanged=assessment.due_date)
     data = {"assessment": str(assessment.public_id)}
     if anonymity and anonymity != assessment.anonymity:  # empty: unchanged
         _check_anonymity(anonymity)
@@ -198,12 +208,46 @@ def assessment_reopen(*, by: OrgAccess, assessment: Assessment,
                        request=request, closed_at=None)
 
 
+@transaction.atomic
+def assessment_cancel(*, by: OrgAccess, assessment: Assessment,
+                      request: HttpRequest | None = None) -> Assessment:
+    """Cancel an open round: nobody can answer any more, what was answered is kept (and
+    exported), but the round counts in no result, trend or report. It stays cancelled."""
+    by.require("assess")
+    return _transition(by=by, assessment=assessment, source=Assessment.Status.OPEN,
+                       target=Assessment.Status.CANCELLED, action="assessment.cancelled",
+                       message=_("Only an open assessment can be cancelled."),
+                       request=request, cancelled_at=True)
+
+
+@transaction.atomic
+def assessment_delete(*, by: OrgAccess, assessment: Assessment,
+                      request: HttpRequest | None = None) -> None:
+    """Delete a draft with its respondents (nobody could answer it, no email went out).
+    A round that was opened is cancelled instead, so that no answer is lost."""
+    by.require("assess")
+    assessment = (Assessment.objects.select_for_update().select_related("department")
+                  .filter(pk=assessment.pk, organisation=by.organisation).first())
+    if assessment is None or not assessment.is_draft:
+        raise ValidationError(_("Only a draft assessment can be deleted. Cancel an open "
+                                "one instead: its answers are kept."))
+    respondents = assessment.responses.count()
+    data = {"assessment": str(assessment.public_id), "name": assessment.name,
+            "department": assessment.department.name, "respondents": respondents}
+    target = str(assessment)
+    assessment.delete()
+    audit(organisation=by.organisation, actor=by.user, action="assessment.deleted",
+          target=target, data=data, request=request)
+
+
 # --- Respondents ------------------------------------------------------------------------
 
 
 def _require_changeable(assessment: Assessment) -> None:
     if assessment.is_closed:
         raise ValidationError(_("A closed assessment is read-only. Reopen it first."))
+    if assessment.is_cancelled:
+        raise ValidationError(_("This assessment was cancelled; nothing in it can change."))
 
 
 def link_expiry(assessment: Assessment, *, issued_at: datetime | None = None
@@ -469,6 +513,9 @@ def refusal(response: Response, assessment: Assessment | None = None) -> AnswerR
     if assessment.status == Assessment.Status.CLOSED:
         return AnswerRefused("closed", _(
             "This assessment is closed; answers can no longer be changed."))
+    if assessment.status == Assessment.Status.CANCELLED:
+        return AnswerRefused("closed", _(
+            "This assessment was cancelled; answers can no longer be changed."))
     if assessment.status != Assessment.Status.OPEN:
         return AnswerRefused("not_open", _("This assessment is not open for answers yet."))
     if response.user_id is None and response.revoked_at is not None:

@@ -88,7 +88,7 @@ def department(request, access, department_id):
         assessment.dimension_levels = [
             (texts[version.pk].dimensions.get(d.key, d.key), d.level, d.index)
             for d in assessment.result.dimensions]
-    scored = [a for a in rounds if a.counts["submitted"]]
+    scored = [a for a in rounds if a.counts["submitted"] and a.counts_in_results]
     return render(request, "assessments/department.html", _base(
         access, department=dept, rounds=list(reversed(rounds)),
         trend=_trend(scored)))
@@ -147,6 +147,9 @@ def create(request, access):
             initial["department"] = get_department(access, request.GET["department"])
         except Http404:  # a stale link just leaves the choice open
             initial = {}
+    if request.method != "POST":
+        initial["model_version"] = selectors.suggested_version(access,
+                                                               initial.get("department"))
     form = AssessmentForm(*_posted(request), initial=initial,
                           departments=departments(access), versions=versions)
     if request.method == "POST" and form.is_valid():
@@ -168,6 +171,9 @@ def edit(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
     if assessment.is_closed:
         messages.error(request, _("A closed assessment is read-only. Reopen it first."))
+        return _to_detail(access, assessment)
+    if assessment.is_cancelled:
+        messages.error(request, _("This assessment was cancelled; nothing in it can change."))
         return _to_detail(access, assessment)
     form = AssessmentEditForm(*_posted(request), instance=assessment,
                               levels=assessment.model_version.levels.count())
@@ -215,6 +221,37 @@ def close_round(request, access, assessment_id):
 def reopen_round(request, access, assessment_id):
     return _transition(request, access, assessment_id, services.assessment_reopen,
                        _("The assessment is open again."))
+
+
+@tenant_view("assess", write="assess")
+def cancel_round(request, access, assessment_id):
+    """Asks first (a page of its own: what is kept, what stops), then cancels."""
+    assessment = selectors.get_assessment(access, assessment_id)
+    if request.method == "POST":
+        return _transition(request, access, assessment_id, services.assessment_cancel,
+                           _("The assessment is cancelled. Its answers are kept, and it "
+                             "counts in no result."))
+    return render(request, "assessments/confirm.html", _base(
+        access, assessment=assessment, action="cancel",
+        counts=selectors.response_counts([assessment.pk])[assessment.pk]))
+
+
+@tenant_view("assess", write="assess")
+def delete_round(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    if request.method == "POST":
+        try:
+            services.assessment_delete(by=access, assessment=assessment, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return _to_detail(access, assessment)
+        messages.success(request, _("The draft “%(name)s” is deleted.")
+                         % {"name": assessment.name})
+        return redirect("assessments:department", org_slug=access.organisation.slug,
+                        department_id=assessment.department.public_id)
+    return render(request, "assessments/confirm.html", _base(
+        access, assessment=assessment, action="delete",
+        counts=selectors.response_counts([assessment.pk])[assessment.pk]))
 
 
 # --- Respondents ----------------------------------------------------------------------------------

@@ -59,14 +59,18 @@ def required(name: str, dev_default: str) -> str:
 SECRET_KEY = required("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789")
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only")):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters.")
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless a developer asks for it (DEBUG=1): `make run` behaves like the product, and
+# a 404 does not list every URL pattern.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver"
 )
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set. DJANGO_ENV=production needs it.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# Absolute links in emails. Without SITE_URL, the development server's address: PORT is
+# the port `make run` (scripts/run.sh) serves on.
+SITE_URL = env_str("SITE_URL", f"http://localhost:{env_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -212,6 +216,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+    # Development serves the static files through whitenoise, as production does, but
+    # straight from the source folders (no collectstatic), looked up when asked for, so
+    # DEBUG may be off. https://whitenoise.readthedocs.io/en/stable/django.html
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

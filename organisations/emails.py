@@ -4,22 +4,37 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from .models import Invitation
 
 
+def render_plain_text(template_name: str, context: dict) -> str:
+    """A template rendered without HTML escaping: a subject or a plain-text body is not
+    HTML, so "R&D" must stay "R&D" (not "R&amp;D") whatever the template says."""
+    template = get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
+
+
 def render_email(prefix: str, context: dict, *, language: str) -> tuple[str, str, str]:
-    """Subject, text and HTML of ``<prefix>_subject.txt`` / ``_body.txt`` / ``_body.html``,
-    rendered in ``language`` whatever the request's language is."""
+    """Subject, text and HTML of ``<prefix>_subject.txt`` / ``_body.txt`` / ``_body.html``."""
+    return render_email_templates(
+        subject=f"{prefix}_subject.txt", text=f"{prefix}_body.txt", html=f"{prefix}_body.html",
+        context=context, language=language)
+
+
+def render_email_templates(*, subject: str, text: str, html: str, context: dict,
+                           language: str) -> tuple[str, str, str]:
+    """Every email's subject, text and HTML, rendered in ``language`` whatever the
+    request's language is: the subject and the text as plain text (not escaped), the
+    HTML escaped."""
     with translation.override(language):
         context = {**context, "language": language}
-        subject = "".join(render_to_string(f"{prefix}_subject.txt", context).splitlines())
-        text = render_to_string(f"{prefix}_body.txt", context)
-        html = render_to_string(f"{prefix}_body.html", context)
-    return subject.strip(), text, html
+        subject_line = "".join(render_plain_text(subject, context).splitlines()).strip()
+        return subject_line, render_plain_text(text, context), render_to_string(html, context)
 
 
 def send_invitation_email(*, invitation: Invitation, token: str) -> int:

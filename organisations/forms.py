@@ -1,11 +1,17 @@
+import logging
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from .emails import render_email_templates
 from .models import Department, Organisation, Role, User
+
+logger = logging.getLogger(__name__)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -21,11 +27,21 @@ class LocalizedPasswordResetForm(PasswordResetForm):
     """Sends the reset email in the account's saved language; without one, in the
     language of the page the request came from."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None):
+        # Rendered like every other email, not by Django's default, which HTML-escapes
+        # the subject and the text.
         language = getattr(context.get("user"), "language", "") or translation.get_language()
-        with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context,
-                              *args, **kwargs)
+        subject, text, html = render_email_templates(
+            subject=subject_template_name, text=email_template_name,
+            html=html_email_template_name, context=context, language=language)
+        message = EmailMultiAlternatives(subject, text, from_email, [to_email],
+                                         headers={"Content-Language": language})
+        message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:  # as Django's: the page does not tell whether the address exists
+            logger.exception("Failed to send password reset email to %s", context["user"].pk)
 
 
 def _new_password_field() -> forms.CharField:

@@ -259,17 +259,32 @@ def department_update(*, by: OrgAccess, department: Department, name: str,
 @transaction.atomic
 def department_delete(*, by: OrgAccess, department: Department,
                       request: HttpRequest | None = None) -> None:
-    """Remove a department. Data that protects it (assessments…) stops the removal."""
+    """Remove a department with its rounds that have no results (drafts and cancelled
+    rounds, with what was answered in those). A round with results (open or closed)
+    or other data that protects the department stops the removal."""
+    by.require("manage_departments")
     organisation, name, public_id = department.organisation, department.name, department.public_id
+    rounds = department.assessments.all()
+    # Every round locked first, so that a draft opened meanwhile is either seen open here
+    # or finds itself removed.
+    list(rounds.select_for_update().values_list("pk", flat=True))
+    if rounds.counted().exists():
+        raise ValidationError(_(
+            "This department has assessment rounds with results (open or closed), so it "
+            "cannot be removed."))
+    removed = [{"assessment": str(round_id), "name": round_name, "status": status}
+               for round_id, round_name, status in rounds.without_results().order_by(
+                   "created_at").values_list("public_id", "name", "status")]
     try:
         with transaction.atomic():
+            rounds.without_results().delete()
             department.delete()
     except ProtectedError as exc:
         raise ValidationError(_(
             "This department still has assessments or other data, so it cannot be removed."
         )) from exc
     audit(organisation=organisation, actor=by.user, action="department.deleted", target=name,
-          data={"department": str(public_id)}, request=request)
+          data={"department": str(public_id), "rounds_removed": removed}, request=request)
 
 
 # --- Members ----------------------------------------------------------------------

@@ -365,8 +365,12 @@ def department_delete(request, access, department_id):
             messages.success(request, _("Department “%(name)s” removed.")
                              % {"name": department.name})
             return redirect("organisations:department_list", org_slug=access.organisation.slug)
-    return _tenant_render(request, access, "organisations/department_confirm_delete.html",
-                          {"department": department}, section="departments")
+    return _tenant_render(request, access, "organisations/department_confirm_delete.html", {
+        "department": department,
+        # Drafts and cancelled rounds go with the department (services.department_delete).
+        "rounds_removed": department.assessments.without_results().order_by("created_at"),
+        "has_results": department.assessments.counted().exists(),
+    }, section="departments")
 
 
 # --- Members ------------------------------------------------------------------------

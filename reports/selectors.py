@@ -15,17 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404
 from django.utils.translation import get_language
 
 from assessments.anonymity import names_visible, respondent_labels
 from assessments.models import Answer, Assessment, Response
 from assessments.scoring import ENGINE_VERSION, ScoreResult
 from assessments.selectors import assessments as scoped_assessments
-from assessments.selectors import (
-    get_assessment,  # noqa: F401 - the views' lookup
-    results_by_assessment,
-    why_this_level,
-)
+from assessments.selectors import get_assessment as get_any_assessment
+from assessments.selectors import results_by_assessment, why_this_level
 from models_catalog.models import Axis, Dimension, Level, ModelVersion, Question, ScaleOption
 from models_catalog.models import translate as translate_text
 from organisations.access import (
@@ -282,6 +280,15 @@ def submitted_counts(assessment_ids: Sequence[int]) -> dict[int, tuple[int, int]
     return {row["assessment_id"]: (row["submitted"], row["total"]) for row in rows}
 
 
+def get_assessment(access: OrgAccess, public_id) -> Assessment:
+    """The round a report page, PDF or export is about. A cancelled round counts in no
+    report, so it has none (404)."""
+    assessment = get_any_assessment(access, public_id)
+    if assessment.is_cancelled:
+        raise Http404
+    return assessment
+
+
 def previous_round(assessment: Assessment) -> Assessment | None:
     """The department's round before this one, with the same model and at least one
     submitted response."""
@@ -290,7 +297,7 @@ def previous_round(assessment: Assessment) -> Assessment | None:
         model_version__model_id=assessment.model_version.model_id,
         created_at__lt=assessment.created_at,
         responses__submitted_at__isnull=False,
-    ).exclude(status=Assessment.Status.DRAFT).exclude(pk=assessment.pk)
+    ).counted().exclude(pk=assessment.pk)
         .select_related("department", "model_version__model")
         .order_by("-created_at", "-id").distinct().first())
 
@@ -378,8 +385,8 @@ class OrganisationReport:
 
 
 def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
-    """Rounds that count in reports: not drafts, with at least one submitted response."""
-    return list(queryset.exclude(status=Assessment.Status.DRAFT)
+    """Rounds that count in reports: open or closed, with at least one submitted response."""
+    return list(queryset.counted()
                 .filter(responses__submitted_at__isnull=False).distinct()
                 .select_related("department", "model_version__model", "organisation")
                 .order_by("created_at", "id"))

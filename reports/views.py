@@ -80,7 +80,7 @@ def organisation_report(request, access):
     portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,
                                                            top=data.portfolio_top)) \
         if data.portfolio else None
-    rounds = list(selectors.scoped_assessments(access).exclude(status="draft")
+    rounds = list(selectors.scoped_assessments(access).counted()
                   .order_by("department__name", "-created_at"))
     return _render(request, access, "reports/organisation.html", {
         "report": data, "sections": sections, "portfolio_chart": portfolio_chart,

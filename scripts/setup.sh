@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the app needs on a fresh Debian machine, idempotently:
 # Debian packages (when missing and we may install them), a Python 3.12+ virtual
-# environment in .venv with the project and its dev dependencies, and the
-# compiled translation catalogues. Both `make run` and `make test` call it.
+# environment in .venv with the project and its dev dependencies as locked in
+# requirements/dev.txt, and the compiled translation catalogues. Both `make run` and
+# `make test` call it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,11 +58,14 @@ if [ ! -x .venv/bin/python ] || ! version_ok .venv/bin/python; then
   "$PY" -m venv .venv
 fi
 
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# Exactly the versions (and files, by hash) of the lock: `make lock` updates it from
+# pyproject.toml. The stamp follows the lock, so a changed lock installs again.
+stamp=.venv/.installed-$(cat requirements/dev.txt pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  say "Installing Python dependencies into .venv"
+  say "Installing Python dependencies into .venv (requirements/dev.txt)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q --require-hashes -r requirements/dev.txt
+  .venv/bin/python -m pip install -q --no-deps -e .
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import Answer, Assessment, Response
@@ -14,6 +16,10 @@ from organisations.models import AuditEvent
 from tests.assessment_factories import make_assessment, version_with
 from tests.catalog_factories import make_version
 from tests.conftest import access_for, signed_in
+
+
+def _in_days(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
 
 
 def _url(assessment, name, **kwargs):
@@ -35,7 +41,7 @@ def test_it_lets_owners_consultants_and_managers_start_a_round(world, version, r
     assert page.status_code == 200
     response = client.post("/o/acme/assessments/new/", {
         "department": department.pk, "model_version": version.pk, "name": "Q1 2027",
-        "due_date": "2027-03-31", "target_level": ""})
+        "due_date": _in_days(120), "target_level": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
     assessment = Assessment.objects.get()
     assert (assessment.organisation, assessment.department, assessment.model_version) == (
@@ -173,12 +179,12 @@ def test_it_edits_name_due_date_and_target(world, version):
     manager = signed_in(world.acme.manager)
     assert manager.get(_url(assessment, "edit")).status_code == 200
     response = manager.post(_url(assessment, "edit"), {"name": "Q2 2027",
-                                                       "due_date": "2027-06-30",
+                                                       "due_date": _in_days(200),
                                                        "target_level": "3"})
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert (assessment.name, str(assessment.due_date), assessment.target_level) == (
-        "Q2 2027", "2027-06-30", 3)
+        "Q2 2027", _in_days(200), 3)
     page = manager.post(_url(assessment, "edit"), {"name": "Q2", "target_level": "5"})
     assert page.status_code == 200  # the model has four levels
 
@@ -264,3 +270,22 @@ def test_it_keeps_a_department_with_rounds_from_being_removed(world, version):
     assert response.status_code in (200, 302)
     assert Assessment.objects.filter(pk=assessment.pk).exists()
     assert world.acme.org.departments.filter(pk=assessment.department.pk).exists()
+
+
+def test_it_does_not_html_escape_the_subjects_of_respondent_emails(
+        world, version, django_capture_on_commit_callbacks, mailoutbox):
+    department = world.acme.departments[0]
+    department.name = "R&D <Labs>"
+    department.save()
+    assessment = make_assessment(world, version=version, name="Q1 \"fast\" & 'cheap'")
+    access = access_for(world.acme.manager, world.acme.org)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = services.respondent_invite(by=access, assessment=assessment,
+                                              email="guest@example.test", name="Guest")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.respondent_remind(by=access, response=response)
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        assert "R&D <Labs>" in message.subject and "Q1 \"fast\" & 'cheap'" in message.subject
+        assert "R&D <Labs>" in message.body
+        assert "R&amp;D &lt;Labs&gt;" in message.alternatives[0].content

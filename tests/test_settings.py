@@ -1,5 +1,6 @@
 """Production settings: refuse to start without secrets, pass Django's deploy check."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -41,3 +42,28 @@ def test_it_passes_the_deploy_check_with_the_documented_variables():
 def test_it_runs_a_fresh_checkout_without_any_variable():
     result = run_manage("check")
     assert result.returncode == 0, result.stderr
+
+
+def _settings_in_a_fresh_process(**env: str) -> dict:
+    base = {k: v for k, v in os.environ.items() if k not in {"PORT", "SITE_URL"}}
+    base.pop("DEBUG", None)
+    base.update(env)
+    code = ("import json; from django.conf import settings as s; "
+            "print(json.dumps({'DEBUG': s.DEBUG, 'SITE_URL': s.SITE_URL}))")
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                            env=base, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_it_runs_the_development_defaults_without_debug_unless_asked():
+    assert _settings_in_a_fresh_process()["DEBUG"] is False
+    assert _settings_in_a_fresh_process(DEBUG="1")["DEBUG"] is True
+
+
+def test_it_builds_email_links_on_the_port_the_development_server_serves():
+    assert _settings_in_a_fresh_process()["SITE_URL"] == "http://localhost:8000"
+    assert _settings_in_a_fresh_process(PORT="8123")["SITE_URL"] == "http://localhost:8123"
+    assert _settings_in_a_fresh_process(
+        PORT="8123", SITE_URL="https://desk.example.com/")["SITE_URL"] == (
+        "https://desk.example.com")
