@@ -295,8 +295,10 @@ def test_it_says_why_each_dimension_is_at_its_level_in_the_readers_language(worl
                                                 "assessment_id": scored.public_id})
     html = " ".join(signed_in(world.acme.viewer).get(url).content.decode().split())
     assert "Why this level" in html
-    assert "stopped at level 3 (Proactive), 67 % in place by: Statement people.3.1" in html
-    assert "stopped at level 4 (Strategic), 17 % in place by: Statement customers.4.1" in html
+    assert ('stopped at level 3 (Proactive), 67 % in place by: <ul class="mb-0 ps-3">'
+            '<li>Statement people.3.1</li>') in html
+    assert ('stopped at level 4 (Strategic), 17 % in place by: <ul class="mb-0 ps-3">'
+            '<li>Statement customers.4.1</li>') in html
     viewer = world.acme.viewer
     viewer.language = "sv"
     viewer.save()
