@@ -27,10 +27,10 @@ from django.utils import timezone
 from models_catalog.selectors import find_version
 from organisations.access import OrgAccess
 from organisations.models import Department, Membership, Organisation, Role, hash_token
+from scoring import DK, NA
 
 from . import services
 from .models import Answer, Assessment, Response
-from .scoring import DK, NA
 
 MODELS = {"acme": "topdesk-semm", "globex": "hu-service-maturity"}
 FACILITIES_MODEL = "ssm-ticket-process"

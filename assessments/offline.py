@@ -28,10 +28,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from models_catalog.models import ModelVersion, translate
 from organisations.access import OrgAccess
 from organisations.services import audit
+from scoring import DK, NA
 
 from .anonymity import respondent_labels
 from .models import Answer, Assessment, Response
-from .scoring import DK, NA
 from .services import MAX_COMMENT_LENGTH, answers_save, response_submit
 
 # The column headers are machine keys, the same in every language: a sheet is read by

@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 
+import scoring
 from maturity_site.rows import Columns, execute, partial, timestamp
 from models_catalog.models import (
     Axis,
@@ -49,10 +50,9 @@ from organisations.access import (
     visible_to_organisation,
 )
 from organisations.models import Department, Membership, hash_token
+from scoring import DK, NA, DimensionScore, ModelSpec, ScoreResult, score
 
-from . import scoring
 from .models import Answer, Assessment, Response
-from .scoring import DK, NA, DimensionScore, ModelSpec, ScoreResult, score
 
 # --- Assessments and responses -----------------------------------------------------------
 

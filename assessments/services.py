@@ -31,10 +31,10 @@ from models_catalog.selectors import version_structure
 from organisations.access import CAPABILITIES, OrgAccess, visible_to_organisation
 from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
+from scoring import DK, NA
 
 from . import answer_store
 from .models import Answer, Assessment, Response
-from .scoring import DK, NA
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"

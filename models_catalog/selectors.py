@@ -17,8 +17,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
-from assessments.scoring import ModelSpec, QuestionSpec
 from organisations.access import OrgAccess, visible_to_organisation
+from scoring import ModelSpec, QuestionSpec
 
 from .models import (
     Axis,

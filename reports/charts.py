@@ -22,7 +22,7 @@ from datetime import date
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from assessments.scoring import DimensionScore, ScoreResult
+from scoring import DimensionScore, ScoreResult
 
 from .texts import ModelTexts
 

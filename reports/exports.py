@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from assessments.models import Assessment
-from assessments.scoring import ScoreResult, result_as_contract
 from assessments.selectors import results_by_assessment
 from organisations.access import OrgAccess
+from scoring import ScoreResult, result_as_contract
 
 from . import selectors
 from .texts import ModelTexts

@@ -20,7 +20,6 @@ from django.utils.translation import get_language
 
 from assessments.anonymity import names_visible, respondent_labels
 from assessments.models import Answer, Assessment, Response
-from assessments.scoring import ENGINE_VERSION, ScoreResult
 from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import get_assessment as get_any_assessment
 from assessments.selectors import results_by_assessment, why_this_level
@@ -34,6 +33,7 @@ from organisations.access import (
 )
 from organisations.access import departments as scoped_departments
 from organisations.models import Organisation
+from scoring import ENGINE_VERSION, ScoreResult
 
 from .charts import DepartmentResult, TrendPoint, dimension_spreads, most_disputed
 from .models import Report

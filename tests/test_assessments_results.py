@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Response
-from assessments.scoring import result_as_contract, score
 from assessments.selectors import assessment_results, results_by_assessment
 from models_catalog.selectors import level_names, model_spec
+from scoring import result_as_contract, score
 from tests.assessment_factories import (
     invitee,
     make_assessment,
@@ -273,7 +273,7 @@ def test_it_never_keeps_the_results_of_a_round_on_a_draft_version(world):
 
 
 def test_a_new_version_of_the_scoring_rules_never_serves_kept_results(scored, monkeypatch):
-    from assessments import scoring
+    import scoring
 
     first = assessment_results(scored, "en")
     with CaptureQueriesContext(connection) as queries:

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from django.conf import settings
 
-from assessments.scoring import WEAKEST_DIMENSION, ModelSpec, QuestionSpec, score
 from models_catalog.documents import normalise, validate_document
+from scoring import WEAKEST_DIMENSION, ModelSpec, QuestionSpec, score
 
 CATALOGUE = Path(settings.BASE_DIR) / "models_catalog" / "catalogue"
 SHIPPED = sorted(CATALOGUE.glob("*.yaml"))

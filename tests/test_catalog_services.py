@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from assessments.scoring import ModelSpec, QuestionSpec
 from models_catalog import services
 from models_catalog.documents import export_version
 from models_catalog.models import (
@@ -24,6 +23,7 @@ from models_catalog.models import (
 )
 from models_catalog.selectors import model_spec
 from organisations.models import AuditEvent
+from scoring import ModelSpec, QuestionSpec
 from tests.catalog_factories import build_document, make_version
 from tests.conftest import signed_in
 

@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from assessments.scoring import ModelSpec, QuestionSpec, score
 from reports import chart_export, charts
 from reports.texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
+from scoring import ModelSpec, QuestionSpec, score
 
 EVIL = '<a href="https://evil.test">IT</a><script>alert(1)</script>'
 OPTIONS = {"no": 0.0, "partly": 1 / 3, "largely": 2 / 3, "fully": 1.0}

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.scoring import (
+from scoring import (
     AGGREGATE,
     DEFAULT_THRESHOLD,
     DK,

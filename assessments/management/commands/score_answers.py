@@ -15,14 +15,14 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from assessments.scoring import (
+from models_catalog.management.base import ModelVersionCommand
+from models_catalog.selectors import find_version, level_names, model_spec
+from scoring import (
     result_as_contract,
     score,
     validate_answers,
     validate_consensus,
 )
-from models_catalog.management.base import ModelVersionCommand
-from models_catalog.selectors import find_version, level_names, model_spec
 
 TOP_FIELDS = ("respondents", "consensus", "target_level")
 RESPONDENT_FIELDS = ("name", "answers")
