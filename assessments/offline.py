@@ -32,7 +32,7 @@ from scoring import DK, NA
 
 from .anonymity import respondent_labels
 from .models import Answer, Assessment, Response
-from .services import MAX_COMMENT_LENGTH, answers_save, response_submit
+from .services import UNSET, answers_save, clean_answer, response_submit
 
 # The column headers are machine keys, the same in every language: a sheet is read by
 # them. The sheet (tab) names are for people and translated; reading never needs them.
@@ -342,36 +342,32 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
             if raw or comment:
                 problems.append(_("%(where)s: the question key is missing.") % {"where": where})
             continue
-        if key not in questions:
-            problems.append(_("%(where)s: unknown question “%(key)s”.")
-                            % {"where": where, "key": key})
+        option = raw.strip().lower()
+        if option and option not in allowed:
+            option = labels.get(option, option)
+        try:
+            cleaned = clean_answer(question_key=key, option=option or UNSET,
+                                   comment=comment or UNSET, questions=questions,
+                                   options=allowed)
+        except ValidationError as error:
+            if error.code == "question":
+                problem = _("%(where)s: unknown question “%(key)s”.") % {
+                    "where": where, "key": key}
+            elif error.code == "option":
+                problem = _("%(where)s: “%(answer)s” is not an answer option (use one of: "
+                            "%(options)s).") % {"where": where, "answer": raw,
+                                                "options": ", ".join(sorted(allowed))}
+            else:
+                problem = f"{where}: {error.messages[0]}"
+            problems.append(problem)
             continue
         if key in seen:
             problems.append(_("%(where)s: question “%(key)s” is already answered on row "
                               "%(other)s.") % {"where": where, "key": key, "other": seen[key]})
             continue
         seen[key] = number
-        option = raw.strip().lower()
-        if option and option not in allowed:
-            option = labels.get(option, option)
-        if option and option not in allowed:
-            problems.append(_("%(where)s: “%(answer)s” is not an answer option (use one of: "
-                              "%(options)s).") % {"where": where, "answer": raw,
-                                                  "options": ", ".join(sorted(allowed))})
-            continue
-        if len(comment) > MAX_COMMENT_LENGTH:
-            problems.append(_("%(where)s: the comment is longer than %(max)s characters.")
-                            % {"where": where, "max": MAX_COMMENT_LENGTH})
-            continue
-        if "\x00" in comment:
-            problems.append(_("%(where)s: the comment contains NUL characters, which cannot "
-                              "be saved.") % {"where": where})
-            continue
-        given = {}
-        if option:
-            given["option"] = option
-        if comment:
-            given["comment"] = comment
+        given = {f: getattr(cleaned, f) for f in ("option", "comment")
+                 if getattr(cleaned, f) not in (UNSET, "")}
         if given:
             answers[key] = given
     if problems:

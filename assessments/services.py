@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -565,6 +565,41 @@ UNSET = object()
 
 
 @dataclass(frozen=True)
+class CleanAnswer:
+    question: str
+    option: object  # a key of the scale, NA, DK or "" (cleared); UNSET when not given
+    comment: object  # stripped text, "" when cleared; UNSET when not given
+
+
+def clean_answer(*, question_key: str, option=UNSET, comment=UNSET,
+                 questions: Container[str], options: Container[str]) -> CleanAnswer:
+    """One answer as it may be stored, or ValidationError: the one rule for the
+    autosave, the form without JavaScript and offline sheets.
+
+    ``questions`` and ``options`` are the keys of the pinned version's questions and
+    scale options; None for an option or comment means cleared. The error's ``code``
+    is ``question``, ``option`` or ``comment``, so that a caller reading many answers
+    can say where.
+    """
+    # NUL never names a question or option, and PostgreSQL refuses it even in a query.
+    if NUL in question_key or question_key not in questions:
+        raise ValidationError(_("Unknown question."), code="question")
+    if option is not UNSET:
+        option = option or ""
+        if option not in ("", *RESERVED_OPTIONS) and (NUL in option or option not in options):
+            raise ValidationError(_("Unknown answer option."), code="option")
+    if comment is not UNSET:
+        comment = (comment or "").strip()
+        if NUL in comment:
+            raise ValidationError(_("Null characters are not allowed."),  # Django's own text
+                                  code="comment")
+        if len(comment) > MAX_COMMENT_LENGTH:
+            raise ValidationError(_("A comment can be at most %(max)s characters long.")
+                                  % {"max": MAX_COMMENT_LENGTH}, code="comment")
+    return CleanAnswer(question=question_key, option=option, comment=comment)
+
+
+@dataclass(frozen=True)
 class SavedAnswer:
     question: str
     option: str
@@ -590,31 +625,16 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
     """
     if option is UNSET and comment is UNSET:
         raise ValidationError(_("Nothing to save."))
-    # NUL never names a question or option, and PostgreSQL refuses it even in a query.
-    if NUL in question_key:
-        raise ValidationError(_("Unknown question."))
-    if option is not UNSET and NUL in (option or ""):
-        raise ValidationError(_("Unknown answer option."))
-    if comment is not UNSET and NUL in (comment or ""):
-        raise ValidationError(_("Null characters are not allowed."))  # Django's own text
     # Refused as the caller read the response; answer_store makes sure it still holds.
     problem = refusal(response)
     if problem is not None:
         raise problem
     # The pinned version's keys: no query once this process has read the version.
     structure = version_structure(response.assessment.model_version)
-    question_id = structure.question_ids.get(question_key)
-    if question_id is None:
-        raise ValidationError(_("Unknown question."))
-    if option is not UNSET:
-        option = option or ""
-        if option not in ("", *RESERVED_OPTIONS, *structure.option_keys):
-            raise ValidationError(_("Unknown answer option."))
-    if comment is not UNSET:
-        comment = (comment or "").strip()
-        if len(comment) > MAX_COMMENT_LENGTH:
-            raise ValidationError(_("A comment can be at most %(max)s characters long.")
-                                  % {"max": MAX_COMMENT_LENGTH})
+    cleaned = clean_answer(question_key=question_key, option=option, comment=comment,
+                           questions=structure.question_ids, options=structure.option_keys)
+    option, comment = cleaned.option, cleaned.comment
+    question_id = structure.question_ids[question_key]
     now = timezone.now()
     given = {"question_id": question_id, "option": None if option is UNSET else option,
              "comment": None if comment is UNSET else comment, "now": now}
@@ -654,31 +674,29 @@ def answers_save(*, response: Response, answers: Mapping[str, Mapping[str, str]]
     ids = dict(Question.objects.filter(version_id=version_id,
                                        key__in=[k for k in answers if NUL not in k])
                .values_list("key", "pk"))
-    allowed = {"", *RESERVED_OPTIONS, *ScaleOption.objects.filter(
-        version_id=version_id).values_list("key", flat=True)}
+    options = set(ScaleOption.objects.filter(version_id=version_id)
+                  .values_list("key", flat=True))
     errors = []
+    cleaned = []
     for key, given in answers.items():
-        if key not in ids:
-            errors.append(_("Unknown question %(key)s.") % {"key": key})
-        elif given.get("option") is not None and given["option"] not in allowed:
-            errors.append(_("Unknown answer option %(option)s for %(key)s.")
-                          % {"option": given["option"], "key": key})
-        elif len(given.get("comment") or "") > MAX_COMMENT_LENGTH:
-            errors.append(_("The comment for %(key)s is too long.") % {"key": key})
-        elif NUL in (given.get("comment") or ""):
-            errors.append(_("The comment for %(key)s contains NUL characters, which cannot "
-                            "be saved.") % {"key": key})
+        try:
+            cleaned.append(clean_answer(
+                question_key=key, questions=ids, options=options,
+                **{f: given[f] for f in ("option", "comment") if given.get(f) is not None}))
+        except ValidationError as error:
+            errors.extend(f"{key}: {message}" for message in error.messages)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
     by_fields: dict[tuple[str, ...], list[Answer]] = {}
-    for key, given in answers.items():
-        fields = tuple(f for f in ("option", "comment") if given.get(f) is not None)
+    for answer in cleaned:
+        fields = tuple(f for f in ("option", "comment") if getattr(answer, f) is not UNSET)
         if not fields:
             continue
         by_fields.setdefault(fields, []).append(Answer(
-            response_id=locked.pk, question_id=ids[key], option=given.get("option") or "",
-            comment=(given.get("comment") or "").strip(), updated_at=now))
+            response_id=locked.pk, question_id=ids[answer.question],
+            option="" if answer.option is UNSET else answer.option,
+            comment="" if answer.comment is UNSET else answer.comment, updated_at=now))
     for fields, rows in by_fields.items():
         Answer.objects.bulk_create(rows, update_conflicts=True,
                                    unique_fields=["response", "question"],

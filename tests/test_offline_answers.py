@@ -310,3 +310,31 @@ def test_a_stale_or_forged_confirmation_changes_nothing(world, assessment):
     assert response.status_code == 200
     assert "upload the sheet again" in response.content.decode()
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("option,comment,accepted", [
+    ("fully", "  " + "x" * services.MAX_COMMENT_LENGTH + "\n", True),  # counted stripped
+    ("fully", "x" * (services.MAX_COMMENT_LENGTH + 1), False),
+    ("brilliant", "", False),
+    ("na", "a\x00b", False),
+])
+def test_the_autosave_the_page_form_and_the_sheet_judge_an_answer_alike(
+        world, assessment, option, comment, accepted):
+    verdicts = []
+    for save in (
+        lambda r: services.answer_save(response=r, question_key="people.2.1", option=option,
+                                       comment=comment),
+        lambda r: services.answers_save(response=r, answers={
+            "people.2.1": {"option": option, "comment": comment}}),
+        lambda r: offline.parse_answers(
+            [(1, list(offline.COLUMNS)), (2, ["people.2.1", "", "", "", option, comment])],
+            assessment.model_version),
+    ):
+        response = Response.objects.create(assessment=assessment, name="Pia")
+        try:
+            save(response)
+        except services.ValidationError:
+            verdicts.append(False)
+        else:
+            verdicts.append(True)
+    assert verdicts == [accepted] * 3
