@@ -340,10 +340,6 @@ def portfolio(access: OrgAccess) -> QuerySet[Organisation]:
             .prefetch_related("departments"))
 
 
-def get_client(access: OrgAccess, slug: str) -> Organisation:
-    return get_scoped(access, Organisation.objects.all(), org_field="parent", slug=slug)
-
-
 def visible_to_organisation(org: Organisation, owner_field: str = "owner") -> Q:
     """Q for catalogue-like data: shipped (no owner), owned by org, or by its consultancy."""
     q = Q(**{f"{owner_field}__isnull": True}) | Q(**{owner_field: org})

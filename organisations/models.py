@@ -234,10 +234,6 @@ class Invitation(models.Model):
             return "expired"
         return "pending"
 
-    @property
-    def is_usable(self) -> bool:
-        return self.status == "pending"
-
     def get_status_display(self) -> str:
         return self.STATUS_LABELS[self.status]
 

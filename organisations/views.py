@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import access as selectors
-from . import dashboard, services, throttle
+from . import services, throttle
 from .access import OrgAccess, accessible_organisations, tenant_view
 from .audit import action_label
 from .forms import (
@@ -259,7 +259,6 @@ def organisation_home(request, access):
                     if show_clients else None),
         "member_count": member_count if people else None,
         "pending_invitation_count": pending_invitation_count if people else None,
-        "panels": dashboard.panels_for(access),
     }, section="overview")
 
 

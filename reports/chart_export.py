@@ -34,9 +34,9 @@ for _noisy in ("kaleido", "choreographer", "logistro"):
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 START_TIMEOUT = 60.0
 RENDER_TIMEOUT = 30.0
-# kaleido reloads its tab after every figure (≈0.17 s, 4× the render itself). Its
-# page already purges each plot after export, so we reload only now and then, to
-# bound the page's memory.
+# kaleido reloads its tab after every figure, which takes longer than the render
+# itself (benchmarks/README.md, "Figures behind design choices"). Its page already
+# purges each plot after export, so we reload only now and then, to bound its memory.
 RELOAD_EVERY = 50
 
 
@@ -147,19 +147,6 @@ class ChartServer:
         return asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(spec, opts=opts),
                                                 self._loop)
 
-    def svgs(self, figures: list[tuple[go.Figure | dict, int, int]]) -> list[str]:
-        """Several figures at once, spread over the browser's tabs."""
-
-        async def render_all():
-            return await asyncio.gather(*(
-                self._kaleido.calc_fig(
-                    fig.to_dict() if isinstance(fig, go.Figure) else fig,
-                    opts={"format": "svg", "width": width, "height": height})
-                for fig, width, height in figures))
-
-        timeout = RENDER_TIMEOUT + 5 + 2 * len(figures)
-        return [svg.decode("utf-8") for svg in self._call(render_all(), timeout)]
-
     def close(self) -> None:
         if self._kaleido is not None and self._thread.is_alive():
             try:
@@ -185,7 +172,7 @@ def chart_server() -> ChartServer:
                 _server.close()
             try:
                 # One tab: the charts of a PDF are drawn while WeasyPrint lays out the
-                # text, so a second tab would save no time and cost ~75 MB.
+                # text, so a second tab would save no time and cost a tab's memory.
                 _server = ChartServer(tabs=int(os.environ.get("CHART_TABS", "1")))
             except ChartExportError:
                 raise
@@ -225,13 +212,6 @@ def figure_to_svg(figure: go.Figure | dict, *, width: int = 720, height: int | N
     """One figure as an SVG document (vector: text stays text, shapes stay paths)."""
     height = height or _height(figure)
     return _render(lambda server: server.svg(figure, width=width, height=height))
-
-
-def figures_to_svg(figures: list[tuple[go.Figure | dict, int, int | None]]) -> list[str]:
-    if not figures:
-        return []
-    sized = [(fig, width, height or _height(fig)) for fig, width, height in figures]
-    return _render(lambda server: server.svgs(sized))
 
 
 def submit_figures(figures: list[tuple[go.Figure | dict, int, int | None]]) -> list[Future]:

@@ -65,8 +65,8 @@ class ReportURLFetcher(URLFetcher):
     """
 
     def __init__(self, charts: dict[str, ChartSource] | None = None):
-        # Not URLFetcher.__init__: it builds HTTP(S) handlers (and an SSL context, ~60 ms)
-        # that this fetcher never uses, since it never opens a connection.
+        # Not URLFetcher.__init__: it builds HTTP(S) handlers and an SSL context (slow,
+        # see benchmarks/README.md) that this fetcher never uses: it opens no connection.
         request.OpenerDirector.__init__(self)
         self._timeout = 0
         self._http_headers = {}

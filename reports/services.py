@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from organisations.access import OrgAccess, organisation_access
-from organisations.models import Organisation, Role
+from organisations.models import Role
 from organisations.security import log_security_event
 from organisations.services import audit
 
@@ -417,10 +417,3 @@ def _organisation_document(access: OrgAccess, language: str):
         "generated_at": timezone.now(), "sections": sections,
     })
     return html, figures
-
-
-def organisation_for_command(slug: str) -> Organisation:
-    organisation = Organisation.objects.filter(slug=slug).first()
-    if organisation is None:
-        raise LookupError(f"unknown organisation {slug!r}")
-    return organisation

@@ -15,7 +15,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -71,11 +71,6 @@ def render_report_task(self, report_id: int) -> str:
             logger.warning("Report %s: transient failure, retrying: %s", report_id, exc)
             services.release_report(report, reason=reason)
             raise TransientRenderError(str(exc)) from exc
-        except DatabaseError as exc:
-            logger.exception("Report %s failed", report_id)
-            services.fail_report(report, reason=_("Rendering failed: %(error)s") % {
-                "error": short_error(exc)})
-            return "failed"
         except Exception as exc:
             logger.exception("Report %s failed", report_id)
             services.fail_report(report, reason=_("Rendering failed: %(error)s") % {

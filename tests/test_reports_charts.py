@@ -177,7 +177,8 @@ def test_every_chart_exports_as_vector_without_raster_images(result):
         charts.trend([charts.TrendPoint("IT", "R1", date(2026, 1, 1), 2.5, 2)], _texts()),
         charts.portfolio(rows, top=4),
     ]
-    svgs = chart_export.figures_to_svg([(fig, 600, None) for fig in figures])
+    svgs = [future.result().decode() for future in
+            chart_export.submit_figures([(fig, 600, None) for fig in figures])]
     for fig, svg in zip(figures, svgs, strict=True):
         assert "<image" not in svg and "data:image" not in svg, fig.data[0].type
         assert "<path" in svg or "<rect" in svg

@@ -19,10 +19,10 @@ from organisations.models import Department, Role
 from reports import services
 from reports.models import Report
 from reports.pdf import BASE_URL, RefusedURL, ReportURLFetcher, html_to_pdf
-from reports.sample import seed_rounds
 from reports.services import _assessment_document
 from tests.catalog_factories import make_version
 from tests.conftest import access_for
+from tests.report_samples import seed_rounds
 
 TRICKY = "Service <b>Desk</b> & Co"
 

@@ -20,9 +20,9 @@ from reports import services, tasks
 from reports.chart_export import ChartExportError
 from reports.exports import neutralise
 from reports.models import Report
-from reports.sample import seed_rounds
 from tests.catalog_factories import make_version
 from tests.conftest import signed_in
+from tests.report_samples import seed_rounds
 from tests.test_translations import compiled_locale, translated  # noqa: F401 - fixtures
 
 FORMULA = "=HYPERLINK(\"https://evil.test\",\"x\")"

@@ -9,10 +9,10 @@ import pytest
 
 from organisations.models import Membership, Role
 from reports.models import Report
-from reports.sample import seed_rounds
 from tests.catalog_factories import make_version
 from tests.celery_workers import RENDER_TIMEOUT, wait_for
 from tests.conftest import signed_in
+from tests.report_samples import seed_rounds
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,7 @@
 """Sample results: assessment rounds with submitted answers, made up quickly.
 
-Used by the report tests. (The demo data of `make run` is `assessments.demo`.)
+Test data for the report tests, kept out of the product. (The demo data of `make run`
+is `assessments.demo`.)
 Rows are written directly, in bulk, like the rest of the demo data: no emails, no
 audit trail for made-up respondents. Deterministic for a given ``seed``.
 """
