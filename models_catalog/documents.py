@@ -520,75 +520,94 @@ def validate_document(data: Any) -> list[str]:
     v.mapping(data, "", required=("format", "model", "scoring", "levels", "dimensions",
                                   "scale", "questions"),
               optional=("version", "axes"))
-
     fmt = data.get("format")
     if "format" in data and fmt != FORMAT:
         v.add("format", _("expected %(expected)s, got %(value)s")
               % {"expected": _show(FORMAT), "value": _show(fmt)})
+    if "model" in data:
+        _check_model(v, data["model"])
+    if data.get("version") is not None:
+        _check_version(v, data["version"])
+    if "scoring" in data:
+        _check_scoring(v, data["scoring"])
+    top = _check_levels(v, data)
+    dimension_keys = _check_dimensions(v, data)
+    axis_keys = _check_axes(v, data)
+    _check_scale(v, data)
+    _check_questions(v, data, top=top, dimension_keys=dimension_keys, axis_keys=axis_keys)
+    return v.problems
 
-    model = data.get("model")
-    if "model" in data and v.mapping(model, "model",
-                                     required=("slug", "name", "default_language", "languages"),
-                                     optional=("description", "source")):
-        slug = model.get("slug")
-        if "slug" in model and (not isinstance(slug, str) or not SLUG_RE.fullmatch(slug)
-                                or len(slug) > SLUG_MAX_LENGTH):
-            v.add("model.slug", _("%(slug)s is not a valid slug (lowercase letters, digits "
-                                  "and '-', at most %(max)s characters)")
-                  % {"slug": _show(slug), "max": SLUG_MAX_LENGTH})
-        elif slug in RESERVED_SLUGS:
-            v.add("model.slug", _("%(slug)s is reserved") % {"slug": _show(slug)})
-        languages = model.get("languages")
-        valid_languages: list[str] = []
-        if "languages" in model:
-            if not isinstance(languages, list) or not languages:
-                v.add("model.languages", _("must be a non-empty list of language codes, "
-                                           "got %(type)s") % {"type": _type_name(languages)})
-            else:
-                for i, code in enumerate(languages):
-                    if code not in SUPPORTED_LANGUAGES:
-                        v.add(f"model.languages[{i}]", _unknown_language(code))
-                    elif code in valid_languages:
-                        v.add(f"model.languages[{i}]", _("duplicate language %(code)s")
-                              % {"code": _show(code)})
-                    else:
-                        valid_languages.append(code)
-        default = model.get("default_language")
-        if "default_language" in model:
-            if not isinstance(default, str) or default not in SUPPORTED_LANGUAGES:
-                v.add("model.default_language", _unknown_language(default))
-            else:
-                if valid_languages and default not in valid_languages:
-                    v.add("model.default_language",
-                          _("%(code)s must be one of model.languages") % {"code": _show(default)})
-                v.default_language = default
-        if "name" in model:
-            v.texts(model["name"], "model.name")
-        v.texts(model.get("description"), "model.description", required=False)
-        v.texts(model.get("source"), "model.source", required=False)
 
-    version = data.get("version")
-    if version is not None and v.mapping(version, "version", required=(),
-                                         optional=("number", "notes")):
-        number = version.get("number")
-        if "number" in version and (not _is_int(number) or number < 1):
-            v.add("version.number", _("must be a whole number from 1, got %(value)s")
-                  % {"value": _show(number)})
-        v.texts(version.get("notes"), "version.notes", required=False)
+def _check_model(v: _Validator, model: Any) -> None:
+    """``model``: slug, languages, default language, texts. Sets the validator's default
+    language, which the texts of every later section must have."""
+    if not v.mapping(model, "model", required=("slug", "name", "default_language", "languages"),
+                     optional=("description", "source")):
+        return
+    slug = model.get("slug")
+    if "slug" in model and (not isinstance(slug, str) or not SLUG_RE.fullmatch(slug)
+                            or len(slug) > SLUG_MAX_LENGTH):
+        v.add("model.slug", _("%(slug)s is not a valid slug (lowercase letters, digits "
+                              "and '-', at most %(max)s characters)")
+              % {"slug": _show(slug), "max": SLUG_MAX_LENGTH})
+    elif slug in RESERVED_SLUGS:
+        v.add("model.slug", _("%(slug)s is reserved") % {"slug": _show(slug)})
+    languages = model.get("languages")
+    valid_languages: list[str] = []
+    if "languages" in model:
+        if not isinstance(languages, list) or not languages:
+            v.add("model.languages", _("must be a non-empty list of language codes, "
+                                       "got %(type)s") % {"type": _type_name(languages)})
+        else:
+            for i, code in enumerate(languages):
+                if code not in SUPPORTED_LANGUAGES:
+                    v.add(f"model.languages[{i}]", _unknown_language(code))
+                elif code in valid_languages:
+                    v.add(f"model.languages[{i}]", _("duplicate language %(code)s")
+                          % {"code": _show(code)})
+                else:
+                    valid_languages.append(code)
+    default = model.get("default_language")
+    if "default_language" in model:
+        if not isinstance(default, str) or default not in SUPPORTED_LANGUAGES:
+            v.add("model.default_language", _unknown_language(default))
+        else:
+            if valid_languages and default not in valid_languages:
+                v.add("model.default_language",
+                      _("%(code)s must be one of model.languages") % {"code": _show(default)})
+            v.default_language = default
+    if "name" in model:
+        v.texts(model["name"], "model.name")
+    v.texts(model.get("description"), "model.description", required=False)
+    v.texts(model.get("source"), "model.source", required=False)
 
-    scoring = data.get("scoring")
-    if "scoring" in data and v.mapping(scoring, "scoring", required=("overall_rule",),
-                                       optional=("threshold",)):
-        threshold = scoring.get("threshold")
-        if "threshold" in scoring and v.number(threshold, "scoring.threshold") and not (
-                0 < threshold <= 1):
-            v.add("scoring.threshold", _("must be greater than 0 and at most 1, got %(value)s")
-                  % {"value": _show(threshold)})
-        rule = scoring.get("overall_rule")
-        if "overall_rule" in scoring and rule not in OVERALL_RULES:
-            v.add("scoring.overall_rule", _("must be one of %(choices)s, got %(value)s")
-                  % {"choices": ", ".join(OVERALL_RULES), "value": _show(rule)})
 
+def _check_version(v: _Validator, version: Any) -> None:
+    if not v.mapping(version, "version", required=(), optional=("number", "notes")):
+        return
+    number = version.get("number")
+    if "number" in version and (not _is_int(number) or number < 1):
+        v.add("version.number", _("must be a whole number from 1, got %(value)s")
+              % {"value": _show(number)})
+    v.texts(version.get("notes"), "version.notes", required=False)
+
+
+def _check_scoring(v: _Validator, scoring: Any) -> None:
+    if not v.mapping(scoring, "scoring", required=("overall_rule",), optional=("threshold",)):
+        return
+    threshold = scoring.get("threshold")
+    if "threshold" in scoring and v.number(threshold, "scoring.threshold") and not (
+            0 < threshold <= 1):
+        v.add("scoring.threshold", _("must be greater than 0 and at most 1, got %(value)s")
+              % {"value": _show(threshold)})
+    rule = scoring.get("overall_rule")
+    if "overall_rule" in scoring and rule not in OVERALL_RULES:
+        v.add("scoring.overall_rule", _("must be one of %(choices)s, got %(value)s")
+              % {"choices": ", ".join(OVERALL_RULES), "value": _show(rule)})
+
+
+def _check_levels(v: _Validator, data: Mapping[str, Any]) -> int | None:
+    """``levels``; the number of levels (the top), or None if they are unusable."""
     if "levels" in data and data["levels"] is None:  # items() would take it for none
         v.add("levels", _("must be a list, got %(type)s") % {"type": _type_name(None)})
     levels = v.items(data.get("levels"), "levels") if "levels" in data else []
@@ -611,7 +630,11 @@ def validate_document(data: Any) -> list[str]:
         if "name" in level:
             v.texts(level["name"], f"{path}.name")
         v.texts(level.get("description"), f"{path}.description", required=False)
+    return top
 
+
+def _check_dimensions(v: _Validator, data: Mapping[str, Any]) -> dict[str, int]:
+    """``dimensions``; their keys, each with its position."""
     dimension_keys: dict[str, int] = {}
     for i, dimension in enumerate(v.items(data.get("dimensions"), "dimensions", at_least=1,
                                           what="dimension")
@@ -624,7 +647,11 @@ def validate_document(data: Any) -> list[str]:
         if "name" in dimension:
             v.texts(dimension["name"], f"{path}.name")
         v.texts(dimension.get("description"), f"{path}.description", required=False)
+    return dimension_keys
 
+
+def _check_axes(v: _Validator, data: Mapping[str, Any]) -> dict[str, int]:
+    """``axes``; their keys, each with its position."""
     axis_keys: dict[str, int] = {}
     for i, axis in enumerate(v.items(data.get("axes"), "axes")):
         path = f"axes[{i}]"
@@ -635,7 +662,11 @@ def validate_document(data: Any) -> list[str]:
         for field in ("name", "low_label", "high_label"):
             if field in axis:
                 v.texts(axis[field], f"{path}.{field}")
+    return axis_keys
 
+
+def _check_scale(v: _Validator, data: Mapping[str, Any]) -> None:
+    """``scale``: the answer options (na and dk are the engine's, never the model's)."""
     option_keys: dict[str, int] = {}
     for i, option in enumerate(v.items(data.get("scale"), "scale", at_least=1,
                                        what="answer option")
@@ -657,6 +688,10 @@ def validate_document(data: Any) -> list[str]:
         if "label" in option:
             v.texts(option["label"], f"{path}.label")
 
+
+def _check_questions(v: _Validator, data: Mapping[str, Any], *, top: int | None,
+                     dimension_keys: Mapping[str, int], axis_keys: Mapping[str, int]) -> None:
+    """``questions``, against the levels, dimensions and axes checked before."""
     question_keys: dict[str, int] = {}
     questions: list = []
     if "questions" in data:
@@ -664,59 +699,68 @@ def validate_document(data: Any) -> list[str]:
             v.add("questions", _("a model needs at least one question"))
         else:
             questions = v.items(data["questions"], "questions")
+    usable_dimensions = dimension_keys if isinstance(data.get("dimensions"), list) else None
     for i, question in enumerate(questions):
-        path = f"questions[{i}]"
-        if not v.mapping(question, path,
-                         required=("key", "dimension", "level", "weight", "statement",
-                                   "recommendation"),
-                         optional=("loadings", "help", "source")):
-            continue
-        if "key" in question:
-            v.key(question["key"], f"{path}.key", question_keys, "question", "questions", i)
-        dimension = question.get("dimension")
-        if "dimension" in question and isinstance(data.get("dimensions"), list):
-            if not isinstance(dimension, str):
-                v.add(f"{path}.dimension", _("must be a dimension key, got %(type)s")
-                      % {"type": _type_name(dimension)})
-            elif dimension not in dimension_keys:
-                v.add(f"{path}.dimension", _("unknown dimension %(key)s")
-                      % {"key": _show(dimension)})
-        level = question.get("level")
-        if "level" in question:
-            highest = top if top is not None else MAX_LEVELS
-            if not _is_int(level):
-                v.add(f"{path}.level", _("must be a whole number, got %(type)s")
-                      % {"type": _type_name(level)})
-            elif not 2 <= level <= highest:
-                v.add(f"{path}.level", _("level out of range: must be between 2 and "
-                                         "%(top)s, got %(level)s")
-                      % {"top": highest, "level": level})
-        weight = question.get("weight")
-        if "weight" in question and v.number(weight, f"{path}.weight") and not weight > 0:
-            v.add(f"{path}.weight", _("must be greater than 0, got %(value)s")
-                  % {"value": _show(weight)})
-        loadings = question.get("loadings")
-        if loadings is not None:
-            if not isinstance(loadings, Mapping):
-                v.add(f"{path}.loadings", _("must be a mapping of axis key to a number, "
-                                            "got %(type)s") % {"type": _type_name(loadings)})
-            else:
-                for axis, loading in loadings.items():
-                    where = f"{path}.loadings.{axis}"
-                    if axis not in axis_keys:
-                        v.add(where, _("unknown axis %(key)s") % {"key": _show(axis)})
-                    # Versions published before loadings were restricted to [0, 1] keep
-                    # their negative ones (the engine scores them by DESIGN rule 7);
-                    # a new document cannot have one.
-                    if v.number(loading, where) and not 0 <= loading <= 1:
-                        v.add(where, _("loading must be between 0 and 1, got %(value)s")
-                              % {"value": _show(loading)})
-        for field in ("statement", "recommendation"):
-            if field in question:
-                v.texts(question[field], f"{path}.{field}")
-        v.texts(question.get("help"), f"{path}.help", required=False)
-        v.texts(question.get("source"), f"{path}.source", required=False)
-    return v.problems
+        _check_question(v, question, i, question_keys=question_keys, top=top,
+                        dimension_keys=usable_dimensions, axis_keys=axis_keys)
+
+
+def _check_question(v: _Validator, question: Any, i: int, *, question_keys: dict[str, int],
+                    top: int | None, dimension_keys: Mapping[str, int] | None,
+                    axis_keys: Mapping[str, int]) -> None:
+    """``questions[i]``. ``question_keys`` collects the keys seen so far (duplicates are
+    problems); ``dimension_keys`` is None when the dimensions could not be read."""
+    path = f"questions[{i}]"
+    if not v.mapping(question, path,
+                     required=("key", "dimension", "level", "weight", "statement",
+                               "recommendation"),
+                     optional=("loadings", "help", "source")):
+        return
+    if "key" in question:
+        v.key(question["key"], f"{path}.key", question_keys, "question", "questions", i)
+    dimension = question.get("dimension")
+    if "dimension" in question and dimension_keys is not None:
+        if not isinstance(dimension, str):
+            v.add(f"{path}.dimension", _("must be a dimension key, got %(type)s")
+                  % {"type": _type_name(dimension)})
+        elif dimension not in dimension_keys:
+            v.add(f"{path}.dimension", _("unknown dimension %(key)s")
+                  % {"key": _show(dimension)})
+    level = question.get("level")
+    if "level" in question:
+        highest = top if top is not None else MAX_LEVELS
+        if not _is_int(level):
+            v.add(f"{path}.level", _("must be a whole number, got %(type)s")
+                  % {"type": _type_name(level)})
+        elif not 2 <= level <= highest:
+            v.add(f"{path}.level", _("level out of range: must be between 2 and "
+                                     "%(top)s, got %(level)s")
+                  % {"top": highest, "level": level})
+    weight = question.get("weight")
+    if "weight" in question and v.number(weight, f"{path}.weight") and not weight > 0:
+        v.add(f"{path}.weight", _("must be greater than 0, got %(value)s")
+              % {"value": _show(weight)})
+    loadings = question.get("loadings")
+    if loadings is not None:
+        if not isinstance(loadings, Mapping):
+            v.add(f"{path}.loadings", _("must be a mapping of axis key to a number, "
+                                        "got %(type)s") % {"type": _type_name(loadings)})
+        else:
+            for axis, loading in loadings.items():
+                where = f"{path}.loadings.{axis}"
+                if axis not in axis_keys:
+                    v.add(where, _("unknown axis %(key)s") % {"key": _show(axis)})
+                # Versions published before loadings were restricted to [0, 1] keep
+                # their negative ones (the engine scores them by DESIGN rule 7);
+                # a new document cannot have one.
+                if v.number(loading, where) and not 0 <= loading <= 1:
+                    v.add(where, _("loading must be between 0 and 1, got %(value)s")
+                          % {"value": _show(loading)})
+    for field in ("statement", "recommendation"):
+        if field in question:
+            v.texts(question[field], f"{path}.{field}")
+    v.texts(question.get("help"), f"{path}.help", required=False)
+    v.texts(question.get("source"), f"{path}.source", required=False)
 
 
 # ---------------------------------------------------------------------------- import
