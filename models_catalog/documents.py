@@ -2,7 +2,8 @@
 
 - :func:`export_version` turns a version into the document (a plain dict),
   :func:`dump` writes it as YAML or JSON;
-- :func:`parse` reads YAML or JSON text (size-limited, ``yaml.safe_load`` only);
+- :func:`parse` reads YAML or JSON text (size-limited; safe YAML without anchors,
+  aliases or merge keys; capped in depth and number of values);
 - :func:`validate_document` lists every problem, each with its path;
 - :func:`import_document` creates a version from a document, atomically, and
   writes nothing when there is any problem.
@@ -258,6 +259,9 @@ def parse(content: bytes | str, *, fmt: str | None = None,
     if fmt is None:
         fmt = "json" if filename.lower().endswith(".json") else "yaml"
     if fmt == "json":
+        refused = _json_refused(content)
+        if refused:
+            return None, [refused]
         try:
             return json.loads(content), []
         except json.JSONDecodeError as error:
@@ -268,18 +272,11 @@ def parse(content: bytes | str, *, fmt: str | None = None,
             return None, [_unreadable(error)]
     if fmt != "yaml":
         raise ValueError(f"unknown format {fmt!r}")
+    loader = _DocumentLoader(content)
     try:
-        data = yaml.safe_load(content)
-        if _shares_containers(data):
-            # An alias: a small file could expand enormously once walked, and our
-            # documents never need one. Parse again only to say where it is.
-            for event in yaml.parse(content, Loader=yaml.SafeLoader):
-                if isinstance(event, yaml.AliasEvent):
-                    line = event.start_mark.line + 1
-                    return None, [_at("(document)", _(
-                        "YAML aliases (*%(anchor)s) are not allowed, at line %(line)s")
-                        % {"anchor": event.anchor, "line": line})]
-        return data, []
+        return loader.get_single_data(), []
+    except _Refused as refused:
+        return None, [_at("(document)", refused.message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = " ".join(filter(None, [error.context, error.problem]))
@@ -293,6 +290,8 @@ def parse(content: bytes | str, *, fmt: str | None = None,
         return None, [_at("(document)", _("malformed YAML: %(error)s") % {"error": error})]
     except (RecursionError, ValueError) as error:
         return None, [_unreadable(error)]
+    finally:
+        loader.dispose()
 
 
 def _unreadable(error: Exception) -> str:
@@ -305,19 +304,103 @@ def _unreadable(error: Exception) -> str:
                                "does not exist"))
 
 
-def _shares_containers(data: Any) -> bool:
-    """Whether a list or mapping occurs twice (only a YAML alias can do that); stops at
-    the first repeat, so it never walks an expansion."""
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict | list):
-            if id(item) in seen:
-                return True
-            seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
-    return False
+# Our documents nest five deep; anything far deeper is not one, and would only make
+# later code that walks it recurse.
+MAX_DEPTH = 32
+# The shipped models have 2,600 to 4,000 values; six times the largest is still a model,
+# and far fewer than a 2 MiB upload could otherwise hold (each value read costs a few
+# hundred bytes of memory and some microseconds before anything is checked).
+MAX_NODES = 25_000
+
+
+class _Refused(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _too_many_values() -> _Refused:
+    return _Refused(_("the document has more than %(limit)s values") % {"limit": MAX_NODES})
+
+
+try:  # libyaml reads about five times faster; PyYAML's wheels include it
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+        def __init__(self, stream):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _DocumentLoader(yaml.composer.Composer, _Parser, yaml.constructor.SafeConstructor,
+                      yaml.resolver.Resolver):
+    """``yaml.SafeLoader`` without anchors, aliases and merge keys, capped in values and
+    depth. Each is refused while the document is read, before any Python object is
+    built: an alias or a chain of ``<<: *previous`` merges lets a small file expand
+    into gigabytes (quadratically, for merges), and our documents never need them.
+    (The composer is PyYAML's Python one, also on top of libyaml's parser, so that
+    every node passes :meth:`compose_node`.)"""
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self._values = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(_("YAML aliases (*%(anchor)s) are not allowed, at line %(line)s")
+                           % {"anchor": event.anchor, "line": line})
+        if event.anchor is not None:
+            raise _Refused(_("YAML anchors (&%(anchor)s) are not allowed, at line %(line)s")
+                           % {"anchor": event.anchor, "line": line})
+        self._values += 1
+        if self._values > MAX_NODES:
+            raise _too_many_values()
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(_("nested too deeply to read"))
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if index is None and isinstance(parent, yaml.MappingNode) \
+                and node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused(_("YAML merge keys (<<) are not allowed, at line %(line)s")
+                           % {"line": line})
+        return node
+
+
+# A JSON string, or one of the characters that open, close or separate values.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+
+
+def _json_refused(text: str) -> str | None:
+    """Why a JSON text is refused unread: nested deeper than MAX_DEPTH, or more than
+    MAX_NODES values (counted by their separators), found in one pass over the text
+    before ``json.loads`` builds anything."""
+    depth = values = 0
+    for match in _JSON_TOKEN.finditer(text):
+        piece = match.group()
+        if piece in "[{":
+            depth += 1
+            values += 1
+            if depth > MAX_DEPTH:
+                return _at("(document)", _("nested too deeply to read"))
+        elif piece in "]}":
+            depth -= 1
+        elif piece == ",":
+            values += 1
+        else:
+            continue
+        if values > MAX_NODES:
+            return _at("(document)", _too_many_values().message)
+    return None
 
 
 # -------------------------------------------------------------------------- validate
@@ -463,9 +546,6 @@ def _unknown_language(code: Any) -> str:
         "code": _show(code), "languages": ", ".join(SUPPORTED_LANGUAGES)}
 
 
-# Our documents nest five deep; anything far deeper is not one, and would only make
-# later code that walks it recurse.
-MAX_DEPTH = 32
 # NUL, which PostgreSQL cannot store in text or jsonb, and unpaired surrogates (from
 # escapes like "\ud800"), which are not Unicode text and cannot even be encoded.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

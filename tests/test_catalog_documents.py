@@ -211,10 +211,13 @@ def test_it_reports_malformed_json_with_its_line():
                         "Expecting property name enclosed in double quotes"]
 
 
-def test_it_refuses_yaml_aliases():
-    text = b"a: &x [1, 2]\nb: *x\n"
-    _data, problems = parse(text)
-    assert problems == ["(document): YAML aliases (*x) are not allowed, at line 2"]
+def test_it_refuses_yaml_anchors_aliases_and_merge_keys():
+    assert parse(b"a: &x [1, 2]\nb: *x\n")[1] == [
+        "(document): YAML anchors (&x) are not allowed, at line 1"]
+    assert parse(b"a: [1, 2]\nb: *x\n")[1] == [
+        "(document): YAML aliases (*x) are not allowed, at line 2"]
+    assert parse(b"a: 1\nb:\n  <<: {c: 1}\n")[1] == [
+        "(document): YAML merge keys (<<) are not allowed, at line 3"]
 
 
 def test_it_never_constructs_python_objects_from_yaml():
