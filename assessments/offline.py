@@ -4,8 +4,8 @@ respondent's answers, and the export of every answer with its comment.
 An upload is checked as a whole first; every problem names its row, and a sheet
 with any problem writes nothing. Workbooks are read with ``data_only`` (a formula
 cell gives its cached value; nothing is ever evaluated), and every text cell we
-write that a spreadsheet could take for a formula (= + - @, tab, carriage return)
-is neutralised with a leading quote.
+write passes ``maturity_site.spreadsheets`` (neutralised formulas, no character an
+XLSX file cannot hold).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from maturity_site.spreadsheets import neutralise, xlsx_row
 from models_catalog.models import ModelVersion, translate
 from organisations.access import OrgAccess
 from organisations.services import audit
@@ -44,16 +45,8 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 64
 # A 2 MiB workbook that unpacks to gigabytes is a zip bomb, not an answer sheet.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would run as a formula, made inert with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -74,12 +67,12 @@ def _xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
     workbook.remove(workbook.active)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title)
-        sheet.append(list(header))
+        sheet.append(xlsx_row(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         count = 0
         for row in rows:
-            sheet.append([neutralise(cell) for cell in row])
+            sheet.append(xlsx_row(row))
             count += 1
         sheet.freeze_panes = "A2"
         for column, width in zip("ABCDEFGHIJKL", (22, 18, 8, 70, 16, 50, 14, 14, 50, 20),
