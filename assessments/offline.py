@@ -25,7 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from maturity_site.spreadsheets import neutralise, xlsx_row
+from maturity_site.spreadsheets import csv_text, restore, xlsx_row
 from models_catalog.models import ModelVersion, translate
 from organisations.access import OrgAccess
 from organisations.services import audit
@@ -53,12 +53,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+    return csv_text(header, rows).encode("utf-8")
 
 
 def _xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
@@ -328,8 +323,7 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
     for number, cells in rows[1:]:
         key, raw, comment = cell(cells, "question_key"), cell(cells, "answer"), cell(
             cells, "comment")
-        if comment.startswith("'") and comment[1:2] in ("=", "+", "-", "@"):
-            comment = comment[1:]  # our own neutralising quote
+        comment = restore(comment)  # without our own neutralising quotes
         where = _("Row %(row)s") % {"row": number}
         if not key:
             if raw or comment:

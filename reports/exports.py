@@ -10,7 +10,6 @@ character an XLSX file cannot hold).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from openpyxl import Workbook
 from assessments.models import Assessment
 from assessments.scoring import ScoreResult, result_as_contract
 from assessments.selectors import results_by_assessment
-from maturity_site.spreadsheets import neutralise, xlsx_row
+from maturity_site.spreadsheets import csv_text, xlsx_row
 from organisations.access import OrgAccess
 
 from . import selectors
@@ -141,13 +140,7 @@ def organisation_contract(access: OrgAccess, *, language: str) -> dict:
 
 
 def to_csv(table: Table) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
-    writer = csv.writer(buffer)
-    writer.writerow(table.headers)
-    for row in table.rows:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
-    return buffer.getvalue()
+    return csv_text(table.headers, table.rows)
 
 
 def to_xlsx(table: Table) -> bytes:
