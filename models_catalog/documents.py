@@ -25,10 +25,12 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from organisations.access import visible_to_organisation
 from organisations.services import audit
 
 from .models import (
@@ -808,27 +810,25 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
     problem.
 
     The model is found by the document's slug among the models of ``organisation``
-    (None: shipped models), and the document becomes its next version. A slug that
-    is free becomes a new model; for a tenant, a slug that another owner uses is
-    prefixed with the organisation's slug (``acme-topdesk-semm``), so one tenant
-    never learns about another's models. A published import retires the model's
-    previously published version.
+    (None: shipped models), and the document becomes its next version. Otherwise the
+    document becomes a new model; for a tenant, a slug that a model it sees already
+    has (``slugs_in_use``: a shipped one, its consultancy's, its clients') is
+    prefixed with the organisation's slug (``acme-topdesk-semm``). Other tenants'
+    slugs play no part, so one tenant never learns about another's models. A
+    published import retires the model's previously published version.
     """
     problems = validate_document(data)
     if problems:
         raise DocumentError(problems)
     with transaction.atomic():
         slug = data["model"]["slug"]
-        model = MaturityModel.objects.select_for_update().filter(slug=slug).first()
-        if model is not None and model.owner_id != (organisation.pk if organisation else None):
-            if organisation is None:
-                raise DocumentError([_at("model.slug", _(
-                    "%(slug)s is already used by a model of an organisation")
-                    % {"slug": repr(slug)})])
-            model = (MaturityModel.objects.select_for_update()
-                     .filter(slug=f"{organisation.slug}-{slug}", owner=organisation).first())
+        owned = MaturityModel.objects.select_for_update().filter(owner=organisation)
+        model = owned.filter(slug=slug).first()
+        if model is None and organisation is not None \
+                and slugs_in_use(organisation).filter(slug=slug).exists():
+            model = owned.filter(slug=f"{organisation.slug}-{slug}").first()
             if model is None:
-                slug = unique_slug(f"{organisation.slug}-{slug}")
+                slug = unique_slug(f"{organisation.slug}-{slug}", organisation)
         if model is None:
             model = MaturityModel(slug=slug, owner=organisation)
             _set_model_texts(model, data["model"])
@@ -850,10 +850,22 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
     return version
 
 
-def unique_slug(base: str) -> str:
+def slugs_in_use(organisation) -> QuerySet[MaturityModel]:
+    """The models whose slugs a new model of ``organisation`` must not reuse: those it
+    sees (shipped, its own, its consultancy's) and, for a consultancy, its clients'
+    (who see its models). Slugs are unique per owner in the database; this keeps them
+    unique within every catalogue a tenant sees, without looking at other tenants'."""
+    if organisation is None:
+        return MaturityModel.objects.filter(owner__isnull=True)
+    return MaturityModel.objects.filter(visible_to_organisation(organisation)
+                                        | Q(owner__parent=organisation))
+
+
+def unique_slug(base: str, organisation) -> str:
+    """``base``, or ``base-2``, ``base-3``… if a model in ``slugs_in_use`` has it."""
     base = base[:SLUG_MAX_LENGTH].strip("-")
-    taken = set(MaturityModel.objects.filter(slug__startswith=base).values_list("slug",
-                                                                                flat=True))
+    taken = set(slugs_in_use(organisation).filter(slug__startswith=base)
+                .values_list("slug", flat=True))
     if base not in taken:
         return base
     for n in range(2, 10_000):
