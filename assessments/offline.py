@@ -4,14 +4,15 @@ respondent's answers, and the export of every answer with its comment.
 An upload is checked as a whole first; every problem names its row, and a sheet
 with any problem writes nothing. Workbooks are read with ``data_only`` (a formula
 cell gives its cached value; nothing is ever evaluated), and every text cell we
-write that a spreadsheet could take for a formula (= + - @, tab, carriage return)
-is neutralised with a leading quote.
+write passes ``maturity_site.spreadsheets`` (neutralised formulas, no character an
+XLSX file cannot hold).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from maturity_site.spreadsheets import csv_text, restore, xlsx_row
 from models_catalog.models import ModelVersion, translate
 from organisations.access import OrgAccess
 from organisations.services import audit
@@ -44,28 +46,21 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 64
 # A 2 MiB workbook that unpacks to gigabytes is a zip bomb, not an answer sheet.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A workbook's cells and shared strings are counted in its XML before openpyxl reads
+# it: openpyxl loads every shared string at once, and a 155 KB workbook held 3.5
+# million of them (37 s, +290 MB). The widest sheet we write has 12 columns; twice
+# that on every allowed row is still an answer sheet.
+MAX_CELLS = (MAX_ROWS + 1) * 24
+MAX_SHARED_STRINGS = MAX_CELLS
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would run as a formula, made inert with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 # --- Writing --------------------------------------------------------------------------------
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+    return csv_text(header, rows).encode("utf-8")
 
 
 def _xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
@@ -74,12 +69,12 @@ def _xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]],
     workbook.remove(workbook.active)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title)
-        sheet.append(list(header))
+        sheet.append(xlsx_row(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         count = 0
         for row in rows:
-            sheet.append([neutralise(cell) for cell in row])
+            sheet.append(xlsx_row(row))
             count += 1
         sheet.freeze_panes = "A2"
         for column, width in zip("ABCDEFGHIJKL", (22, 18, 8, 70, 16, 50, 14, 14, 50, 20),
@@ -255,6 +250,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
             # The sizes in the archive's directory bound what reading can unpack.
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
                 raise unreadable
+            _refuse_too_large(archive)
         # data_only: a formula cell gives the value the spreadsheet cached, and nothing
         # is evaluated; read_only streams the sheet instead of building it in memory.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -278,6 +274,46 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
         raise unreadable from None
     finally:
         workbook.close()
+
+
+# An element's start tag, with any namespace prefix: a shared string, a row, a cell.
+_COUNTED_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(si|row|c)[\s/>]")
+_CHUNK = 1024 * 1024
+
+
+def _refuse_too_large(archive: zipfile.ZipFile) -> None:
+    """SheetError if the workbook holds more rows, cells or shared strings than an
+    answer sheet can, counted in its XML (streamed, at most MAX_UNPACKED_BYTES, stopping
+    at the first limit passed) before openpyxl reads anything. Every part is counted,
+    wherever the workbook's relationships put it; declared counts and dimensions are
+    not trusted."""
+    limits = {b"si": MAX_SHARED_STRINGS, b"c": MAX_CELLS}
+    counts = dict.fromkeys((b"si", b"row", b"c"), 0)
+    for info in archive.infolist():
+        rows = 0  # per sheet
+        with archive.open(info) as part:
+            carried = b""
+            while chunk := part.read(_CHUNK):
+                buffer = carried + chunk
+                # Count only tags that end before the last "<"; the rest starts the next
+                # buffer (its first bytes are enough to know the tag).
+                end = buffer.rfind(b"<")
+                end = len(buffer) if end < 0 else end
+                for match in _COUNTED_TAG.finditer(buffer, 0, end):
+                    tag = match.group(1)
+                    counts[tag] += 1
+                    if tag == b"row":
+                        rows += 1
+                        if rows > MAX_ROWS + 1:
+                            raise SheetError([_("The sheet has more than %(max)s rows.")
+                                              % {"max": MAX_ROWS}])
+                    elif counts[tag] > limits[tag]:
+                        raise SheetError([
+                            _("The workbook has more than %(max)s cells.")
+                            % {"max": MAX_CELLS} if tag == b"c" else
+                            _("The workbook has more than %(max)s different texts.")
+                            % {"max": MAX_SHARED_STRINGS}])
+                carried = buffer[end:end + 64]
 
 
 def _answers_sheet(workbook):
@@ -335,8 +371,7 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
     for number, cells in rows[1:]:
         key, raw, comment = cell(cells, "question_key"), cell(cells, "answer"), cell(
             cells, "comment")
-        if comment.startswith("'") and comment[1:2] in ("=", "+", "-", "@"):
-            comment = comment[1:]  # our own neutralising quote
+        comment = restore(comment)  # without our own neutralising quotes
         where = _("Row %(row)s") % {"row": number}
         if not key:
             if raw or comment:

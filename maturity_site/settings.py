@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "organisations.middleware.PermissionDeniedMiddleware",
 ]
 
 ROOT_URLCONF = "maturity_site.urls"
@@ -166,11 +167,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "organisations.security.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Behind a proxy, set the number of proxies so the client's address is read correctly.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if env_int("PROXY_COUNT", 0) else ("REMOTE_ADDR",)
-)
+# The proxies in front of the app (0: none), so that the client's address is read
+# from X-Forwarded-For correctly; one rule for the lockout, the security log and the
+# audit trail (organisations.security.client_ip).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "organisations.security.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

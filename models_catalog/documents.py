@@ -2,7 +2,8 @@
 
 - :func:`export_version` turns a version into the document (a plain dict),
   :func:`dump` writes it as YAML or JSON;
-- :func:`parse` reads YAML or JSON text (size-limited, ``yaml.safe_load`` only);
+- :func:`parse` reads YAML or JSON text (size-limited; safe YAML without anchors,
+  aliases or merge keys; capped in depth and number of values);
 - :func:`validate_document` lists every problem, each with its path;
 - :func:`import_document` creates a version from a document, atomically, and
   writes nothing when there is any problem.
@@ -24,10 +25,12 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from organisations.access import visible_to_organisation
 from organisations.services import audit
 
 from .models import (
@@ -258,6 +261,9 @@ def parse(content: bytes | str, *, fmt: str | None = None,
     if fmt is None:
         fmt = "json" if filename.lower().endswith(".json") else "yaml"
     if fmt == "json":
+        refused = _json_refused(content)
+        if refused:
+            return None, [refused]
         try:
             return json.loads(content), []
         except json.JSONDecodeError as error:
@@ -268,18 +274,11 @@ def parse(content: bytes | str, *, fmt: str | None = None,
             return None, [_unreadable(error)]
     if fmt != "yaml":
         raise ValueError(f"unknown format {fmt!r}")
+    loader = _DocumentLoader(content)
     try:
-        data = yaml.safe_load(content)
-        if _shares_containers(data):
-            # An alias: a small file could expand enormously once walked, and our
-            # documents never need one. Parse again only to say where it is.
-            for event in yaml.parse(content, Loader=yaml.SafeLoader):
-                if isinstance(event, yaml.AliasEvent):
-                    line = event.start_mark.line + 1
-                    return None, [_at("(document)", _(
-                        "YAML aliases (*%(anchor)s) are not allowed, at line %(line)s")
-                        % {"anchor": event.anchor, "line": line})]
-        return data, []
+        return loader.get_single_data(), []
+    except _Refused as refused:
+        return None, [_at("(document)", refused.message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = " ".join(filter(None, [error.context, error.problem]))
@@ -293,6 +292,8 @@ def parse(content: bytes | str, *, fmt: str | None = None,
         return None, [_at("(document)", _("malformed YAML: %(error)s") % {"error": error})]
     except (RecursionError, ValueError) as error:
         return None, [_unreadable(error)]
+    finally:
+        loader.dispose()
 
 
 def _unreadable(error: Exception) -> str:
@@ -305,19 +306,103 @@ def _unreadable(error: Exception) -> str:
                                "does not exist"))
 
 
-def _shares_containers(data: Any) -> bool:
-    """Whether a list or mapping occurs twice (only a YAML alias can do that); stops at
-    the first repeat, so it never walks an expansion."""
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict | list):
-            if id(item) in seen:
-                return True
-            seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
-    return False
+# Our documents nest five deep; anything far deeper is not one, and would only make
+# later code that walks it recurse.
+MAX_DEPTH = 32
+# The shipped models have 2,600 to 4,000 values; six times the largest is still a model,
+# and far fewer than a 2 MiB upload could otherwise hold (each value read costs a few
+# hundred bytes of memory and some microseconds before anything is checked).
+MAX_NODES = 25_000
+
+
+class _Refused(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _too_many_values() -> _Refused:
+    return _Refused(_("the document has more than %(limit)s values") % {"limit": MAX_NODES})
+
+
+try:  # libyaml reads about five times faster; PyYAML's wheels include it
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+        def __init__(self, stream):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _DocumentLoader(yaml.composer.Composer, _Parser, yaml.constructor.SafeConstructor,
+                      yaml.resolver.Resolver):
+    """``yaml.SafeLoader`` without anchors, aliases and merge keys, capped in values and
+    depth. Each is refused while the document is read, before any Python object is
+    built: an alias or a chain of ``<<: *previous`` merges lets a small file expand
+    into gigabytes (quadratically, for merges), and our documents never need them.
+    (The composer is PyYAML's Python one, also on top of libyaml's parser, so that
+    every node passes :meth:`compose_node`.)"""
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self._values = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(_("YAML aliases (*%(anchor)s) are not allowed, at line %(line)s")
+                           % {"anchor": event.anchor, "line": line})
+        if event.anchor is not None:
+            raise _Refused(_("YAML anchors (&%(anchor)s) are not allowed, at line %(line)s")
+                           % {"anchor": event.anchor, "line": line})
+        self._values += 1
+        if self._values > MAX_NODES:
+            raise _too_many_values()
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(_("nested too deeply to read"))
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if index is None and isinstance(parent, yaml.MappingNode) \
+                and node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused(_("YAML merge keys (<<) are not allowed, at line %(line)s")
+                           % {"line": line})
+        return node
+
+
+# A JSON string, or one of the characters that open, close or separate values.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+
+
+def _json_refused(text: str) -> str | None:
+    """Why a JSON text is refused unread: nested deeper than MAX_DEPTH, or more than
+    MAX_NODES values (counted by their separators), found in one pass over the text
+    before ``json.loads`` builds anything."""
+    depth = values = 0
+    for match in _JSON_TOKEN.finditer(text):
+        piece = match.group()
+        if piece in "[{":
+            depth += 1
+            values += 1
+            if depth > MAX_DEPTH:
+                return _at("(document)", _("nested too deeply to read"))
+        elif piece in "]}":
+            depth -= 1
+        elif piece == ",":
+            values += 1
+        else:
+            continue
+        if values > MAX_NODES:
+            return _at("(document)", _too_many_values().message)
+    return None
 
 
 # -------------------------------------------------------------------------- validate
@@ -463,9 +548,6 @@ def _unknown_language(code: Any) -> str:
         "code": _show(code), "languages": ", ".join(SUPPORTED_LANGUAGES)}
 
 
-# Our documents nest five deep; anything far deeper is not one, and would only make
-# later code that walks it recurse.
-MAX_DEPTH = 32
 # NUL, which PostgreSQL cannot store in text or jsonb, and unpaired surrogates (from
 # escapes like "\ud800"), which are not Unicode text and cannot even be encoded.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -772,27 +854,25 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
     problem.
 
     The model is found by the document's slug among the models of ``organisation``
-    (None: shipped models), and the document becomes its next version. A slug that
-    is free becomes a new model; for a tenant, a slug that another owner uses is
-    prefixed with the organisation's slug (``acme-topdesk-semm``), so one tenant
-    never learns about another's models. A published import retires the model's
-    previously published version.
+    (None: shipped models), and the document becomes its next version. Otherwise the
+    document becomes a new model; for a tenant, a slug that a model it sees already
+    has (``slugs_in_use``: a shipped one, its consultancy's, its clients') is
+    prefixed with the organisation's slug (``acme-topdesk-semm``). Other tenants'
+    slugs play no part, so one tenant never learns about another's models. A
+    published import retires the model's previously published version.
     """
     problems = validate_document(data)
     if problems:
         raise DocumentError(problems)
     with transaction.atomic():
         slug = data["model"]["slug"]
-        model = MaturityModel.objects.select_for_update().filter(slug=slug).first()
-        if model is not None and model.owner_id != (organisation.pk if organisation else None):
-            if organisation is None:
-                raise DocumentError([_at("model.slug", _(
-                    "%(slug)s is already used by a model of an organisation")
-                    % {"slug": repr(slug)})])
-            model = (MaturityModel.objects.select_for_update()
-                     .filter(slug=f"{organisation.slug}-{slug}", owner=organisation).first())
+        owned = MaturityModel.objects.select_for_update().filter(owner=organisation)
+        model = owned.filter(slug=slug).first()
+        if model is None and organisation is not None \
+                and slugs_in_use(organisation).filter(slug=slug).exists():
+            model = owned.filter(slug=f"{organisation.slug}-{slug}").first()
             if model is None:
-                slug = unique_slug(f"{organisation.slug}-{slug}")
+                slug = unique_slug(f"{organisation.slug}-{slug}", organisation)
         if model is None:
             model = MaturityModel(slug=slug, owner=organisation)
             _set_model_texts(model, data["model"])
@@ -814,10 +894,22 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
     return version
 
 
-def unique_slug(base: str) -> str:
+def slugs_in_use(organisation) -> QuerySet[MaturityModel]:
+    """The models whose slugs a new model of ``organisation`` must not reuse: those it
+    sees (shipped, its own, its consultancy's) and, for a consultancy, its clients'
+    (who see its models). Slugs are unique per owner in the database; this keeps them
+    unique within every catalogue a tenant sees, without looking at other tenants'."""
+    if organisation is None:
+        return MaturityModel.objects.filter(owner__isnull=True)
+    return MaturityModel.objects.filter(visible_to_organisation(organisation)
+                                        | Q(owner__parent=organisation))
+
+
+def unique_slug(base: str, organisation) -> str:
+    """``base``, or ``base-2``, ``base-3``… if a model in ``slugs_in_use`` has it."""
     base = base[:SLUG_MAX_LENGTH].strip("-")
-    taken = set(MaturityModel.objects.filter(slug__startswith=base).values_list("slug",
-                                                                                flat=True))
+    taken = set(slugs_in_use(organisation).filter(slug__startswith=base)
+                .values_list("slug", flat=True))
     if base not in taken:
         return base
     for n in range(2, 10_000):

@@ -120,7 +120,12 @@ class MaturityModel(models.Model):
     never published), for lists; each version keeps its own copy in its document.
     """
 
-    slug = models.SlugField(_("short name"), max_length=SLUG_MAX_LENGTH, unique=True)
+    # Unique per owner, not globally: a global rule told a tenant which slugs other
+    # tenants use. A tenant's slug is also kept apart from the slugs of the models it
+    # sees (models_catalog.documents.slugs_in_use), and where two visible models still
+    # share one (a shipped model added later), the tenant's own wins
+    # (selectors.get_visible_model).
+    slug = models.SlugField(_("short name"), max_length=SLUG_MAX_LENGTH)
     owner = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, null=True, blank=True,
         related_name="maturity_models", verbose_name=_("owner"),
@@ -136,6 +141,11 @@ class MaturityModel(models.Model):
 
     class Meta:
         ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "slug"], name="model_slug_unique_per_owner"),
+            models.UniqueConstraint(fields=["slug"], condition=models.Q(owner__isnull=True),
+                                    name="shipped_model_slug_unique"),
+        ]
         verbose_name = _("maturity model")
         verbose_name_plural = _("maturity models")
 

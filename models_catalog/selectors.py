@@ -13,7 +13,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import get_language
 
@@ -58,7 +58,14 @@ def _get_visible(access: OrgAccess, queryset: QuerySet, **lookup):
 
 
 def get_visible_model(access: OrgAccess, slug: str) -> MaturityModel:
-    return _get_visible(access, visible_models(access), slug=slug)
+    """The visible model with ``slug``. Slugs are unique per owner, and a tenant's new
+    models avoid the slugs it sees; should two visible models still share one (a
+    shipped model added later), the organisation's own comes first, then its
+    consultancy's, then the shipped one."""
+    org = access.organisation
+    precedence = Case(When(owner=org, then=Value(0)), When(owner__isnull=True, then=Value(2)),
+                      default=Value(1))
+    return _get_visible(access, visible_models(access).order_by(precedence), slug=slug)
 
 
 def owns(access: OrgAccess, model: MaturityModel) -> bool:
@@ -299,12 +306,30 @@ def level_names(version: ModelVersion, language: str | None = None) -> dict[int,
 # ------------------------------------------------------- lookups outside a tenant
 
 
-def find_version(slug: str, number: int | None = None) -> ModelVersion:
+def find_version(slug: str, number: int | None = None, *,
+                 organisation=None) -> ModelVersion:
     """For management commands (no tenant): a model's version by number, else its latest
-    published one. Raises LookupError with a message naming what is missing."""
-    model = MaturityModel.objects.filter(slug=slug).first()
-    if model is None:
-        raise LookupError(f"unknown model {slug!r}")
+    published one. Raises LookupError with a message naming what is missing.
+
+    Slugs are unique per owner. With ``organisation``, its own model is meant.
+    Without, the shipped model with that slug; if none is shipped, the one
+    organisation's model that has it; if several organisations have one, LookupError
+    asks for the organisation."""
+    if organisation is not None:
+        model = MaturityModel.objects.filter(slug=slug, owner=organisation).first()
+        if model is None:
+            raise LookupError(f"unknown model {slug!r} of organisation {organisation.slug!r}")
+    else:
+        candidates = list(MaturityModel.objects.filter(slug=slug).select_related("owner")
+                          .order_by(F("owner_id").asc(nulls_first=True))[:3])
+        if not candidates:
+            raise LookupError(f"unknown model {slug!r}")
+        model = candidates[0]
+        if model.owner_id is not None and len(candidates) > 1:
+            owners = ", ".join(repr(m.owner.slug) for m in candidates)
+            raise LookupError(f"several organisations have a model {slug!r} ({owners}"
+                              f"{', …' if len(candidates) > 2 else ''}); name one with "
+                              f"--organisation")
     if number is None:
         version = latest_published(model)
         if version is None:

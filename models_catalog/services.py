@@ -27,6 +27,7 @@ from .documents import (
     document_hash,
     export_version,
     retire_others,
+    slugs_in_use,
     unique_slug,
     validate_document,
 )
@@ -170,12 +171,14 @@ def model_copy(*, version: ModelVersion, organisation, by, slug: str | None = No
         slug = slug.strip().lower()
         if not SLUG_RE.fullmatch(slug) or len(slug) > SLUG_MAX_LENGTH or slug in RESERVED_SLUGS:
             raise ValidationError({"slug": _("Use lowercase letters, digits and '-'.")})
-        if MaturityModel.objects.filter(slug=slug).exists():
+        # Only the slugs this organisation sees (or its clients do) count: a rule over
+        # every owner's models told a tenant which slugs other tenants use.
+        if slugs_in_use(organisation).filter(slug=slug).exists():
             raise ValidationError({"slug": _("This short name is already taken.")})
     else:
         prefix = f"{organisation.slug}-"
         slug = unique_slug(source.slug if source.slug.startswith(prefix)
-                           else prefix + source.slug)
+                           else prefix + source.slug, organisation)
     document = export_version(version)
     if name and name.strip():
         document["model"]["name"] = {version.default_language: name.strip()}

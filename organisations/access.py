@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from maturity_site.rows import Columns, execute, partial
 
@@ -196,13 +197,18 @@ def tenant_view(capability: str = "view", *, write: str = "edit") -> Callable:
                 access.require(capability)
                 if request.method not in ("GET", "HEAD", "OPTIONS"):
                     access.require(write)
-            except (Http404, PermissionDenied) as denied:
+            except Http404:
                 log_security_event("access.denied", request=request, organisation=org_slug,
-                                   path=request.path, method=request.method,
-                                   answer=404 if isinstance(denied, Http404) else 403)
+                                   path=request.path, method=request.method, answer=404)
                 raise
+            # A 403 is logged by organisations.middleware.PermissionDeniedMiddleware,
+            # once for this gate and for the views' own checks.
             request.access = access
-            return view(request, access, *args, **kwargs)
+            response = view(request, access, *args, **kwargs)
+            # Tenant pages are never kept by a browser or a shared cache: what one
+            # user saw must not be shown to the next user of the same computer.
+            add_never_cache_headers(response)
+            return response
 
         wrapped.tenant_capability = capability
         wrapped.tenant_write = write

@@ -1,5 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.urls import get_resolver, get_urlconf
 from django.utils import translation
+
+from .security import log_security_event
 
 
 class UserLanguageMiddleware:
@@ -38,3 +42,31 @@ class UserLanguageMiddleware:
 
             profile_update(user=user, full_name=user.full_name, language=language,
                            request=request)
+
+
+class PermissionDeniedMiddleware:
+    """A 403 is logged once, as a security event, without a traceback.
+
+    Django's ``django.request`` logger reports a PermissionDenied raised by a view as a
+    warning with the whole traceback, next to the security log's own line; here the
+    security line is written (with the organisation of a tenant URL), the 403 page is
+    rendered by the project's handler, and the response is marked as logged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PermissionDenied):
+            return None
+        match = getattr(request, "resolver_match", None)
+        log_security_event("access.denied", request=request,
+                           organisation=match.kwargs.get("org_slug") if match else None,
+                           path=request.path, method=request.method, answer=403)
+        handler = get_resolver(get_urlconf()).resolve_error_handler(403)
+        response = handler(request, exception=exception)
+        response._has_been_logged = True  # read by django.utils.log.log_response
+        return response

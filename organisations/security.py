@@ -2,13 +2,22 @@
 
 Every line goes to the ``maturity.security`` logger with the organisation, the
 user, the action, the UTC time and the client's address, as key=value pairs that
-log shippers can parse.
+log shippers can parse. A value that is not plain (spaces, ``=``, quotes, line
+breaks, anything outside ASCII) is written as a JSON string, so whatever a client
+sends (an email address, a path, a header) cannot add pairs or lines.
+
+:func:`client_ip` is the one rule for the client's address: the login lockout
+(django-axes, ``AXES_CLIENT_IP_CALLABLE``), this log and the audit trail use it.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
+import re
 
+from django.conf import settings
 from django.utils import timezone
 
 logger = logging.getLogger("maturity.security")
@@ -22,20 +31,39 @@ def axes_username(request, credentials) -> str:
     return username.strip().lower()
 
 
-def client_address(request) -> str | None:
-    """The client's address by the login lockout's trusted-proxy rule (django-axes with
-    ``PROXY_COUNT``): a forwarded header counts only behind the configured proxies."""
+def client_ip(request) -> str | None:
+    """The client's address, or None if there is no valid one.
+
+    ``REMOTE_ADDR``, unless ``settings.PROXY_COUNT`` proxies stand in front of the app:
+    each appends the address it was connected from to ``X-Forwarded-For``, so the
+    client is the PROXY_COUNT-th entry from the right (the one the outermost proxy
+    saw). Entries further left came from the client and prove nothing.
+    """
     if request is None:
         return None
-    from axes.helpers import get_client_ip_address
+    address = request.META.get("REMOTE_ADDR") or ""
+    count = settings.PROXY_COUNT
+    if count:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= count:
+            address = hops[-count]
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
 
-    return get_client_ip_address(request)
+
+_PLAIN = re.compile(r"[\w.,:;@/+\-]+", re.ASCII)
+
+
+def _logged(value) -> str:
+    text = str(value)
+    return text if _PLAIN.fullmatch(text) else json.dumps(text)
 
 
 def log_security_event(action: str, *, request=None, user=None, organisation=None,
                        **details) -> None:
-    from .services import client_ip
-
     if user is None and request is not None:
         user = getattr(request, "user", None)
     who = getattr(user, "email", None) if getattr(user, "is_authenticated", False) else None
@@ -47,7 +75,7 @@ def log_security_event(action: str, *, request=None, user=None, organisation=Non
         "address": client_ip(request) or "-",
         **details,
     }
-    logger.info(" ".join(f"{key}={value}" for key, value in fields.items()))
+    logger.info(" ".join(f"{key}={_logged(value)}" for key, value in fields.items()))
 
 
 def _logged_in(sender, request, user, **kwargs):

@@ -35,17 +35,7 @@ from .models import (
     User,
     hash_token,
 )
-from .security import log_security_event
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address; behind a proxy the first X-Forwarded-For hop is used."""
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or None) if forwarded else request.META.get(
-        "REMOTE_ADDR"
-    )
+from .security import client_ip, log_security_event
 
 
 def audit(*, organisation: Organisation | None, actor, action: str, target: str = "",

@@ -1,6 +1,6 @@
 """Throttles for the pages that email someone without a sign-in: sign-up and password
 reset. Each request counts against the email address it names and against the
-client's address (the login lockout's trusted-proxy rule, ``security.client_address``),
+client's address (the login lockout's trusted-proxy rule, ``security.client_ip``),
 in fixed windows kept in Django's cache (Redis in production, so every web process
 shares the counts).
 
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from .security import client_address, log_security_event
+from .security import client_ip, log_security_event
 
 # Tests give each test a prefix of its own, so that counts never carry over.
 PREFIX = "throttle"
@@ -35,7 +35,7 @@ def allow(request, *, action: str, email: str) -> bool:
     """Count one request to ``action`` for ``email``; False when over either limit."""
     window = settings.THROTTLE_WINDOW_MINUTES * 60
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    address = client_address(request) or "-"
+    address = client_ip(request) or "-"
     by_email = _count(f"{PREFIX}:{action}:email:{digest}", window)
     by_ip = _count(f"{PREFIX}:{action}:ip:{address}", window)
     allowed = by_email <= settings.THROTTLE_PER_ADDRESS and by_ip <= settings.THROTTLE_PER_IP

@@ -4,17 +4,14 @@ The tables are "long": one row per overall result, dimension and axis of each ro
 so that a spreadsheet can filter and pivot them. The JSON is the scoring contract of
 ``score_answers`` (``result_as_contract``) with the round it belongs to.
 
-Spreadsheet formula injection: a text cell that starts with ``=``, ``+``, ``-``, ``@``
-(or a tab or carriage return) would be run as a formula by Excel or LibreOffice, so
-it is prefixed with ``'``. Numbers stay numbers.
+Every cell goes through ``maturity_site.spreadsheets`` (no formula runs, no
+character an XLSX file cannot hold).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import re
 from dataclasses import dataclass, field
 
 from django.utils import translation
@@ -24,14 +21,12 @@ from openpyxl import Workbook
 
 from assessments.models import Assessment
 from assessments.selectors import results_by_assessment
+from maturity_site.spreadsheets import csv_text, xlsx_row
 from organisations.access import OrgAccess
 from scoring import ScoreResult, result_as_contract
 
 from . import selectors
 from .texts import ModelTexts
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -39,15 +34,6 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)
-
-
-def neutralise(value):
-    """A cell value a spreadsheet shows as typed, never runs as a formula."""
-    if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-        if value.startswith(FORMULA_START):
-            return "'" + value
-    return value
 
 
 def _rounded(value: float | None) -> float | None:
@@ -154,21 +140,15 @@ def organisation_contract(access: OrgAccess, *, language: str) -> dict:
 
 
 def to_csv(table: Table) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
-    writer = csv.writer(buffer)
-    writer.writerow(table.headers)
-    for row in table.rows:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
-    return buffer.getvalue()
+    return csv_text(table.headers, table.rows)
 
 
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(table.title[:31])
-    sheet.append(table.headers)
+    sheet.append(xlsx_row(table.headers))
     for row in table.rows:
-        sheet.append([neutralise(v) for v in row])
+        sheet.append(xlsx_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

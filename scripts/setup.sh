@@ -13,7 +13,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # libpango/harfbuzz for WeasyPrint, fonts for the PDFs, gettext for the catalogues,
 # chromium for plotly's static chart export (kaleido) and the browser tests,
 # poppler-utils (pdftotext) for the PDF tests.
-APT_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium poppler-utils ${EXTRA_APT_PACKAGES:-}"
+APT_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium poppler-utils libreoffice-calc-nogui ${EXTRA_APT_PACKAGES:-}"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

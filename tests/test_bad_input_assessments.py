@@ -308,10 +308,12 @@ def _workbook_with(replacements: dict[str, bytes]) -> bytes:
     original = zipfile.ZipFile(io.BytesIO(_xlsx_bytes(
         [offline.COLUMNS, ["people.2.1", "", "", "", "fully", ""]])))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info in original.infolist():
             archive.writestr(info.filename, replacements.get(info.filename,
                                                              original.read(info.filename)))
+        for name in replacements.keys() - set(original.namelist()):
+            archive.writestr(name, replacements[name])
     return out.getvalue()
 
 
@@ -354,3 +356,100 @@ def test_it_reads_only_the_columns_a_sheet_can_have(world, assessment):
     response = _upload(signed_in(world.acme.manager), assessment, out.getvalue(),
                        "answers.xlsx")
     assert response.status_code == 302
+
+
+# --- Workbooks that amplify: counted before openpyxl reads them (issue 12, item 11) ------
+
+_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+               b"<sheetData>")
+
+
+def _strings_part(count: int, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    ns = f' xmlns:{prefix}="{_NS}"' if prefix else f' xmlns="{_NS}"'
+    return (f'<?xml version="1.0"?><{p}sst{ns} count="1" uniqueCount="1">'.encode()
+            + f"<{p}si><{p}t>a</{p}t></{p}si>".encode() * count + f"</{p}sst>".encode())
+
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _sheet_part(rows: int, columns: int) -> bytes:
+    cells = b"".join(b'<c t="n"><v>1</v></c>' for _ in range(columns))
+    return _SHEET_HEAD + (b"<row>" + cells + b"</row>") * rows + b"</sheetData></worksheet>"
+
+
+def _bomb(kind: str, extra: int, prefix: str = "") -> bytes:
+    if kind == "shared strings":
+        return _workbook_with({"xl/sharedStrings.xml": _strings_part(
+            offline.MAX_SHARED_STRINGS + extra, prefix)})
+    if kind == "cells in one row":
+        return _workbook_with({"xl/worksheets/sheet1.xml": _sheet_part(
+            1, offline.MAX_CELLS + extra)})
+    return _workbook_with({"xl/worksheets/sheet1.xml": _sheet_part(
+        offline.MAX_ROWS + 1 + extra, 1)})
+
+
+_BOMB_MESSAGES = {
+    "shared strings": f"The workbook has more than {offline.MAX_SHARED_STRINGS} different texts.",
+    "cells in one row": f"The workbook has more than {offline.MAX_CELLS} cells.",
+    "rows": f"The sheet has more than {offline.MAX_ROWS} rows.",
+}
+
+
+def _never_read(*args, **kwargs):
+    raise AssertionError("openpyxl read a workbook that was too large")
+
+
+def _refused_unread(content: bytes, monkeypatch) -> list[str]:
+    """The problems of an oversized workbook: found before openpyxl opened it, with
+    tracemalloc's peak while inspecting it under 50 MiB."""
+    import tracemalloc
+
+    monkeypatch.setattr(offline, "load_workbook", _never_read)
+    tracemalloc.start()
+    try:
+        with pytest.raises(offline.SheetError) as refused:
+            offline.read_rows(content, "answers.xlsx")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024, f"inspecting the workbook peaked at {peak / 2**20:.0f} MiB"
+    return refused.value.problems
+
+
+@pytest.mark.parametrize("kind", list(_BOMB_MESSAGES))
+def test_it_refuses_an_amplifying_workbook_before_reading_it(world, assessment, kind,
+                                                             monkeypatch):
+    content = _bomb(kind, 1)
+    assert len(content) < 200_000
+    assert _refused_unread(content, monkeypatch) == [_BOMB_MESSAGES[kind]]
+    client = signed_in(world.acme.manager)
+    before = snapshot()
+    response = _upload(client, assessment, content, "answers.xlsx")
+    _refused_upload(response, before)
+    assert _BOMB_MESSAGES[kind] in response.content.decode()
+
+
+def test_it_refuses_the_reported_shared_strings_bomb(monkeypatch):
+    """3.5 million tiny shared strings in a small workbook: 37.5 s and +290 MB before."""
+    content = _workbook_with({"xl/sharedStrings.xml": _strings_part(3_500_000)})
+    assert _refused_unread(content, monkeypatch) == [_BOMB_MESSAGES["shared strings"]]
+
+
+def test_it_refuses_fuzzed_amplifying_workbooks_before_reading_them(monkeypatch):
+    @fuzz(12)
+    @given(kind=st.sampled_from(list(_BOMB_MESSAGES)), extra=st.integers(1, 30_000),
+           prefix=st.sampled_from(["", "x", "ss"]))
+    def check(kind, extra, prefix):
+        content = _bomb(kind, extra, prefix if kind == "shared strings" else "")
+        assert _refused_unread(content, monkeypatch) == [_BOMB_MESSAGES[kind]]
+
+    check()
+
+
+def test_a_workbook_at_the_limits_is_read():
+    content = _workbook_with({"xl/sharedStrings.xml": _strings_part(
+        offline.MAX_SHARED_STRINGS)})
+    assert offline.read_rows(content, "answers.xlsx")[0][1][0] == "question_key"

@@ -21,6 +21,7 @@ from models_catalog.models import MaturityModel, ModelVersion, Question
 from models_catalog.services import draft_discard
 from organisations.models import AuditEvent
 from tests.catalog_factories import build_document, make_version
+from tests.conftest import signed_in
 
 
 def _broken(change) -> dict:
@@ -211,10 +212,13 @@ def test_it_reports_malformed_json_with_its_line():
                         "Expecting property name enclosed in double quotes"]
 
 
-def test_it_refuses_yaml_aliases():
-    text = b"a: &x [1, 2]\nb: *x\n"
-    _data, problems = parse(text)
-    assert problems == ["(document): YAML aliases (*x) are not allowed, at line 2"]
+def test_it_refuses_yaml_anchors_aliases_and_merge_keys():
+    assert parse(b"a: &x [1, 2]\nb: *x\n")[1] == [
+        "(document): YAML anchors (&x) are not allowed, at line 1"]
+    assert parse(b"a: [1, 2]\nb: *x\n")[1] == [
+        "(document): YAML aliases (*x) are not allowed, at line 2"]
+    assert parse(b"a: 1\nb:\n  <<: {c: 1}\n")[1] == [
+        "(document): YAML merge keys (<<) are not allowed, at line 3"]
 
 
 def test_it_never_constructs_python_objects_from_yaml():
@@ -295,12 +299,23 @@ def test_it_gives_a_tenant_import_its_own_slug_when_the_slug_is_taken(world):
     assert again.number == 2
 
 
-def test_it_refuses_a_shipped_import_over_a_tenants_slug(world):
-    make_version(slug="acme-only", owner=world.acme.org)
-    with pytest.raises(DocumentError) as raised:
-        make_version(slug="acme-only")
-    assert raised.value.problems == [
-        "model.slug: 'acme-only' is already used by a model of an organisation"]
+def test_a_shipped_import_and_a_tenants_model_may_share_a_slug(world):
+    """Slugs are unique per owner (issue 12, item 9): the shipped model is another."""
+    own = make_version(slug="acme-only", owner=world.acme.org)
+    shipped = make_version(slug="acme-only")
+    assert shipped.model != own.model and shipped.model.owner is None
+    # Each tenant's catalogue link finds one model: acme's own first.
+    assert signed_in(world.acme.owner).get("/o/acme/models/acme-only/").context[
+        "model"] == own.model
+    assert signed_in(world.globex.owner).get("/o/globex/models/acme-only/").context[
+        "model"] == shipped.model
+
+
+def test_a_tenant_import_never_learns_another_tenants_slugs(world):
+    theirs = make_version(slug="globex-secret", owner=world.globex.org)
+    mine = make_version(slug="globex-secret", owner=world.acme.org)
+    assert (mine.model.slug, mine.model.owner) == ("globex-secret", world.acme.org)
+    assert mine.model != theirs.model
 
 
 def test_it_writes_json_that_json_reads(db):

@@ -27,7 +27,7 @@ from models_catalog.documents import (
 from models_catalog.models import MaturityModel, ModelVersion
 from models_catalog.services import draft_discard, version_retire
 from organisations.models import AuditEvent
-from tests.catalog_factories import build_document
+from tests.catalog_factories import build_document, make_version
 
 CATALOGUE = Path(settings.BASE_DIR) / "models_catalog" / "catalogue"
 SHIPPED = sorted(CATALOGUE.glob("*.yaml"))
@@ -201,6 +201,29 @@ def test_it_exports_the_latest_published_version_by_default(db, catalogue):
     exported = json.loads(out.getvalue())
     assert exported["version"]["number"] == 1
     assert exported == export_version(ModelVersion.objects.get(model__slug="alpha", number=1))
+
+
+def test_commands_pick_the_shipped_model_unless_an_organisation_is_named(world, catalogue):
+    """Slugs are unique per owner: ``--organisation`` picks a tenant's model."""
+    document = build_document("alpha")
+    document["scoring"]["threshold"] = 0.6
+    make_version(slug="alpha", owner=world.acme.org, document=document)
+    make_version(slug="alpha", owner=world.globex.org)
+    with pytest.raises(CommandError, match="several organisations have a model 'alpha' "
+                                           "\\('acme', 'globex'\\); name one"):
+        call_command("export_model", "alpha", stdout=StringIO())
+    _load(catalogue)  # a shipped model with the same slug, added later
+    out = StringIO()
+    call_command("export_model", "alpha", stdout=out)
+    assert yaml.safe_load(out.getvalue())["scoring"]["threshold"] != 0.6
+    out = StringIO()
+    call_command("export_model", "alpha", "--organisation", "acme", stdout=out)
+    assert yaml.safe_load(out.getvalue())["scoring"]["threshold"] == 0.6
+    with pytest.raises(CommandError, match="unknown model 'alpha' of organisation 'northwind'"):
+        call_command("export_model", "alpha", "--organisation", "northwind",
+                     stdout=StringIO())
+    with pytest.raises(CommandError, match="unknown organisation 'nope'"):
+        call_command("export_model", "alpha", "--organisation", "nope", stdout=StringIO())
 
 
 def test_it_names_a_missing_model_or_version_on_export(db, catalogue):

@@ -104,6 +104,25 @@ def test_it_copies_with_a_chosen_slug_and_name(world):
     assert raised.value.message_dict == {"slug": ["This short name is already taken."]}
 
 
+def test_copying_never_tells_whether_another_tenant_uses_a_slug(world):
+    """Issue 12, item 9: "already taken" used to answer for every owner's models."""
+    shipped = make_version(slug="topdesk-test")
+    make_version(slug="globex-plan", owner=world.globex.org)
+    copy = services.model_copy(version=shipped, organisation=world.acme.org, by=None,
+                               slug="globex-plan")
+    assert (copy.model.slug, copy.model.owner) == ("globex-plan", world.acme.org)
+    # Slugs the organisation sees itself are still refused: shipped, its consultancy's.
+    make_version(slug="nw-plan", owner=world.northwind.org)
+    for taken in ("topdesk-test", "nw-plan"):
+        with pytest.raises(ValidationError):
+            services.model_copy(version=shipped, organisation=world.acme.org, by=None,
+                                slug=taken)
+    # A consultancy does not take a slug one of its clients uses (they would see both).
+    with pytest.raises(ValidationError):
+        services.model_copy(version=shipped, organisation=world.northwind.org, by=None,
+                            slug="globex-plan")
+
+
 def test_it_refuses_to_copy_another_owners_draft(world):
     theirs = make_version(owner=world.northwind.org, slug="nw-draft", publish=False)
     with pytest.raises(ValidationError):

@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from assessments import offline, services
 from assessments.models import Answer, Response
+from maturity_site.spreadsheets import xlsx_cell
 from organisations.models import AuditEvent
 from tests.assessment_factories import make_assessment
 from tests.conftest import access_for, signed_in
@@ -220,13 +221,38 @@ def test_it_exports_every_answer_with_comments_and_neutralises_formulas(world):
     assert signed_in(world.acme.viewer).get(_url(assessment, "export_csv")).status_code == 403
 
 
+def test_a_control_character_in_a_comment_never_breaks_the_xlsx_export(world, assessment):
+    """Issue 12, item 12: one "\x07" in a comment made every XLSX export of the round
+    a 500 (openpyxl's IllegalCharacterError), for good."""
+    assessment = make_assessment(world, name="Named", anonymity="named")
+    access = access_for(world.acme.manager, world.acme.org)
+    guest = services.respondent_invite(by=access, assessment=assessment,
+                                       email="bell@example.test", name="Bell\x1b[31m")
+    services.answer_save(response=guest, question_key="people.2.1", option="fully",
+                         comment="ring\x07 the\x0b bell\x1f\ttab\nline")
+    services.response_submit(response=guest)
+    manager = signed_in(world.acme.manager)
+    response = manager.get(_url(assessment, "export_xlsx"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content))["Answers"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "Bell[31m"
+    assert row[10] == "ring the bell\ttab\nline"
+
+
 def test_it_neutralises_only_what_a_spreadsheet_would_run():
-    assert offline.neutralise("=1+1") == "'=1+1"
-    assert offline.neutralise("-5") == "'-5"
-    assert offline.neutralise("@SUM(A1)") == "'@SUM(A1)"
-    assert offline.neutralise("plain") == "plain"
-    assert offline.neutralise(-5) == -5
-    assert offline.neutralise(None) is None
+    assert xlsx_cell("=1+1") == "'=1+1"
+    assert xlsx_cell("-5") == "'-5"
+    assert xlsx_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert xlsx_cell("plain") == "plain"
+    assert xlsx_cell(-5) == -5
+    assert xlsx_cell(None) is None
+
+
+def test_it_keeps_only_the_characters_an_xlsx_cell_can_hold():
+    every_control = "".join(chr(n) for n in range(32))
+    assert xlsx_cell("a" + every_control + "\ud800\ufffe\uffffb") == "a\t\n\rb"
+    assert xlsx_cell("\x00=1+1") == "'=1+1"  # what is left is neutralised
 
 
 # --- Never over someone's own answers, never submitting for them, without saying so -------

@@ -15,10 +15,10 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from maturity_site.spreadsheets import xlsx_cell as neutralise
 from organisations.models import AuditEvent
 from reports import services, tasks
 from reports.chart_export import ChartExportError
-from reports.exports import neutralise
 from reports.models import Report
 from tests.catalog_factories import make_version
 from tests.conftest import signed_in

@@ -1,6 +1,7 @@
 """Sign-in throttling, session handling and security logging."""
 
 import logging
+import shlex
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -93,3 +94,86 @@ def test_it_logs_sign_ins_failures_and_denied_access(world, caplog):
                for line in lines)
     assert any("action=access.denied" in line and "organisation=globex" in line
                and "answer=404" in line for line in lines)
+
+
+# --- Issue 12, item 9: caching, the client's address, log lines, 403s ------------------
+
+
+def test_tenant_pages_are_never_cached(world):
+    from .conftest import signed_in
+
+    client = signed_in(world.acme.manager)
+    for url in ("/o/acme/", "/o/acme/assessments/", "/o/acme/models/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= cache_control, (url, cache_control)
+
+
+def _security_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "maturity.security"]
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
+    (0, "203.0.113.9", "10.4.0.1"),  # no proxy: the header is the client's own claim
+    (1, "203.0.113.9", "203.0.113.9"),
+    (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the left entry was sent by the client
+    (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+    (1, "not-an-address", None),
+    (1, "", "10.4.0.1"),
+])
+def test_the_audit_trail_and_the_lockout_read_the_client_address_by_one_rule(
+        world, settings, caplog, proxies, forwarded, expected):
+    from axes.helpers import get_client_ip_address
+    from django.test import RequestFactory
+
+    from organisations.services import audit
+
+    settings.PROXY_COUNT = proxies
+    caplog.set_level(logging.INFO, logger="maturity.security")
+    client = Client(REMOTE_ADDR="10.4.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    attempt(client, world.acme.manager.email, PASSWORD)
+    line = [line for line in _security_lines(caplog) if "action=auth.login " in line][-1]
+    assert f"address={expected or '-'}" in line.split(" ")
+    request = RequestFactory().get("/", REMOTE_ADDR="10.4.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert get_client_ip_address(request) == expected  # the lockout's
+    event = audit(organisation=world.acme.org, actor=world.acme.manager, action="test.ip",
+                  request=request)
+    event.refresh_from_db()
+    assert event.ip_address == expected
+
+
+def test_client_values_cannot_add_pairs_or_lines_to_the_security_log(world, caplog):
+    """A path (percent-decoded), a username or a header reaches the log as one value."""
+    from django.test import RequestFactory
+
+    from organisations.security import log_security_event
+
+    caplog.set_level(logging.INFO, logger="maturity.security")
+    request = RequestFactory().get("/", REMOTE_ADDR="10.5.0.1",
+                                   HTTP_X_FORWARDED_FOR="1.2.3.4 forged=1")
+    log_security_event("access.denied", request=request, organisation="acme",
+                       path="/o/acme/x answer=200\nforged=1", username='a"b=c@example.test')
+    [line] = _security_lines(caplog)
+    assert "\n" not in line
+    pairs = shlex.split(line)  # how a logfmt reader splits it: quoted values stay whole
+    assert [pair.split("=", 1)[0] for pair in pairs] == [
+        "action", "time", "user", "organisation", "address", "path"]
+    assert 'path="/o/acme/x answer=200\\nforged=1"' in line
+    assert 'user="a\\"b=c@example.test"' in line
+    assert "address=10.5.0.1" in pairs  # the header is not trusted without a proxy
+
+
+def test_a_403_is_logged_once_without_a_traceback(world, caplog):
+    from .conftest import signed_in
+
+    caplog.set_level(logging.INFO)
+    manager = signed_in(world.acme.manager)
+    caplog.clear()
+    assert manager.get("/o/acme/departments/new/").status_code == 403
+    about = [r for r in caplog.records if r.levelno >= logging.INFO
+             and "/o/acme/departments/new/" in r.getMessage()]
+    assert len(about) == 1, [(r.name, r.getMessage()) for r in about]
+    assert about[0].name == "maturity.security" and about[0].exc_info is None
+    assert "answer=403" in about[0].getMessage()
+    assert "organisation=acme" in about[0].getMessage()

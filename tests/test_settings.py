@@ -67,3 +67,29 @@ def test_it_builds_email_links_on_the_port_the_development_server_serves():
     assert _settings_in_a_fresh_process(
         PORT="8123", SITE_URL="https://desk.example.com/")["SITE_URL"] == (
         "https://desk.example.com")
+
+
+def test_the_image_trusts_forwarded_headers_only_from_the_configured_proxy():
+    """Issue 12, item 9: gunicorn ran with --forwarded-allow-ips "*" (any client could
+    claim https or another address). It now reads FORWARDED_ALLOW_IPS, documented."""
+    import shlex
+
+    import yaml
+    from gunicorn.config import Config
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    commands = [service.get("command") or [] for service in compose["services"].values()]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
+    commands.append(shlex.split(cmd.removeprefix("CMD ").strip("[]").replace(",", " ")))
+    for command in commands:
+        words = command if isinstance(command, list) else shlex.split(command)
+        assert "*" not in words and "--forwarded-allow-ips" not in words, words
+    env = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
+               if line and not line.startswith("#"))
+    assert env["FORWARDED_ALLOW_IPS"] not in ("", "*")
+    config = Config()
+    config.set("forwarded_allow_ips", env["FORWARDED_ALLOW_IPS"])
+    assert config.forwarded_allow_ips == ["172.16.0.0/12"]
+    readme = (ROOT / "README.md").read_text()
+    assert "| `FORWARDED_ALLOW_IPS` |" in readme and "| `PROXY_COUNT` |" in readme

@@ -1,6 +1,10 @@
 """The scoring contract on the command line (DESIGN.md, "Scoring contract").
 
-    python manage.py score_answers --model SLUG [--version N] ANSWERS.json
+    python manage.py score_answers --model SLUG [--version N] [--organisation ORG] ANSWERS.json
+
+Model slugs are unique per owner: ``--model`` names the shipped model with that
+slug (else the one organisation's model that has it), and with ``--organisation``
+that organisation's own model.
 
 prints the result as JSON and exits 0; any invalid input exits non-zero with one
 line on stderr naming what is wrong.
@@ -46,11 +50,13 @@ class Command(ModelVersionCommand):
                                           "published one)")
         parser.add_argument("--language", default="en",
                             help="the language of the level names (default: en)")
+        self.add_owner_argument(parser)
 
-    def handle(self, *args, answers, model, number, language, **options):
+    def handle(self, *args, answers, model, number, language, organisation, **options):
         document = self._read(answers)
         try:
-            version = find_version(model, number)
+            version = find_version(model, number,
+                                   organisation=self.owner(organisation, returncode=2))
         except LookupError as error:
             raise _fail(str(error)) from None
         try:

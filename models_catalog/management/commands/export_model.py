@@ -14,10 +14,11 @@ class Command(ModelVersionCommand):
         self.add_version_argument(parser, "the version number (default: the latest "
                                           "published one)")
         parser.add_argument("--format", choices=FORMATS, default="yaml")
+        self.add_owner_argument(parser)
 
-    def handle(self, *args, slug, number, format, **options):
+    def handle(self, *args, slug, number, format, organisation, **options):
         try:
-            version = find_version(slug, number)
+            version = find_version(slug, number, organisation=self.owner(organisation))
         except LookupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(dump(export_version(version), format), ending="")

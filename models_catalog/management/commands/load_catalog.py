@@ -48,8 +48,9 @@ class Command(BaseCommand):
         if problems:
             raise DocumentError(problems)
         slug = data["model"]["slug"]
-        model = MaturityModel.objects.select_for_update().filter(slug=slug).first()
-        if model is not None and model.owner_id is None:
+        model = MaturityModel.objects.select_for_update().filter(slug=slug,
+                                                                  owner=None).first()
+        if model is not None:
             # Compared with the newest version whatever its status, so a version that
             # staff retired on purpose is not brought back by the next start-up.
             latest = model.versions.order_by("-number").first()
