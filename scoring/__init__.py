@@ -537,10 +537,13 @@ def _axis(spec: ModelSpec, key: str, questions: Mapping[str, QuestionAggregate])
     for q in spec.questions:
         loading = q.loadings.get(key, 0.0)
         value = questions[q.key].value
-        if loading == 0 or value is None:
+        # A loading times a weight can underflow to 0 (two tiny floats): such a question
+        # carries no weight, like a loading of 0, instead of dividing by zero below.
+        weight = abs(loading) * q.weight
+        if weight == 0 or value is None:
             continue
         agreement = value if loading > 0 else 1.0 - value
-        weighted.append((abs(loading) * q.weight, agreement))
+        weighted.append((weight, agreement))
     if not weighted:
         return AxisPosition(key, None, 0)
     position = _clamp(2 * _weighted_mean(weighted) - 1, -1.0, 1.0)

@@ -936,3 +936,12 @@ def test_a_dimension_with_nothing_in_place_keeps_the_weakest_dimension_rule_at_1
     assert result.overall.level == 1
     assert result.dimension(empty).level == 1
     assert result.dimension(empty).blocked_at.level == 2
+
+
+def test_a_loading_and_weight_whose_product_underflows_carry_no_weight_on_the_axis():
+    # Found by hypothesis: 5e-324 × 1e-10 is 0.0 in floating point, which divided by zero.
+    spec = ModelSpec(levels=2, dimensions=("d",), axes=("focus",), options=SCALE,
+                     questions=[QuestionSpec("d.2", "d", 2, weight=1e-10,
+                                             loadings={"focus": 5e-324})])
+    result = score(spec, [{"d.2": "fully"}])
+    assert result.axis("focus").position is None
