@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from organisations.access import departments, get_department, tenant_view
+from organisations.service_views import call_service
 
 from . import offline as sheets
 from . import selectors, services
@@ -23,16 +24,6 @@ from .forms import AssessmentEditForm, AssessmentForm, InviteForm, MembersForm, 
 
 def _base(access, **extra) -> dict:
     return {"organisation": access.organisation, "section": "assessments", **extra}
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _posted(request, *, files: bool = False) -> tuple:
@@ -153,15 +144,12 @@ def create(request, access):
     form = AssessmentForm(*_posted(request), initial=initial,
                           departments=departments(access), versions=versions)
     if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.assessment_create(by=access, request=request,
-                                                    **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("The assessment is ready as a draft. Add respondents, "
-                                        "then open it for answers."))
-            return _to_detail(access, assessment)
+        outcome = call_service(
+            request, services.assessment_create, form=form, by=access, request=request,
+            **form.cleaned_data, done=_("The assessment is ready as a draft. Add "
+                                        "respondents, then open it for answers."))
+        if outcome.ok:
+            return _to_detail(access, outcome.result)
     return render(request, "assessments/form.html", _base(
         access, form=form, heading=_("Start an assessment"), has_versions=versions.exists()))
 
@@ -178,13 +166,10 @@ def edit(request, access, assessment_id):
     form = AssessmentEditForm(*_posted(request), instance=assessment,
                               levels=assessment.model_version.levels.count())
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_update(by=access, assessment=assessment, request=request,
-                                       **{f: form.cleaned_data[f] for f in form.fields})
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
+        outcome = call_service(
+            request, services.assessment_update, form=form, by=access, assessment=assessment,
+            request=request, **{f: form.cleaned_data[f] for f in form.fields}, done=_("Saved."))
+        if outcome.ok:
             return _to_detail(access, assessment)
     return render(request, "assessments/form.html", _base(
         access, form=form, assessment=assessment, heading=_("Edit the assessment"),
@@ -193,12 +178,8 @@ def edit(request, access, assessment_id):
 
 def _transition(request, access, assessment_id, service, done: str):
     assessment = selectors.get_assessment(access, assessment_id)
-    try:
-        service(by=access, assessment=assessment, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
+    call_service(request, service, by=access, assessment=assessment, request=request,
+                 done=done)
     return _to_detail(access, assessment)
 
 
@@ -240,13 +221,12 @@ def cancel_round(request, access, assessment_id):
 def delete_round(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
     if request.method == "POST":
-        try:
-            services.assessment_delete(by=access, assessment=assessment, request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        outcome = call_service(
+            request, services.assessment_delete, by=access, assessment=assessment,
+            request=request, done=_("The draft “%(name)s” is deleted.") % {
+                "name": assessment.name})
+        if not outcome.ok:
             return _to_detail(access, assessment)
-        messages.success(request, _("The draft “%(name)s” is deleted.")
-                         % {"name": assessment.name})
         return redirect("assessments:department", org_slug=access.organisation.slug,
                         department_id=assessment.department.public_id)
     return render(request, "assessments/confirm.html", _base(
@@ -262,16 +242,14 @@ def invite(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
     form = InviteForm(*_posted(request), initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.respondent_invite(by=access, assessment=assessment, request=request,
-                                       **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("%(email)s is invited.") % form.cleaned_data
-                             if assessment.is_open else
-                             _("%(email)s will get the link when the assessment opens.")
-                             % form.cleaned_data)
+        outcome = call_service(
+            request, services.respondent_invite, form=form, by=access, assessment=assessment,
+            request=request, **form.cleaned_data,
+            done=lambda _response: (
+                _("%(email)s is invited.") if assessment.is_open
+                else _("%(email)s will get the link when the assessment opens."))
+            % form.cleaned_data)
+        if outcome.ok:
             if "another" in request.POST:
                 return redirect("assessments:invite", org_slug=access.organisation.slug,
                                 assessment_id=assessment.public_id)
@@ -286,16 +264,13 @@ def add_members(request, access, assessment_id):
     form = MembersForm(*_posted(request),
                        members=selectors.assessing_members(access, assessment))
     if request.method == "POST" and form.is_valid():
-        try:
-            added = services.respondents_add_members(by=access, assessment=assessment,
-                                                     users=form.cleaned_data["users"],
-                                                     request=request)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, ngettext("%(count)s respondent added.",
-                                               "%(count)s respondents added.",
-                                               len(added)) % {"count": len(added)})
+        outcome = call_service(
+            request, services.respondents_add_members, form=form, by=access,
+            assessment=assessment, users=form.cleaned_data["users"], request=request,
+            done=lambda added: ngettext("%(count)s respondent added.",
+                                        "%(count)s respondents added.",
+                                        len(added)) % {"count": len(added)})
+        if outcome.ok:
             return _to_detail(access, assessment)
     return render(request, "assessments/members.html", _base(
         access, form=form, assessment=assessment))
@@ -305,13 +280,9 @@ def add_members(request, access, assessment_id):
 @require_POST
 def remind_all(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    try:
-        count = services.respondents_remind_all(by=access, assessment=assessment,
-                                                request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Reminders sent: %(count)s.") % {"count": count})
+    call_service(request, services.respondents_remind_all, by=access, assessment=assessment,
+                 request=request,
+                 done=lambda count: _("Reminders sent: %(count)s.") % {"count": count})
     return _to_detail(access, assessment)
 
 
@@ -320,13 +291,9 @@ def remind_all(request, access, assessment_id):
 def remind(request, access, assessment_id, response_id):
     assessment = selectors.get_assessment(access, assessment_id)
     response = selectors.get_response(access, assessment, response_id)
-    try:
-        services.respondent_remind(by=access, response=response, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Reminder sent to %(who)s.") % {
-            "who": response.display_name})
+    call_service(request, services.respondent_remind, by=access, response=response,
+                 request=request,
+                 done=_("Reminder sent to %(who)s.") % {"who": response.display_name})
     return _to_detail(access, assessment)
 
 
@@ -335,13 +302,9 @@ def remind(request, access, assessment_id, response_id):
 def renew_link(request, access, assessment_id, response_id):
     assessment = selectors.get_assessment(access, assessment_id)
     response = selectors.get_response(access, assessment, response_id)
-    try:
-        services.respondent_renew_link(by=access, response=response, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("%(who)s has a new link by email; the previous link no "
-                                    "longer works.") % {"who": response.display_name})
+    call_service(request, services.respondent_renew_link, by=access, response=response,
+                 request=request, done=_("%(who)s has a new link by email; the previous link "
+                                         "no longer works.") % {"who": response.display_name})
     return _to_detail(access, assessment)
 
 
@@ -350,13 +313,9 @@ def renew_link(request, access, assessment_id, response_id):
 def revoke(request, access, assessment_id, response_id):
     assessment = selectors.get_assessment(access, assessment_id)
     response = selectors.get_response(access, assessment, response_id)
-    try:
-        services.respondent_revoke(by=access, response=response, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The link of %(who)s no longer works.") % {
-            "who": response.display_name})
+    call_service(request, services.respondent_revoke, by=access, response=response,
+                 request=request,
+                 done=_("The link of %(who)s no longer works.") % {"who": response.display_name})
     return _to_detail(access, assessment)
 
 

@@ -76,19 +76,6 @@ class TranslatedForm(forms.Form):
         return default if default in self.fields else None
 
 
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, on the right fields if it can."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = form.field_for(name) if hasattr(form, "field_for") else (
-                name if name in form.fields else None)
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 # ---------------------------------------------------------------------------- forms
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from organisations.access import tenant_view
+from organisations.service_views import call_service, show_on_form
 
 from . import selectors, services
 from .documents import DocumentError, dump, export_version, import_document, parse
@@ -35,7 +36,6 @@ from .forms import (
     OptionForm,
     QuestionForm,
     ScoringForm,
-    apply_errors,
 )
 from .models import ModelVersion, PublishedVersionError
 
@@ -188,16 +188,14 @@ def copy(request, access, model_slug, version):
     version = selectors.get_version(access, model_slug, version)
     form = CopyForm(*_bound(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            copied = services.model_copy(version=version, organisation=access.organisation,
-                                         by=request.user, slug=form.cleaned_data["slug"],
-                                         name=form.cleaned_data["name"], request=request)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Copied to “%(slug)s”: edit the draft, then publish "
-                                        "it.") % {"slug": copied.model.slug})
-            return redirect(_url("edit", access, copied))
+        outcome = call_service(
+            request, services.model_copy, form=form, version=version,
+            organisation=access.organisation, by=request.user, slug=form.cleaned_data["slug"],
+            name=form.cleaned_data["name"], request=request,
+            done=lambda copied: _("Copied to “%(slug)s”: edit the draft, then publish it.")
+            % {"slug": copied.model.slug})
+        if outcome.ok:
+            return redirect(_url("edit", access, outcome.result))
     return render(request, "models_catalog/copy.html", _context(access, version, form=form))
 
 
@@ -298,7 +296,7 @@ def _edit_form(request, access, version: ModelVersion, *, form, save: Callable, 
         except PublishedVersionError as error:
             return _locked(request, access, version, error)
         except ValidationError as error:
-            apply_errors(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, done)
             return redirect(_url("edit", access, version) + (f"#{anchor}" if anchor else ""))

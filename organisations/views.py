@@ -31,6 +31,7 @@ from .forms import (
     SignupForm,
 )
 from .models import Role
+from .service_views import call_service, show_on_form
 
 # Several backends are configured (django-axes first); a fresh sign-up or an accepted
 # invitation signs in through the ordinary one.
@@ -51,15 +52,6 @@ def home(request):
     if len(orgs) == 1:
         return redirect("organisations:home", org_slug=orgs[0][0].slug)
     return render(request, "organisations/choose.html", {"organisations": orgs})
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field if the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _posted(request, *, files: bool = False) -> tuple:
@@ -96,16 +88,14 @@ def signup(request):
         if not throttle.allow(request, action="signup", email=data["email"]):
             form.add_error(None, throttle.refusal())
             return render(request, "registration/signup.html", {"form": form}, status=429)
-        try:
-            services.signup(
-                email=data["email"], full_name=data["full_name"], password=data["password"],
-                organisation_name=data["organisation_name"],
-                organisation_slug=data["organisation_slug"], kind=data["kind"],
-                language=_current_language(), request=request,
-            )
-        except ValidationError as error:
-            _add_service_error(form, error)
-        else:
+        outcome = call_service(
+            request, services.signup, form=form,
+            email=data["email"], full_name=data["full_name"], password=data["password"],
+            organisation_name=data["organisation_name"],
+            organisation_slug=data["organisation_slug"], kind=data["kind"],
+            language=_current_language(), request=request,
+        )
+        if outcome.ok:
             # The same answer whether or not the address has an account: the email
             # (a verification link, or a note to the account's owner) says which.
             return redirect("signup_sent")
@@ -224,7 +214,7 @@ def invitation_accept(request, token: str):
         except services.InvitationUnavailable as exc:
             return _invitation_unavailable(request, invitation, exc.reason)
         except ValidationError as error:
-            _add_service_error(form, error)
+            show_on_form(form, error)
         else:
             login(request, new_user, backend=MODEL_BACKEND)
             return _welcome(request, invitation)
@@ -281,16 +271,14 @@ def client_create(request, access):
     _require_consultancy(access)
     form = ClientForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_create(consultancy=access.organisation, by=access,
-                                            name=form.cleaned_data["name"],
-                                            slug=form.cleaned_data["slug"], request=request)
-        except ValidationError as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("%(client)s is now a client. Add its departments next.")
-                             % {"client": client.name})
-            return redirect("organisations:department_list", org_slug=client.slug)
+        outcome = call_service(
+            request, services.client_create, form=form, consultancy=access.organisation,
+            by=access, name=form.cleaned_data["name"], slug=form.cleaned_data["slug"],
+            request=request, done=lambda client: _(
+                "%(client)s is now a client. Add its departments next.") % {
+                "client": client.name})
+        if outcome.ok:
+            return redirect("organisations:department_list", org_slug=outcome.result.slug)
     return _tenant_render(request, access, "organisations/client_form.html", {"form": form},
                           section="portfolio")
 
@@ -311,14 +299,11 @@ def department_list(request, access):
 def department_create(request, access):
     form = DepartmentForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            department = services.department_create(by=access, request=request,
-                                                    **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("Department “%(name)s” added.")
-                             % {"name": department.name})
+        outcome = call_service(
+            request, services.department_create, form=form, by=access, request=request,
+            **form.cleaned_data, done=lambda department: _("Department “%(name)s” added.")
+            % {"name": department.name})
+        if outcome.ok:
             return redirect("organisations:department_list", org_slug=access.organisation.slug)
     return _tenant_render(request, access, "organisations/department_form.html",
                           {"form": form}, section="departments")
@@ -338,14 +323,11 @@ def department_update(request, access, department_id):
     form = DepartmentForm(*_posted(request), initial={
         "name": department.name, "description": department.description})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.department_update(by=access, department=department, request=request,
-                                       **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("Department “%(name)s” saved.")
-                             % {"name": department.name})
+        outcome = call_service(
+            request, services.department_update, form=form, by=access, department=department,
+            request=request, **form.cleaned_data,
+            done=lambda _result: _("Department “%(name)s” saved.") % {"name": department.name})
+        if outcome.ok:
             return redirect("organisations:department_detail",
                             org_slug=access.organisation.slug, department_id=department.public_id)
     return _tenant_render(request, access, "organisations/department_form.html",
@@ -356,13 +338,10 @@ def department_update(request, access, department_id):
 def department_delete(request, access, department_id):
     department = selectors.get_department(access, department_id)
     if request.method == "POST":
-        try:
-            services.department_delete(by=access, department=department, request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Department “%(name)s” removed.")
-                             % {"name": department.name})
+        outcome = call_service(
+            request, services.department_delete, by=access, department=department,
+            request=request, done=_("Department “%(name)s” removed.") % {"name": department.name})
+        if outcome.ok:
             return redirect("organisations:department_list", org_slug=access.organisation.slug)
     return _tenant_render(request, access, "organisations/department_confirm_delete.html", {
         "department": department,
@@ -404,17 +383,13 @@ def member_role(request, access, membership_id):
                               initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         role = form.cleaned_data["role"]
-        try:
-            services.membership_change_role(by=access, membership=membership, role=role,
-                                            request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("%(name)s is now: %(role)s.")
-                             % {"name": membership.user, "role": Role(role).label})
-            if membership.user_id == access.user.pk:
-                # One's own new role may no longer open the members page.
-                return redirect("organisations:home", org_slug=access.organisation.slug)
+        outcome = call_service(
+            request, services.membership_change_role, by=access, membership=membership,
+            role=role, request=request, done=_("%(name)s is now: %(role)s.")
+            % {"name": membership.user, "role": Role(role).label})
+        if outcome.ok and membership.user_id == access.user.pk:
+            # One's own new role may no longer open the members page.
+            return redirect("organisations:home", org_slug=access.organisation.slug)
         return redirect("organisations:member_list", org_slug=access.organisation.slug)
     return _tenant_render(request, access, "organisations/member_role.html", {
         "form": form, "membership": membership,
@@ -427,14 +402,10 @@ def member_remove(request, access, membership_id):
     membership = selectors.get_membership(access, membership_id)
     row = _member_row(access, membership, selectors.owner_count(access))
     if request.method == "POST":
-        try:
-            services.membership_remove(by=access, membership=membership, request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("organisations:member_list", org_slug=access.organisation.slug)
-        messages.success(request, _("%(name)s is no longer a member.")
-                         % {"name": membership.user})
-        if row["is_self"]:
+        outcome = call_service(
+            request, services.membership_remove, by=access, membership=membership,
+            request=request, done=_("%(name)s is no longer a member.") % {"name": membership.user})
+        if outcome.ok and row["is_self"]:
             return redirect("home")
         return redirect("organisations:member_list", org_slug=access.organisation.slug)
     return _tenant_render(request, access, "organisations/member_confirm_remove.html",
@@ -457,14 +428,11 @@ def invitation_create(request, access):
     form = InvitationForm(*_posted(request), roles=access.assignable_roles(),
                           initial={"language": request.user.language or _current_language()})
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation, _token = services.invitation_create(by=access, request=request,
-                                                            **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_error(form, error)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.")
-                             % {"email": invitation.email})
+        outcome = call_service(
+            request, services.invitation_create, form=form, by=access, request=request,
+            **form.cleaned_data, done=lambda created: _("Invitation sent to %(email)s.")
+            % {"email": created[0].email})
+        if outcome.ok:
             return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
     return _tenant_render(request, access, "organisations/invitation_form.html", {
         "form": form, "expiry_days": settings.INVITATION_EXPIRY_DAYS,
@@ -475,13 +443,10 @@ def invitation_create(request, access):
 def invitation_revoke(request, access, invitation_id):
     invitation = selectors.get_invitation(access, invitation_id)
     if request.method == "POST":
-        try:
-            services.invitation_revoke(by=access, invitation=invitation, request=request)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The invitation to %(email)s is revoked; its link no "
-                                        "longer works.") % {"email": invitation.email})
+        call_service(request, services.invitation_revoke, by=access, invitation=invitation,
+                     request=request, done=_("The invitation to %(email)s is revoked; its "
+                                             "link no longer works.")
+                     % {"email": invitation.email})
         return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
     return _tenant_render(request, access, "organisations/invitation_confirm_revoke.html",
                           {"invitation": invitation}, section="invitations")
@@ -491,13 +456,9 @@ def invitation_revoke(request, access, invitation_id):
 @require_POST
 def invitation_resend(request, access, invitation_id):
     invitation = selectors.get_invitation(access, invitation_id)
-    try:
-        services.invitation_resend(by=access, invitation=invitation, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("A new link was sent to %(email)s; the previous one no "
-                                    "longer works.") % {"email": invitation.email})
+    call_service(request, services.invitation_resend, by=access, invitation=invitation,
+                 request=request, done=_("A new link was sent to %(email)s; the previous one "
+                                         "no longer works.") % {"email": invitation.email})
     return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
 
 

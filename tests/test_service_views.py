@@ -1,0 +1,46 @@
+"""organisations.service_views: how a view shows a service's refusal or success."""
+
+from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+
+from organisations.service_views import call_service
+
+
+class _Form(forms.Form):
+    name = forms.CharField()
+
+
+def _request():
+    request = RequestFactory().post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _refuse(**kwargs):
+    raise ValidationError({"name": "Taken.", "slug": "Bad slug."})
+
+
+def test_it_puts_a_refusal_on_the_forms_fields_and_the_rest_on_the_form():
+    request, form = _request(), _Form({"name": "x"})
+    assert form.is_valid()
+    outcome = call_service(request, _refuse, form=form, done="Saved.")
+    assert not outcome.ok
+    assert form.errors == {"name": ["Taken."], "__all__": ["Bad slug."]}
+    assert list(get_messages(request)) == []
+
+
+def test_it_says_a_refusal_without_a_form_as_one_error_message():
+    request = _request()
+    assert not call_service(request, _refuse, done="Saved.").ok
+    assert [m.message for m in get_messages(request)] == ["Taken. Bad slug."]
+
+
+def test_it_says_success_from_the_services_result():
+    request = _request()
+    outcome = call_service(request, lambda *, n: n * 2, n=21, done=lambda r: f"Got {r}.")
+    assert outcome.ok and outcome.result == 42
+    assert [m.message for m in get_messages(request)] == ["Got 42."]
