@@ -6,6 +6,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from organisations.access import OrgAccess
+from organisations.models import Role
+
 from . import services
 from .models import (
     Axis,
@@ -18,6 +21,15 @@ from .models import (
     ScaleOption,
     translate,
 )
+
+
+def _staff_access(request, version: ModelVersion) -> OrgAccess | None:
+    """The admin is the installation's staff: for an organisation's model they act (and
+    are audited) as its owner; a shipped model belongs to the installation (None)."""
+    owner = version.model.owner
+    if owner is None:
+        return None
+    return OrgAccess(user=request.user, organisation=owner, role=Role.OWNER)
 
 
 def _delete_each(admin_obj, request, queryset) -> None:
@@ -115,9 +127,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
         _delete_each(self, request, queryset)
 
     def _each(self, request, queryset, action, done: str):
+        """Run a catalogue service on each selected version, as the staff member."""
         for version in queryset.select_related("model"):
             try:
-                action(version=version, by=request.user, request=request)
+                action(version=version, by=_staff_access(request, version), request=request)
             except ValidationError as error:
                 self.message_user(request, f"{version}: {'; '.join(error.messages)}",
                                   messages.ERROR)

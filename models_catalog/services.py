@@ -4,8 +4,10 @@ Every editing service locks the version and refuses with
 :class:`~models_catalog.models.PublishedVersionError` unless it is a draft. Field
 problems are raised as ``ValidationError({field: message})``; a version's problems
 as a whole (the same checks as an import) are raised at publication.
-Who may call these (owner/consultant of the model's owner) is decided by the views
-through ``organisations.access``; the services keep the model's invariants.
+Every service takes ``by``, the caller's :class:`~organisations.access.OrgAccess`, and
+refuses with PermissionDenied unless it may change the model (owners and consultants
+of the organisation that owns it: ``selectors.can_edit``). ``by=None`` is the
+installation itself (management commands, the Django admin), never a view.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from organisations.access import OrgAccess, visible_to_organisation
 from organisations.services import audit
 
 from .documents import (
     create_version_from_document,
     document_hash,
     export_version,
+    import_document,
     retire_others,
     slugs_in_use,
     unique_slug,
@@ -51,6 +55,7 @@ from .models import (
     ScaleOption,
     texts_in_order,
 )
+from .selectors import can_edit
 
 Texts = Mapping[str, str]
 UP, DOWN = "up", "down"
@@ -59,19 +64,29 @@ UP, DOWN = "up", "down"
 # --------------------------------------------------------------------------- helpers
 
 
-def _lock_draft(version: ModelVersion) -> ModelVersion:
-    """The version, locked and fresh from the database; PublishedVersionError unless a
-    draft. Call inside a transaction."""
+def _check_may_edit(by: OrgAccess | None, model: MaturityModel) -> None:
+    if by is not None and not can_edit(by, model):
+        raise PermissionDenied
+
+
+def _user(by: OrgAccess | None):
+    return by.user if by is not None else None
+
+
+def _lock_draft(version: ModelVersion, by: OrgAccess | None) -> ModelVersion:
+    """The version, locked and fresh from the database, if ``by`` may edit it;
+    PublishedVersionError unless a draft. Call inside a transaction."""
     locked = ModelVersion.objects.select_for_update().select_related("model").get(pk=version.pk)
+    _check_may_edit(by, locked.model)
     if locked.status != ModelVersion.Status.DRAFT:
         raise PublishedVersionError(locked)
     return locked
 
 
-def _audit(version: ModelVersion, by, action: str, target: str = "", request=None,
-           **data: Any) -> None:
+def _audit(version: ModelVersion, by: OrgAccess | None, action: str, target: str = "",
+           request=None, **data: Any) -> None:
     label = f"{version.model.slug} v{version.number}"
-    audit(organisation=version.model.owner, actor=by, action=action,
+    audit(organisation=version.model.owner, actor=_user(by), action=action,
           target=f"{label}: {target}" if target else label,
           data={"model": version.model.slug, "version": version.number, **data},
           request=request)
@@ -160,10 +175,15 @@ def _number(value: Any, field: str, *, low: float, high: float, low_open: bool =
 
 
 @transaction.atomic
-def model_copy(*, version: ModelVersion, organisation, by, slug: str | None = None,
+def model_copy(*, version: ModelVersion, by: OrgAccess, slug: str | None = None,
                name: str | None = None, request=None) -> ModelVersion:
-    """Copy ``version`` into a new model owned by ``organisation``, as its draft v1."""
+    """Copy ``version`` into a new model owned by ``by``'s organisation, as its draft v1."""
+    by.require("manage_models")
+    organisation = by.organisation
     source = version.model
+    if not MaturityModel.objects.filter(visible_to_organisation(organisation),
+                                        pk=source.pk).exists():
+        raise PermissionDenied
     if version.status == ModelVersion.Status.DRAFT and source.owner_id != organisation.pk:
         raise ValidationError(_("Only published versions of another owner's model can be "
                                 "copied."))
@@ -188,17 +208,26 @@ def model_copy(*, version: ModelVersion, organisation, by, slug: str | None = No
         description=document["model"]["description"], source=document["model"]["source"],
         default_language=version.default_language, languages=list(version.languages))
     copy = create_version_from_document(model=model, document=document,
-                                        status=ModelVersion.Status.DRAFT, by=by,
+                                        status=ModelVersion.Status.DRAFT, by=by.user,
                                         based_on=version)
     _audit(copy, by, "model.copied", request=request,
            source={"model": source.slug, "version": version.number})
     return copy
 
 
+def model_import(*, data: Any, by: OrgAccess, publish: bool, request=None) -> ModelVersion:
+    """Import a parsed model document into ``by``'s organisation (``import_document``:
+    DocumentError and nothing written on any problem)."""
+    by.require("manage_models")
+    return import_document(data, organisation=by.organisation, by=by.user, publish=publish,
+                           request=request)
+
+
 @transaction.atomic
 def draft_create(*, version: ModelVersion, by, request=None) -> ModelVersion:
     """A new draft of the same model, copied from a published or retired version."""
     model = MaturityModel.objects.select_for_update().get(pk=version.model_id)
+    _check_may_edit(by, model)
     if model.owner_id is None:
         raise ValidationError(_("A shipped model cannot be edited; copy it to your "
                                 "organisation instead."))
@@ -211,7 +240,7 @@ def draft_create(*, version: ModelVersion, by, request=None) -> ModelVersion:
     document = export_version(version)
     document["version"]["notes"] = {}
     draft = create_version_from_document(model=model, document=document,
-                                         status=ModelVersion.Status.DRAFT, by=by,
+                                         status=ModelVersion.Status.DRAFT, by=_user(by),
                                          based_on=version)
     _audit(draft, by, "model.draft_created", request=request, based_on=version.number)
     return draft
@@ -220,7 +249,7 @@ def draft_create(*, version: ModelVersion, by, request=None) -> ModelVersion:
 @transaction.atomic
 def draft_discard(*, version: ModelVersion, by, request=None) -> None:
     """Delete a draft; a model left without any version goes with it."""
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     model = version.model
     _audit(version, by, "model.draft_discarded", request=request)
     version.delete()
@@ -237,14 +266,14 @@ def version_problems(version: ModelVersion) -> list[str]:
 def version_publish(*, version: ModelVersion, by, request=None) -> ModelVersion:
     """Publish a draft after validating it like an import; the model's previously
     published version is retired. Raises ValidationError listing every problem."""
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     document = export_version(version)
     problems = validate_document(document)
     if problems:
         raise ValidationError(problems, code="invalid_document")
     version.status = ModelVersion.Status.PUBLISHED
     version.published_at = timezone.now()
-    version.published_by = by if getattr(by, "is_authenticated", False) else None
+    version.published_by = _user(by)
     version.content_hash = document_hash(document)
     version.save()
     retired = list(ModelVersion.objects.filter(model_id=version.model_id,
@@ -262,6 +291,7 @@ def version_retire(*, version: ModelVersion, by, request=None) -> ModelVersion:
     """Stop offering a published version for new assessments; past results keep it."""
     version = ModelVersion.objects.select_for_update().select_related("model").get(
         pk=version.pk)
+    _check_may_edit(by, version.model)
     if version.status != ModelVersion.Status.PUBLISHED:
         raise ValidationError(_("Only a published version can be retired."))
     version.status = ModelVersion.Status.RETIRED
@@ -280,7 +310,7 @@ def version_update(*, version: ModelVersion, by, name: Texts, description: Texts
                    default_language: str | None = None, languages: list[str] | None = None,
                    request=None) -> ModelVersion:
     """Edit a draft's metadata: name, description, source, change notes, languages."""
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     if languages is not None:
         unknown = [code for code in languages if code not in SUPPORTED_LANGUAGES]
         if unknown:
@@ -309,7 +339,7 @@ def version_update(*, version: ModelVersion, by, name: Texts, description: Texts
 @transaction.atomic
 def scoring_update(*, version: ModelVersion, by, threshold: float, overall_rule: str,
                    request=None) -> ModelVersion:
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     version.threshold = _number(threshold, "threshold", low=0, high=1, low_open=True)
     if overall_rule not in ModelVersion.OverallRule.values:
         raise ValidationError({"overall_rule": _("Choose a rule for the overall level.")})
@@ -326,7 +356,7 @@ def scoring_update(*, version: ModelVersion, by, threshold: float, overall_rule:
 @transaction.atomic
 def level_update(*, level: Level, by, name: Texts, description: Texts | None = None,
                  request=None) -> Level:
-    version = _lock_draft(level.version)
+    version = _lock_draft(level.version, by)
     level = Level.objects.get(pk=level.pk, version=version)
     level.name = _texts(version, name, "name")
     level.description = _texts(version, description, "description", required=False)
@@ -339,7 +369,7 @@ def level_update(*, level: Level, by, name: Texts, description: Texts | None = N
 def level_add(*, version: ModelVersion, by, name: Texts, description: Texts | None = None,
               request=None) -> Level:
     """Add level K+1 at the top."""
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     count = version.levels.count()
     if count >= MAX_LEVELS:
         raise ValidationError(_("A model has at most %(n)s levels.") % {"n": MAX_LEVELS})
@@ -353,7 +383,7 @@ def level_add(*, version: ModelVersion, by, name: Texts, description: Texts | No
 @transaction.atomic
 def level_remove(*, version: ModelVersion, by, request=None) -> None:
     """Remove the top level K; its questions must be moved or deleted first."""
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     top = version.levels.order_by("-number").first()
     if top is None or top.number <= MIN_LEVELS:
         raise ValidationError(_("A model has at least %(n)s levels.") % {"n": MIN_LEVELS})
@@ -373,7 +403,7 @@ def level_remove(*, version: ModelVersion, by, request=None) -> None:
 @transaction.atomic
 def dimension_add(*, version: ModelVersion, by, key: str, name: Texts,
                   description: Texts | None = None, request=None) -> Dimension:
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     dimension = Dimension(
         version=version, key=_key(version, key, Dimension.objects, _(
             "This version already has a dimension with the key “%(key)s”.")),
@@ -388,7 +418,7 @@ def dimension_add(*, version: ModelVersion, by, key: str, name: Texts,
 @transaction.atomic
 def dimension_update(*, dimension: Dimension, by, name: Texts,
                      description: Texts | None = None, request=None) -> Dimension:
-    version = _lock_draft(dimension.version)
+    version = _lock_draft(dimension.version, by)
     dimension = Dimension.objects.get(pk=dimension.pk, version=version)
     dimension.name = _texts(version, name, "name")
     dimension.description = _texts(version, description, "description", required=False)
@@ -399,7 +429,7 @@ def dimension_update(*, dimension: Dimension, by, name: Texts,
 
 @transaction.atomic
 def dimension_delete(*, dimension: Dimension, by, request=None) -> None:
-    version = _lock_draft(dimension.version)
+    version = _lock_draft(dimension.version, by)
     count = dimension.questions.count()
     if count:
         raise ValidationError(ngettext(
@@ -412,7 +442,7 @@ def dimension_delete(*, dimension: Dimension, by, request=None) -> None:
 
 @transaction.atomic
 def dimension_move(*, dimension: Dimension, by, direction: str, request=None) -> None:
-    version = _lock_draft(dimension.version)
+    version = _lock_draft(dimension.version, by)
     _move(dimension, list(version.dimensions.all()), direction)
     _audit(version, by, "model.dimension_moved", dimension.key, request=request,
            direction=direction)
@@ -424,7 +454,7 @@ def dimension_move(*, dimension: Dimension, by, direction: str, request=None) ->
 @transaction.atomic
 def axis_add(*, version: ModelVersion, by, key: str, name: Texts, low_label: Texts,
              high_label: Texts, request=None) -> Axis:
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     axis = Axis(version=version, key=_key(version, key, Axis.objects, _(
         "This version already has an axis with the key “%(key)s”.")),
                 name=_texts(version, name, "name"),
@@ -439,7 +469,7 @@ def axis_add(*, version: ModelVersion, by, key: str, name: Texts, low_label: Tex
 @transaction.atomic
 def axis_update(*, axis: Axis, by, name: Texts, low_label: Texts, high_label: Texts,
                 request=None) -> Axis:
-    version = _lock_draft(axis.version)
+    version = _lock_draft(axis.version, by)
     axis = Axis.objects.get(pk=axis.pk, version=version)
     axis.name = _texts(version, name, "name")
     axis.low_label = _texts(version, low_label, "low_label")
@@ -452,7 +482,7 @@ def axis_update(*, axis: Axis, by, name: Texts, low_label: Texts, high_label: Te
 @transaction.atomic
 def axis_delete(*, axis: Axis, by, request=None) -> int:
     """Delete an axis and every question's loading on it; returns how many loaded it."""
-    version = _lock_draft(axis.version)
+    version = _lock_draft(axis.version, by)
     loaded = [q for q in version.questions.all() if axis.key in (q.loadings or {})]
     for question in loaded:
         question.loadings = {k: v for k, v in question.loadings.items() if k != axis.key}
@@ -465,7 +495,7 @@ def axis_delete(*, axis: Axis, by, request=None) -> int:
 
 @transaction.atomic
 def axis_move(*, axis: Axis, by, direction: str, request=None) -> None:
-    version = _lock_draft(axis.version)
+    version = _lock_draft(axis.version, by)
     _move(axis, list(version.axes.all()), direction)
     _audit(version, by, "model.axis_moved", axis.key, request=request, direction=direction)
 
@@ -476,7 +506,7 @@ def axis_move(*, axis: Axis, by, direction: str, request=None) -> None:
 @transaction.atomic
 def option_add(*, version: ModelVersion, by, key: str, label: Texts, value: float,
                request=None) -> ScaleOption:
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     if (key or "").strip() in RESERVED_OPTION_KEYS:
         raise ValidationError({"key": _("“na” and “dk” are reserved: not applicable and "
                                         "don't know are always offered.")})
@@ -495,7 +525,7 @@ def option_add(*, version: ModelVersion, by, key: str, label: Texts, value: floa
 @transaction.atomic
 def option_update(*, option: ScaleOption, by, label: Texts, value: float,
                   request=None) -> ScaleOption:
-    version = _lock_draft(option.version)
+    version = _lock_draft(option.version, by)
     option = ScaleOption.objects.get(pk=option.pk, version=version)
     option.label = _texts(version, label, "label")
     option.value = _number(value, "value", low=0, high=1)
@@ -506,14 +536,14 @@ def option_update(*, option: ScaleOption, by, label: Texts, value: float,
 
 @transaction.atomic
 def option_delete(*, option: ScaleOption, by, request=None) -> None:
-    version = _lock_draft(option.version)
+    version = _lock_draft(option.version, by)
     option.delete()
     _audit(version, by, "model.option_deleted", option.key, request=request)
 
 
 @transaction.atomic
 def option_move(*, option: ScaleOption, by, direction: str, request=None) -> None:
-    version = _lock_draft(option.version)
+    version = _lock_draft(option.version, by)
     _move(option, list(version.scale_options.all()), direction)
     _audit(version, by, "model.option_moved", option.key, request=request, direction=direction)
 
@@ -568,7 +598,7 @@ def question_add(*, version: ModelVersion, by, key: str, dimension: str, level: 
                  loadings: Mapping[str, float] | None = None, help: Texts | None = None,
                  source: Texts | None = None, request=None) -> Question:
     """Add a question; ``dimension`` is the dimension's key in this version."""
-    version = _lock_draft(version)
+    version = _lock_draft(version, by)
     question = Question(
         version=version, key=_key(version, key, Question.objects, _(
             "This version already has a question with the key “%(key)s”.")),
@@ -586,7 +616,7 @@ def question_update(*, question: Question, by, dimension: str, level: int, state
                     recommendation: Texts, weight: float = 1.0,
                     loadings: Mapping[str, float] | None = None, help: Texts | None = None,
                     source: Texts | None = None, request=None) -> Question:
-    version = _lock_draft(question.version)
+    version = _lock_draft(question.version, by)
     question = Question.objects.get(pk=question.pk, version=version)
     for field, value in _question_fields(
             version, dimension=dimension, level=level, weight=weight, loadings=loadings,
@@ -600,7 +630,7 @@ def question_update(*, question: Question, by, dimension: str, level: int, state
 
 @transaction.atomic
 def question_delete(*, question: Question, by, request=None) -> None:
-    version = _lock_draft(question.version)
+    version = _lock_draft(question.version, by)
     question.delete()
     _audit(version, by, "model.question_deleted", question.key, request=request)
 
@@ -608,7 +638,7 @@ def question_delete(*, question: Question, by, request=None) -> None:
 @transaction.atomic
 def question_move(*, question: Question, by, direction: str, request=None) -> None:
     """Move a question up or down among the questions of its dimension and level."""
-    version = _lock_draft(question.version)
+    version = _lock_draft(question.version, by)
     question = Question.objects.get(pk=question.pk, version=version)
     siblings = list(version.questions.filter(dimension_id=question.dimension_id,
                                              level=question.level))

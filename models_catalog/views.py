@@ -25,7 +25,7 @@ from organisations.access import tenant_view
 from organisations.service_views import call_service, show_on_form
 
 from . import selectors, services
-from .documents import DocumentError, dump, export_version, import_document, parse
+from .documents import DocumentError, dump, export_version, parse
 from .forms import (
     AxisForm,
     CopyForm,
@@ -164,10 +164,9 @@ def import_model(request, access):
         data, problems = parse(content, filename=upload.name)
         if not problems:
             try:
-                version = import_document(data, organisation=access.organisation,
-                                          by=request.user,
-                                          publish=form.cleaned_data["publish"],
-                                          request=request)
+                version = services.model_import(data=data, by=access,
+                                                publish=form.cleaned_data["publish"],
+                                                request=request)
             except DocumentError as error:
                 problems = error.problems
             else:
@@ -190,7 +189,7 @@ def copy(request, access, model_slug, version):
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.model_copy, form=form, version=version,
-            organisation=access.organisation, by=request.user, slug=form.cleaned_data["slug"],
+            by=access, slug=form.cleaned_data["slug"],
             name=form.cleaned_data["name"], request=request,
             done=lambda copied: _("Copied to “%(slug)s”: edit the draft, then publish it.")
             % {"slug": copied.model.slug})
@@ -208,7 +207,7 @@ def _confirm(request, access, version: ModelVersion, *, action: Callable, templa
     errors: list[str] = []
     if request.method == "POST":
         try:
-            result = action(version=version, by=request.user, request=request)
+            result = action(version=version, by=access, request=request)
         except PublishedVersionError as error:
             return _locked(request, access, version, error)
         except ValidationError as error:
@@ -352,7 +351,7 @@ def edit_metadata(request, access, model_slug, version):
 
     def save(form):
         services.version_update(
-            version=version, by=request.user, name=form.texts("name"),
+            version=version, by=access, name=form.texts("name"),
             description=form.texts("description"), source=form.texts("source"),
             notes=form.texts("notes"), default_language=form.cleaned_data["default_language"],
             languages=form.cleaned_data["languages"], request=request)
@@ -369,7 +368,7 @@ def edit_scoring(request, access, model_slug, version):
                                                       "overall_rule": version.overall_rule})
 
     def save(form):
-        services.scoring_update(version=version, by=request.user, request=request,
+        services.scoring_update(version=version, by=access, request=request,
                                 threshold=form.cleaned_data["threshold"],
                                 overall_rule=form.cleaned_data["overall_rule"])
 
@@ -385,7 +384,7 @@ def edit_level(request, access, model_slug, version, level):
                      initial_texts={"name": obj.name, "description": obj.description})
 
     def save(form):
-        services.level_update(level=obj, by=request.user, name=form.texts("name"),
+        services.level_update(level=obj, by=access, name=form.texts("name"),
                               description=form.texts("description"), request=request)
 
     return _edit_form(request, access, version, form=form, save=save,
@@ -399,7 +398,7 @@ def add_level(request, access, model_slug, version):
     form = LevelForm(*_bound(request), version=version)
 
     def save(form):
-        services.level_add(version=version, by=request.user, name=form.texts("name"),
+        services.level_add(version=version, by=access, name=form.texts("name"),
                            description=form.texts("description"), request=request)
 
     return _edit_form(request, access, version, form=form, save=save,
@@ -412,7 +411,7 @@ def remove_level(request, access, model_slug, version):
     version = _draft(access, model_slug, version)
     top = version.levels.order_by("-number").first()
     return _delete(request, access, version, obj=None,
-                   action=lambda _obj: services.level_remove(version=version, by=request.user,
+                   action=lambda _obj: services.level_remove(version=version, by=access,
                                                              request=request),
                    title=_("Remove level %(number)s") % {"number": top.number if top else "?"},
                    done=_("Level removed."), anchor="levels")
@@ -440,7 +439,7 @@ def _keyed_views(kind: str, kwarg: str, form_class, anchor: str, *, add: Callabl
                           **kwargs_for(version))
 
         def save(form):
-            add(version=version, by=request.user, key=form.cleaned_data["key"],
+            add(version=version, by=access, key=form.cleaned_data["key"],
                 request=request, **values(form))
 
         return _edit_form(request, access, version, form=form, save=save,
@@ -455,7 +454,7 @@ def _keyed_views(kind: str, kwarg: str, form_class, anchor: str, *, add: Callabl
                           **kwargs_for(version, obj))
 
         def save(form):
-            update(**{kind: obj}, by=request.user, request=request, **values(form))
+            update(**{kind: obj}, by=access, request=request, **values(form))
 
         return _edit_form(request, access, version, form=form, save=save,
                           title=f"{labels['edit']} “{obj.key}”", done=_("Saved."),
@@ -468,7 +467,7 @@ def _keyed_views(kind: str, kwarg: str, form_class, anchor: str, *, add: Callabl
         version = _draft(access, model_slug, version)
         obj = selectors.get_part(version, kind, kwargs[kwarg])
         return _delete(request, access, version, obj=obj,
-                       action=lambda o: delete(**{kind: o}, by=request.user, request=request),
+                       action=lambda o: delete(**{kind: o}, by=access, request=request),
                        title=f"{labels['delete']} “{obj.key}”", done=labels["deleted"],
                        anchor=anchor, warning=labels.get("warning", ""))
 
@@ -477,7 +476,7 @@ def _keyed_views(kind: str, kwarg: str, form_class, anchor: str, *, add: Callabl
         version = _draft(access, model_slug, version)
         obj = selectors.get_part(version, kind, kwargs[kwarg])
         return _move(request, access, version, anchor=f"{anchor}-{obj.key}",
-                     action=lambda d: move(**{kind: obj}, by=request.user, direction=d,
+                     action=lambda d: move(**{kind: obj}, by=access, direction=d,
                                            request=request))
 
     return add_view, edit_view, delete_view, move_view

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import HttpRequest
@@ -202,6 +202,9 @@ def profile_update(*, user: User, full_name: str, language: str,
 def client_create(*, consultancy: Organisation, name: str, slug: str, by: OrgAccess,
                   request: HttpRequest | None = None) -> Organisation:
     """A client organisation of ``consultancy``; its consultants act in it from now on."""
+    by.require("manage_clients")
+    if consultancy.pk != by.organisation.pk:
+        raise PermissionDenied
     if not consultancy.is_consultancy:
         raise ValidationError(_("Only a consultancy can have client organisations."))
     return organisation_create(name=name, slug=slug or unique_slug(name),
@@ -224,6 +227,7 @@ def _check_department_name(organisation: Organisation, name: str,
 @transaction.atomic
 def department_create(*, by: OrgAccess, name: str, description: str = "",
                       request: HttpRequest | None = None) -> Department:
+    by.require("manage_departments")
     organisation = by.organisation
     _check_department_name(organisation, name)
     department = Department.objects.create(organisation=organisation, name=name,
@@ -236,6 +240,7 @@ def department_create(*, by: OrgAccess, name: str, description: str = "",
 @transaction.atomic
 def department_update(*, by: OrgAccess, department: Department, name: str,
                       description: str = "", request: HttpRequest | None = None) -> Department:
+    _require_in(by, "manage_departments", department.organisation_id)
     _check_department_name(department.organisation, name, exclude=department)
     before = department.name
     department.name, department.description = name, description
@@ -252,7 +257,7 @@ def department_delete(*, by: OrgAccess, department: Department,
     """Remove a department with its rounds that have no results (drafts and cancelled
     rounds, with what was answered in those). A round with results (open or closed)
     or other data that protects the department stops the removal."""
-    by.require("manage_departments")
+    _require_in(by, "manage_departments", department.organisation_id)
     organisation, name, public_id = department.organisation, department.name, department.public_id
     rounds = department.assessments.all()
     # Every round locked first, so that a draft opened meanwhile is either seen open here
@@ -301,6 +306,13 @@ def _ensure_not_last_owner(membership: Membership) -> None:
         )
 
 
+def _require_in(by: OrgAccess, capability: str, organisation_id: int) -> None:
+    """PermissionDenied unless ``by`` has ``capability`` in the object's organisation."""
+    by.require(capability)
+    if organisation_id != by.organisation.pk:
+        raise PermissionDenied
+
+
 def _ensure_may_touch(by: OrgAccess, role: str) -> None:
     if role == Role.OWNER and by.role != Role.OWNER:
         raise ValidationError(_("Only an owner can make someone an owner or change an owner."),
@@ -311,6 +323,7 @@ def _ensure_may_touch(by: OrgAccess, role: str) -> None:
 def membership_change_role(*, by: OrgAccess, membership: Membership, role: str,
                            request: HttpRequest | None = None) -> Membership:
     membership = _lock_membership(membership)
+    _require_in(by, "manage_members", membership.organisation_id)
     if role not in Role.values:
         raise ValidationError(_("Choose a valid role."))
     if role == membership.role:
@@ -331,6 +344,7 @@ def membership_change_role(*, by: OrgAccess, membership: Membership, role: str,
 def membership_remove(*, by: OrgAccess, membership: Membership,
                       request: HttpRequest | None = None) -> None:
     membership = _lock_membership(membership)
+    _require_in(by, "manage_members", membership.organisation_id)
     _ensure_may_touch(by, membership.role)
     _ensure_not_last_owner(membership)
     organisation, email, role = membership.organisation, membership.user.email, membership.role
@@ -369,6 +383,7 @@ def _send_after_commit(invitation: Invitation, token: str) -> None:
 def invitation_create(*, by: OrgAccess, email: str, role: str, language: str,
                       request: HttpRequest | None = None) -> tuple[Invitation, str]:
     """Invite ``email`` with ``role``; the link's token is returned (and mailed) once only."""
+    by.require("manage_members")
     organisation = by.organisation
     email = User.objects.normalize_email(email).lower()
     _ensure_may_touch(by, role)
@@ -399,6 +414,7 @@ def invitation_resend(*, by: OrgAccess, invitation: Invitation,
     invitation = Invitation.objects.select_for_update().select_related("organisation").get(
         pk=invitation.pk
     )
+    _require_in(by, "manage_members", invitation.organisation_id)
     if invitation.status not in ("pending", "expired"):
         raise ValidationError(_("Only a pending or expired invitation can be sent again."))
     _ensure_may_touch(by, invitation.role)
@@ -416,6 +432,7 @@ def invitation_resend(*, by: OrgAccess, invitation: Invitation,
 @transaction.atomic
 def invitation_revoke(*, by: OrgAccess, invitation: Invitation,
                       request: HttpRequest | None = None) -> Invitation:
+    _require_in(by, "manage_members", invitation.organisation_id)
     claimed = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -25,7 +25,12 @@ from models_catalog.selectors import model_spec
 from organisations.models import AuditEvent
 from scoring import ModelSpec, QuestionSpec
 from tests.catalog_factories import build_document, make_version
-from tests.conftest import signed_in
+from tests.conftest import access_for, signed_in
+
+
+def _by(cast, who: str):
+    """The acting OrgAccess of ``cast``'s ``who`` (owner, consultant, …)."""
+    return access_for(getattr(cast, who), cast.org)
 
 
 @pytest.fixture
@@ -78,8 +83,7 @@ def test_it_names_the_language_of_the_text_it_shows_in_templates():
 
 def test_it_copies_a_shipped_version_into_a_draft_owned_by_the_organisation(world):
     shipped = make_version(slug="topdesk-test")
-    copy = services.model_copy(version=shipped, organisation=world.acme.org,
-                               by=world.acme.consultant)
+    copy = services.model_copy(version=shipped, by=_by(world.acme, "consultant"))
     assert copy.model.slug == "acme-topdesk-test"
     assert copy.model.owner == world.acme.org
     assert (copy.number, copy.status, copy.based_on) == (1, ModelVersion.Status.DRAFT, shipped)
@@ -88,18 +92,18 @@ def test_it_copies_a_shipped_version_into_a_draft_owned_by_the_organisation(worl
     assert copied["model"]["name"] == original["model"]["name"]
     assert AuditEvent.objects.filter(organisation=world.acme.org, action="model.copied",
                                      actor=world.acme.consultant).exists()
-    again = services.model_copy(version=shipped, organisation=world.acme.org, by=None)
+    again = services.model_copy(version=shipped, by=_by(world.acme, "consultant"))
     assert again.model.slug == "acme-topdesk-test-2"
 
 
 def test_it_copies_with_a_chosen_slug_and_name(world):
     shipped = make_version(slug="topdesk-test")
-    copy = services.model_copy(version=shipped, organisation=world.acme.org, by=None,
+    copy = services.model_copy(version=shipped, by=_by(world.acme, "consultant"),
                                slug="acme-semm", name="Acme SEMM")
     assert copy.model.slug == "acme-semm"
     assert copy.name == {"en": "Acme SEMM"} == copy.model.name
     with pytest.raises(ValidationError) as raised:
-        services.model_copy(version=shipped, organisation=world.acme.org, by=None,
+        services.model_copy(version=shipped, by=_by(world.acme, "consultant"),
                             slug="acme-semm")
     assert raised.value.message_dict == {"slug": ["This short name is already taken."]}
 
@@ -108,36 +112,36 @@ def test_copying_never_tells_whether_another_tenant_uses_a_slug(world):
     """Issue 12, item 9: "already taken" used to answer for every owner's models."""
     shipped = make_version(slug="topdesk-test")
     make_version(slug="globex-plan", owner=world.globex.org)
-    copy = services.model_copy(version=shipped, organisation=world.acme.org, by=None,
+    copy = services.model_copy(version=shipped, by=_by(world.acme, "consultant"),
                                slug="globex-plan")
     assert (copy.model.slug, copy.model.owner) == ("globex-plan", world.acme.org)
     # Slugs the organisation sees itself are still refused: shipped, its consultancy's.
     make_version(slug="nw-plan", owner=world.northwind.org)
     for taken in ("topdesk-test", "nw-plan"):
         with pytest.raises(ValidationError):
-            services.model_copy(version=shipped, organisation=world.acme.org, by=None,
+            services.model_copy(version=shipped, by=_by(world.acme, "consultant"),
                                 slug=taken)
     # A consultancy does not take a slug one of its clients uses (they would see both).
     with pytest.raises(ValidationError):
-        services.model_copy(version=shipped, organisation=world.northwind.org, by=None,
+        services.model_copy(version=shipped, by=_by(world.northwind, "consultant"),
                             slug="globex-plan")
 
 
 def test_it_refuses_to_copy_another_owners_draft(world):
     theirs = make_version(owner=world.northwind.org, slug="nw-draft", publish=False)
     with pytest.raises(ValidationError):
-        services.model_copy(version=theirs, organisation=world.acme.org, by=None)
+        services.model_copy(version=theirs, by=_by(world.acme, "consultant"))
 
 
 # ------------------------------------------------------------------ version cycle
 
 
 def test_it_starts_a_new_draft_from_a_published_version(published, world):
-    draft = services.draft_create(version=published, by=world.acme.owner)
+    draft = services.draft_create(version=published, by=_by(world.acme, "owner"))
     assert (draft.number, draft.status, draft.based_on) == (2, "draft", published)
     assert export_version(draft)["questions"] == export_version(published)["questions"]
     with pytest.raises(ValidationError, match="already a draft"):
-        services.draft_create(version=published, by=world.acme.owner)
+        services.draft_create(version=published, by=_by(world.acme, "owner"))
 
 
 def test_it_refuses_a_new_draft_of_a_shipped_model(db):
@@ -147,12 +151,12 @@ def test_it_refuses_a_new_draft_of_a_shipped_model(db):
 
 
 def test_it_publishes_a_valid_draft_and_retires_the_previous_version(published, world):
-    draft = services.draft_create(version=published, by=world.acme.owner)
+    draft = services.draft_create(version=published, by=_by(world.acme, "owner"))
     services.question_update(question=draft.questions.get(key="people.2.1"),
-                             by=world.acme.owner, dimension="people", level=2,
+                             by=_by(world.acme, "owner"), dimension="people", level=2,
                              statement={"en": "Changed", "sv": "Ändrad"},
                              recommendation={"en": "Do it"})
-    result = services.version_publish(version=draft, by=world.acme.owner)
+    result = services.version_publish(version=draft, by=_by(world.acme, "owner"))
     published.refresh_from_db()
     assert result.status == "published" and result.published_by == world.acme.owner
     assert result.published_at is not None and len(result.content_hash) == 64
@@ -167,7 +171,7 @@ def test_it_refuses_to_publish_a_draft_with_problems_listing_them(draft, world):
         services.question_delete(question=question, by=None)
     Level.objects.filter(version=draft, number=3).update(name={"sv": "Bara svenska"})
     with pytest.raises(ValidationError) as raised:
-        services.version_publish(version=draft, by=world.acme.owner)
+        services.version_publish(version=draft, by=_by(world.acme, "owner"))
     assert raised.value.messages == [
         "levels[2].name: missing text in the default language 'en'",
         "questions: a model needs at least one question",
@@ -177,11 +181,11 @@ def test_it_refuses_to_publish_a_draft_with_problems_listing_them(draft, world):
 
 
 def test_it_retires_a_published_version(published, world):
-    services.version_retire(version=published, by=world.acme.owner)
+    services.version_retire(version=published, by=_by(world.acme, "owner"))
     published.refresh_from_db()
     assert published.status == "retired"
     with pytest.raises(ValidationError, match="Only a published version"):
-        services.version_retire(version=published, by=world.acme.owner)
+        services.version_retire(version=published, by=_by(world.acme, "owner"))
 
 
 def test_it_discards_a_draft_and_a_model_left_empty(draft):
@@ -199,7 +203,7 @@ def test_it_keeps_the_model_when_discarding_a_later_draft(published):
 
 
 def test_it_edits_every_part_of_a_draft(draft, world):
-    by = world.acme.consultant
+    by = _by(world.acme, "consultant")
     services.version_update(version=draft, by=by, name={"en": "Renamed", "sv": "Omdöpt"},
                             description={"en": "New", "sv": "Ny"}, default_language="sv",
                             languages=["sv", "en", "nb"])
@@ -234,7 +238,7 @@ def test_it_edits_every_part_of_a_draft(draft, world):
         "loadings": {"scope": 0.5}, "statement": {"sv": "Budget"}, "help": {},
         "source": {"sv": "God praxis"}, "recommendation": {"sv": "Gör"}}
     assert question.position == 6
-    actions = set(AuditEvent.objects.filter(actor=by).values_list("action", flat=True))
+    actions = set(AuditEvent.objects.filter(actor=by.user).values_list("action", flat=True))
     assert {"model.metadata_edited", "model.scoring_edited", "model.level_edited",
             "model.level_added", "model.dimension_added", "model.dimension_moved",
             "model.axis_added", "model.option_added", "model.option_moved",
@@ -504,3 +508,31 @@ def test_it_builds_the_spec_in_a_constant_number_of_queries(db):
             model_spec(version)
         counts.append(len(queries))
     assert counts == [5, 5]
+
+
+# ------------------------------------------------------------------ who may
+
+
+def test_only_owners_and_consultants_of_the_owning_organisation_change_a_model(world, draft):
+    """Issue 13, item 7: the services check permission themselves, not only the views."""
+    for by in (_by(world.acme, "viewer"), _by(world.acme, "manager"),
+               _by(world.globex, "owner")):
+        with pytest.raises(PermissionDenied):
+            services.option_add(version=draft, by=by, key="mostly", label={"en": "Mostly"},
+                                 value=0.8)
+        with pytest.raises(PermissionDenied):
+            services.version_publish(version=draft, by=by)
+    assert not draft.scale_options.filter(key="mostly").exists()
+    assert ModelVersion.objects.get(pk=draft.pk).status == ModelVersion.Status.DRAFT
+    services.option_add(version=draft, by=_by(world.acme, "consultant"), key="mostly",
+                        label={"en": "Mostly"}, value=0.8)
+
+
+def test_a_model_is_copied_only_by_those_who_manage_models_and_see_it(world):
+    theirs = make_version(owner=world.globex.org, slug="globex-plan")
+    with pytest.raises(PermissionDenied):
+        services.model_copy(version=theirs, by=_by(world.acme, "consultant"))
+    shipped = make_version(slug="topdesk-test")
+    with pytest.raises(PermissionDenied):
+        services.model_copy(version=shipped, by=_by(world.acme, "viewer"))
+    assert not MaturityModel.objects.filter(owner=world.acme.org).exists()
