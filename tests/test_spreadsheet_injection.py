@@ -21,7 +21,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
-from reports.sample import seed_rounds
 
 from assessments import offline, services
 from assessments.models import Answer
