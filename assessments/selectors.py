@@ -43,13 +43,13 @@ from models_catalog.selectors import model_spec, version_structure
 from organisations.access import (
     CAPABILITIES,
     CONSULTANCY_ROLES_IN_CLIENTS,
-    MAX_TOKEN_LENGTH,
     OrgAccess,
     get_scoped,
     scoped,
     visible_to_organisation,
 )
 from organisations.models import Department, Membership, hash_token
+from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, DimensionScore, ModelSpec, ScoreResult, score
 
 from .models import Answer, Assessment, Response

@@ -13,7 +13,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from organisations.access import departments, get_department, tenant_view
+from organisations.access import tenant_view
+from organisations.selectors import departments, get_department
 from organisations.service_views import call_service
 
 from . import offline as sheets

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import access as selectors
-from . import services, throttle
-from .access import OrgAccess, accessible_organisations, tenant_view
+from . import selectors, services, throttle
+from .access import OrgAccess, accessible_organisations, home_overview, tenant_view
 from .audit import action_label
 from .forms import (
     ClientForm,
@@ -242,7 +241,7 @@ def organisation_home(request, access):
     org = access.organisation
     people = "manage_members" in access.capabilities
     show_clients = org.is_consultancy and access.can("manage_clients")
-    departments, member_count, pending_invitation_count = selectors.home_overview(access)
+    departments, member_count, pending_invitation_count = home_overview(access)
     return _tenant_render(request, access, "organisations/home.html", {
         "departments": departments,
         "clients": (selectors.client_organisations(access).values("slug", "name")

@@ -31,8 +31,8 @@ from organisations.access import (
     get_scoped,
     scoped,
 )
-from organisations.access import departments as scoped_departments
 from organisations.models import Organisation
+from organisations.selectors import departments as scoped_departments
 from scoring import ENGINE_VERSION, ScoreResult
 
 from .charts import DepartmentResult, TrendPoint, dimension_spreads, most_disputed

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from organisations.access import accessible_organisations, get_department, organisation_access
+from organisations.access import accessible_organisations, organisation_access
+from organisations.selectors import get_department
 
 
 def test_it_gives_consultancy_owners_and_consultants_their_clients(world):

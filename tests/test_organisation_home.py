@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from organisations import access as selectors
+from organisations import selectors
 from organisations.models import Department, Invitation, Role
 from tests.conftest import access_for, signed_in
 

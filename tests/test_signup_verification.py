@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from organisations import services
-from organisations.access import account_exists
 from organisations.models import Membership, Organisation, Role, User
+from organisations.selectors import account_exists
 from tests.conftest import PASSWORD, access_for
 from tests.test_translations import compiled_locale, translated  # noqa: F401 - fixtures
 
