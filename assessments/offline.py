@@ -30,7 +30,7 @@ from maturity_site.spreadsheets import csv_text, restore, xlsx_row
 from models_catalog.models import ModelVersion, translate
 from organisations.access import OrgAccess
 from organisations.services import audit
-from scoring import DK, NA
+from scoring import DK, NA, RESERVED_OPTIONS
 
 from .anonymity import respondent_labels
 from .models import Answer, Assessment, Response
@@ -346,7 +346,7 @@ def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> P
 
     content = version_content(version)
     questions = {q.key for q in content.questions}
-    allowed = {o.key for o in content.options} | {NA, DK}
+    allowed = {o.key for o in content.options} | set(RESERVED_OPTIONS)
     labels = {}
     for option in content.options:  # a label in any language is understood too
         for text in (option.label or {}).values():

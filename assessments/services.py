@@ -31,14 +31,13 @@ from models_catalog.selectors import version_structure
 from organisations.access import CAPABILITIES, OrgAccess, visible_to_organisation
 from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
-from scoring import DK, NA
+from scoring import RESERVED_OPTIONS
 
 from . import answer_store
 from .models import Answer, Assessment, Response
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"
-RESERVED_OPTIONS = (NA, DK)
 
 
 class AnswerRefused(Exception):
