@@ -45,6 +45,7 @@ class DepartmentResult:
     index: float
     target: int
     level_name: str = ""
+    top: int = 0  # the model's number of levels (0: unknown)
     round: str = ""
     organisation: str = ""  # the client, in a consultancy's portfolio
     axes: Mapping[str, float | None] = field(default_factory=dict)
@@ -197,10 +198,16 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
         title=title, height=320, bargap=0.35,
         shapes=[_line(color=TARGET_COLOUR, dash="dash", width=2, xref="paper", x0=0, x1=1,
                       y0=threshold, y1=threshold)],
-        annotations=[{"xref": "paper", "x": 1, "xanchor": "right", "y": threshold,
-                      "yanchor": "bottom", "showarrow": False,
-                      "text": label(_("threshold %(value)s") % {"value": f"{threshold:.0%}"}),
+        # In the right margin, beside the line: nothing else is drawn there, so the
+        # label cannot collide with the bars' values whatever θ is (θ comes from the
+        # model's data, never from here).
+        annotations=[{"xref": "paper", "x": 1, "xanchor": "left", "xshift": 4,
+                      "y": threshold, "yanchor": "middle", "showarrow": False,
+                      "align": "left",
+                      "text": label(_("threshold %(value)s") % {"value": f"{threshold:.0%}"},
+                                    10),
                       "font": {"color": TARGET_COLOUR}}],
+        margin={"l": 60, "r": 84, "t": 60 if title else 30, "b": 50},
         yaxis={"range": [0, 1.12], "tickformat": ".0%", "title": {"text": label(_("Fulfilment"))},
                "gridcolor": "#e9ecef"},
         xaxis={"title": {"text": label(_("Level"))}}))
@@ -390,55 +397,91 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     ]
     return _figure(traces, _layout(
         title=title, height=400, legend={"orientation": "h", "y": -0.2},
-        yaxis={"range": [0, top + 0.2], "title": {"text": label(_("Level"))},
+        yaxis={"range": [0, top + 0.2], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)},
         xaxis={"automargin": True}))
 
 
+def trend_rounds(points: Iterable[TrendPoint]) -> int:
+    """The largest number of rounds of one department: a trend needs two."""
+    counts: dict[str, int] = {}
+    for point in points:
+        counts[point.department] = counts.get(point.department, 0) + 1
+    return max(counts.values(), default=0)
+
+
 def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
           title: str | None = None) -> go.Figure:
-    """The overall maturity index of each department over its rounds."""
+    """The overall maturity index of each department over its rounds. A line needs two
+    rounds: with one, the chart says so instead of drawing a point on five ticks."""
     title = _("Trend over rounds") if title is None else title
+    points = list(points)
     series: dict[str, list[TrendPoint]] = {}
     for point in points:
         series.setdefault(point.department, []).append(point)
     if not series:
         return _empty(title, _("No department has a result yet."))
+    if trend_rounds(points) < 2:
+        return _empty(title, trend_needs_two())
     top = texts.top
-    traces = []
+    traces, ticks = [], {}
     for department, items in series.items():
         items = sorted(items, key=lambda p: (p.when or date.min, p.round))
+        xs = [p.when.isoformat() if p.when else label(p.round) for p in items]
+        for p, x in zip(items, xs, strict=True):
+            ticks[x] = p.when
         traces.append(go.Scatter(
-            x=[p.when.isoformat() if p.when else label(p.round) for p in items],
-            y=[round(p.index, 2) for p in items], mode="lines+markers",
+            x=xs, y=[round(p.index, 2) for p in items], mode="lines+markers",
             name=label(department, 24), text=[label(p.round) for p in items],
             hovertemplate="%{text}: %{y:.2f}<extra>" + label(department) + "</extra>",
         ))
+    # Ticks at the rounds' dates only (numeric: plotly's month names are English in
+    # every language), never plotly's automatic ones between or around them.
+    tickvals = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
     return _figure(traces, _layout(
         title=title, height=380, legend={"orientation": "h", "y": -0.25},
-        # Numeric dates: plotly's month names are English whatever the language.
-        xaxis={"tickformat": "%Y-%m"},
+        xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": tickvals},
         yaxis={"range": [1, top], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)}))
 
 
+def trend_needs_two() -> str:
+    return _("A trend needs at least two rounds of a department.")
+
+
+def share_of_range(index: float, top: int) -> float:
+    """A maturity index as a share of its model's range (level 1 → 0, level K → 1), so
+    that models of 4 and 5 levels compare on one scale."""
+    if top <= 1:
+        return 1.0
+    return max(0.0, min(1.0, (index - 1) / (top - 1)))
+
+
 def portfolio(rows: Sequence[DepartmentResult], *, top: int,
               title: str | None = None) -> go.Figure:
-    """A consultancy's clients: each client's departments' latest maturity index."""
+    """A consultancy's clients: each client's departments' latest maturity index, as a
+    share of its own model's range (clients may use models of different depth). The
+    level's name is part of the row's label, full size, not squeezed into the bar."""
     title = _("Portfolio: clients' departments") if title is None else title
     if not rows:
         return _empty(title, _("No client department has a result yet."))
     ordered = sorted(rows, key=lambda r: (r.organisation.lower(), r.department.lower()))
+    shares = [share_of_range(r.index, r.top or top) for r in ordered]
+    names = [
+        label(_point_name(r), 40) + '<br><span style="font-size:11px;color:#5c636a">'
+        + label(_("level %(level)s of %(top)s · %(name)s") % {
+            "level": r.level, "top": r.top or top, "name": r.level_name}, 40) + "</span>"
+        for r in ordered]
     bars = go.Bar(
-        y=[label(_point_name(r), 40) for r in ordered],
-        x=[round(r.index, 2) for r in ordered], orientation="h",
-        marker={"color": [level_colour(r.level, top) for r in ordered]},
-        text=[label(f"{r.level} · {r.level_name}", 30) for r in ordered],
-        textposition="inside", insidetextanchor="start",
-        hovertemplate="%{y}: %{x:.2f}<extra></extra>", showlegend=False,
+        y=names, x=[round(100 * s, 1) for s in shares], orientation="h",
+        marker={"color": [level_colour(r.level, r.top or top) for r in ordered]},
+        text=[f"{100 * s:.0f}%" for s in shares], textposition="auto",
+        customdata=[[round(r.index, 2), r.top or top] for r in ordered],
+        hovertemplate="%{y}<br>%{customdata[0]:.2f} / %{customdata[1]}<extra></extra>",
+        showlegend=False,
     )
     return _figure([bars], _layout(
-        title=title, height=max(260, 100 + 36 * len(ordered)),
-        xaxis={"range": [0, top + 0.1], "title": {"text": label(_("Maturity index"))},
-               "gridcolor": "#e9ecef", **_level_ticks(top)},
+        title=title, height=max(260, 100 + 48 * len(ordered)),
+        xaxis={"range": [0, 100], "ticksuffix": "%", "gridcolor": "#e9ecef",
+               "title": {"text": label(_("Maturity index, share of the model's range"))}},
         yaxis={"autorange": "reversed", "automargin": True}))

@@ -265,7 +265,8 @@ def department_result(assessment: Assessment, result: ScoreResult, texts: ModelT
     return DepartmentResult(
         department=assessment.department.name, level=result.overall.level,
         index=result.overall.index, target=result.target_level,
-        level_name=texts.level_name(result.overall.level), round=assessment.name,
+        level_name=texts.level_name(result.overall.level), top=texts.top,
+        round=assessment.name,
         organisation=organisation,
         axes={a.key: a.position for a in result.axes},
         dimension_levels={d.key: d.level for d in result.dimensions},

@@ -406,9 +406,14 @@ def _organisation_document(access: OrgAccess, language: str):
              CHART_WIDTH),
             (names["targets"], charts.levels_vs_targets(section.rows, section.texts, title=""),
              CHART_WIDTH),
-            (names["trend"], charts.trend(section.trend, section.texts, title=""), CHART_WIDTH),
         ]
-        sections.append({"section": section, "charts": names})
+        if charts.trend_rounds(section.trend) >= 2:
+            figures.append((names["trend"], charts.trend(section.trend, section.texts,
+                                                         title=""), CHART_WIDTH))
+            trend_message = ""
+        else:  # a trend needs two rounds: the PDF says so instead of drawing one point
+            trend_message = charts.trend_needs_two()
+        sections.append({"section": section, "charts": names, "trend_message": trend_message})
     if data.portfolio:
         figures.append(("portfolio", charts.portfolio(data.portfolio, top=data.portfolio_top,
                                                       title=""), CHART_WIDTH))

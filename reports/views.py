@@ -75,8 +75,12 @@ def organisation_report(request, access):
             _chart(f"s{i}-quadrant", charts.quadrant(section.rows, section.texts)),
             _chart(f"s{i}-heatmap", charts.heatmap(section.rows, section.texts)),
             _chart(f"s{i}-targets", charts.levels_vs_targets(section.rows, section.texts)),
-            _chart(f"s{i}-trend", charts.trend(section.trend, section.texts)),
         ]})
+        if charts.trend_rounds(section.trend) >= 2:
+            sections[-1]["charts"].append(
+                _chart(f"s{i}-trend", charts.trend(section.trend, section.texts)))
+        else:  # a trend needs two rounds: say so, rather than draw one point
+            sections[-1]["trend_message"] = charts.trend_needs_two()
     portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,
                                                            top=data.portfolio_top)) \
         if data.portfolio else None

@@ -64,7 +64,8 @@ def test_it_escapes_user_text_in_every_label(result):
         charts.quadrant([point], _texts(EVIL)),
         charts.heatmap([point], _texts(EVIL)),
         charts.levels_vs_targets([point], _texts(EVIL)),
-        charts.trend([charts.TrendPoint(EVIL, EVIL, None, 2.0, 2)], _texts(EVIL)),
+        charts.trend([charts.TrendPoint(EVIL, EVIL, None, 2.0, 2),
+                      charts.TrendPoint(EVIL, EVIL + "2", None, 2.5, 2)], _texts(EVIL)),
         charts.portfolio([point], top=4),
         charts.staircase(result.dimensions[0], _texts(EVIL), threshold=0.75),
     ]
@@ -137,7 +138,7 @@ def test_it_builds_the_heatmap_levels_and_trend_from_plain_rows():
     portfolio = charts.portfolio([charts.DepartmentResult("IT", 2, 2.5, 3, organisation="B"),
                                   charts.DepartmentResult("HR", 3, 3.5, 3, organisation="A")],
                                  top=4)
-    assert list(portfolio.data[0].y) == ["A · HR", "B · IT"]
+    assert [y.split("<br>")[0] for y in portfolio.data[0].y] == ["A · HR", "B · IT"]
 
 
 def test_it_shows_an_empty_state_instead_of_an_empty_chart():
@@ -174,7 +175,8 @@ def test_every_chart_exports_as_vector_without_raster_images(result):
         charts.staircase(result.dimensions[0], _texts(), threshold=0.75),
         charts.disagreement(result, _texts()), charts.heatmap(rows, _texts()),
         charts.levels_vs_targets(rows, _texts()),
-        charts.trend([charts.TrendPoint("IT", "R1", date(2026, 1, 1), 2.5, 2)], _texts()),
+        charts.trend([charts.TrendPoint("IT", "R1", date(2026, 1, 1), 2.5, 2),
+                      charts.TrendPoint("IT", "R2", date(2026, 6, 1), 2.8, 2)], _texts()),
         charts.portfolio(rows, top=4),
     ]
     svgs = [future.result().decode() for future in
@@ -202,3 +204,42 @@ def test_it_serves_a_plotly_bundle_that_registers_every_trace_the_charts_draw():
     assert bundle.startswith("/* plotly.js ")
     for trace in registered:
         assert f'name:"{trace}"' in bundle or f"name:'{trace}'" in bundle, trace
+
+
+def test_levels_against_targets_draws_the_index_on_a_maturity_index_axis():
+    fig = charts.levels_vs_targets([charts.DepartmentResult("IT", 2, 2.5, 3)], _texts())
+    assert fig.layout.yaxis.title.text == "Maturity index"
+
+
+def test_a_trend_needs_two_rounds_and_ticks_only_at_the_rounds():
+    one = charts.trend([charts.TrendPoint("IT", "R1", date(2026, 12, 1), 2.5, 2),
+                        charts.TrendPoint("HR", "R1", date(2026, 12, 2), 1.5, 1)], _texts())
+    assert not one.data and "two rounds" in one.layout.annotations[0].text
+    two = charts.trend([charts.TrendPoint("IT", "R1", date(2026, 6, 1), 2.5, 2),
+                        charts.TrendPoint("IT", "R2", date(2026, 12, 1), 2.8, 2)], _texts())
+    assert two.layout.xaxis.tickmode == "array"
+    assert list(two.layout.xaxis.tickvals) == ["2026-06-01", "2026-12-01"]
+
+
+def test_the_portfolio_compares_models_of_different_depth_on_one_scale():
+    rows = [charts.DepartmentResult("IT", 4, 4.0, 4, level_name="Optimised", top=4,
+                                    organisation="A"),
+            charts.DepartmentResult("HR", 3, 3.0, 4, level_name="A rather long level name "
+                                    "that used to shrink", top=5, organisation="B")]
+    fig = charts.portfolio(rows, top=5)
+    bars = fig.data[0]
+    assert list(bars.x) == [100.0, 50.0]  # the top of a 4-level model is 100%, like a 5's
+    assert fig.layout.xaxis.range == (0, 100)
+    # The level's name is in the row's label, at a fixed size, not squeezed into a bar.
+    assert "A rather long level name" in bars.y[1].replace("<br>", " ")
+    assert "level 4 of 4" in bars.y[0]
+
+
+def test_the_threshold_label_is_the_models_and_sits_beside_the_bars(result):
+    fig = charts.staircase(result.dimension("people"), _texts(), threshold=2 / 3)
+    note = fig.layout.annotations[0]
+    assert note.text.replace("<br>", " ") == "threshold 67%"
+    # In the right margin (paper x ≥ 1, anchored left): bars and their values are drawn
+    # inside the plot area, so they cannot overlap it.
+    assert note.xref == "paper" and note.x >= 1 and note.xanchor == "left"
+    assert fig.layout.margin.r >= 70
