@@ -8,6 +8,11 @@ Every piece of text that reaches a figure goes through :func:`label`: plotly ren
 a small HTML subset in labels (``<b>``, ``<a href>``, ``<br>``…), so a department
 called ``<a href=…>`` would become a link. Escaping ``&``, ``<`` and ``>`` makes plotly
 show the text as typed (it decodes those entities itself when drawing).
+
+A figure may carry its narrow variant in ``layout.meta.narrow`` (see :func:`_narrow`):
+shorter labels, smaller fonts, legends below. static/js/reports.js applies it when the
+chart's container is narrower than ``NARROW_PX`` (a phone), so every chart stays
+readable at 390 px; the full texts stay in the hover labels. The PDF ignores it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 LEVEL_PALETTE = ("#d9534f", "#f0ad4e", "#e3c13b", "#5cb85c", "#2e7d32")
 MET_COLOUR, UNMET_COLOUR, MUTED = "#2e7d32", "#e0902b", "#8a8f98"
 TARGET_COLOUR = "#1f5fa8"
+NARROW_PX = 576  # below this container width, static/js/reports.js draws the variant
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -143,6 +149,25 @@ def _line(*, color: str, dash: str = "solid", width: float = 1, **where) -> dict
     return {"type": "line", "line": {"color": color, "dash": dash, "width": width}, **where}
 
 
+def _narrow(layout: dict, *, data: list[dict | None] | None = None, **changes) -> dict:
+    """``layout`` with its variant for a narrow container (a phone): ``changes`` are
+    merged into the layout (nested dicts merged, anything else replaced) and
+    ``data[i]`` into trace i, by static/js/reports.js, below ``NARROW_PX``."""
+    base = {"font": {"size": 11}, "title": {"font": {"size": 14}}} if layout.get("title") \
+        else {"font": {"size": 11}}
+    layout["meta"] = {"narrow": {"width": NARROW_PX, "layout": _merged(base, changes),
+                                 "data": data or []}}
+    return layout
+
+
+def _merged(base: dict, changes: dict) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and \
+            isinstance(out.get(key), dict) else value
+    return out
+
+
 # --------------------------------------------------------------- assessment charts
 
 
@@ -152,6 +177,8 @@ def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -
     if not result.dimensions:
         return _empty(title, _("This model has no dimensions."))
     names = [label(texts.dimension_name(d.key), 18) for d in result.dimensions]
+    short = [short_label(texts.dimension_name(d.key), 22, 11) for d in result.dimensions]
+    full = [label(texts.dimension_name(d.key)) for d in result.dimensions]
     indices = [round(d.index, 2) for d in result.dimensions]
     target = [result.target_level] * len(names)
     top = result.levels
@@ -164,13 +191,19 @@ def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -
             r=[*indices, indices[0]], theta=[*names, names[0]], mode="lines+markers",
             name=label(_("Maturity index")), fill="toself",
             line={"color": "#2a7ab0", "width": 2}, fillcolor="rgba(42,122,176,0.25)",
-            marker={"size": 7}, hovertemplate="%{theta}: %{r:.2f}<extra></extra>"),
+            marker={"size": 7}, customdata=[*full, full[0]],
+            hovertemplate="%{customdata}: %{r:.2f}<extra></extra>"),
     ]
-    return _figure(traces, _layout(
+    # On a phone the angular labels sit outside a small circle: short, wrapped, and
+    # with room on both sides (plotly does not grow the margins for a polar axis).
+    return _figure(traces, _narrow(_layout(
         title=title, height=460, showlegend=True, legend={"orientation": "h", "y": -0.08},
         polar={"radialaxis": {"range": [0, top], "dtick": 1, "angle": 90, "tickangle": 90,
                               **_level_ticks(top)},
-               "angularaxis": {"direction": "clockwise", "rotation": 90}}))
+               "angularaxis": {"direction": "clockwise", "rotation": 90}}),
+        data=[{"theta": [*short, short[0]]}, {"theta": [*short, short[0]]}],
+        height=400, margin={"l": 62, "r": 62, "t": 56 if title else 30, "b": 40},
+        polar={"angularaxis": {"tickfont": {"size": 10}}}, legend={"y": -0.12}))
 
 
 def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
@@ -193,8 +226,10 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
                                else _("no answers")))
     bars = go.Bar(x=x, y=values, marker={"color": colours}, text=notes,
                   textposition="outside", cliponaxis=False, showlegend=False,
-                  hovertemplate="%{x}: %{text}<extra></extra>")
-    return _figure([bars], _layout(
+                  customdata=[label(f"{n} · {texts.level_name(n)}") for n in levels],
+                  hovertemplate="%{customdata}: %{text}<extra></extra>")
+    # On a phone: the level numbers under the bars, their names in the hover label.
+    return _figure([bars], _narrow(_layout(
         title=title, height=320, bargap=0.35,
         shapes=[_line(color=TARGET_COLOUR, dash="dash", width=2, xref="paper", x0=0, x1=1,
                       y0=threshold, y1=threshold)],
@@ -210,7 +245,9 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
         margin={"l": 60, "r": 84, "t": 60 if title else 30, "b": 50},
         yaxis={"range": [0, 1.12], "tickformat": ".0%", "title": {"text": label(_("Fulfilment"))},
                "gridcolor": "#e9ecef"},
-        xaxis={"title": {"text": label(_("Level"))}}))
+        xaxis={"title": {"text": label(_("Level"))}}),
+        data=[{"x": [str(n) for n in levels]}],
+        margin={"l": 52, "r": 76, "t": 56 if title else 30, "b": 44}))
 
 
 def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
@@ -224,18 +261,30 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
         return _empty(title, _("This model has no two axes to place departments on."))
     placed = [p for p in points
               if p.axes.get(x_axis) is not None and p.axes.get(y_axis) is not None]
-    traces = []
+    traces, narrow_data = [], []
+    wide_positions = label_positions(
+        [(p.axes[x_axis], p.axes[y_axis]) for p in placed],
+        [label(_point_name(p), 22) for p in placed], char=0.028, line=0.075)
+    narrow_positions = label_positions(
+        [(p.axes[x_axis], p.axes[y_axis]) for p in placed],
+        [short_label(_point_name(p), 16, 10) for p in placed], char=0.05, line=0.12)
     for level in sorted({p.level for p in placed}):
-        group = [p for p in placed if p.level == level]
+        group = [i for i, p in enumerate(placed) if p.level == level]
+        narrow_data.append({
+            "text": [short_label(_point_name(placed[i]), 16, 10) for i in group],
+            "textposition": [narrow_positions[i] for i in group],
+            "textfont": {"size": 10}, "marker": {"size": 11}})
+        group_points = [placed[i] for i in group]
         traces.append(go.Scatter(
-            x=[round(p.axes[x_axis], 4) for p in group],
-            y=[round(p.axes[y_axis], 4) for p in group],
-            mode="markers+text", text=[label(_point_name(p), 22) for p in group],
-            textposition="top center",
+            x=[round(p.axes[x_axis], 4) for p in group_points],
+            y=[round(p.axes[y_axis], 4) for p in group_points],
+            mode="markers+text", text=[label(_point_name(p), 22) for p in group_points],
+            customdata=[label(_point_name(p)) for p in group_points],
+            textposition=[wide_positions[i] for i in group], cliponaxis=False,
             marker={"size": 14, "color": level_colour(level, texts.top),
                     "line": {"color": "white", "width": 1.5}},
             name=label(f"{level} · {texts.level_name(level)}"),
-            hovertemplate="%{text}<br>%{x:.2f}, %{y:.2f}<extra></extra>",
+            hovertemplate="%{customdata}<br>%{x:.2f}, %{y:.2f}<extra></extra>",
         ))
     corners = (
         (-0.97, 0.97, "left", "top", x_text.low, y_text.high),
@@ -245,14 +294,21 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
     )
     annotations = [{"x": x, "y": y, "xanchor": xanchor, "yanchor": yanchor,
                     "showarrow": False, "text": f"{label(y_pole)} · {label(x_pole)}",
-                    "font": {"size": 11, "color": MUTED}}
+                    "align": xanchor, "font": {"size": 11, "color": MUTED}}
                    for x, y, xanchor, yanchor, x_pole, y_pole in corners]
+    # On a phone two corner labels side by side would meet: one pole a line.
+    narrow_annotations = [{**a, "font": {"size": 9, "color": MUTED},
+                           "text": f"{label(y_pole, 14)}<br>{label(x_pole, 14)}"}
+                          for a, (*_, x_pole, y_pole) in zip(annotations, corners,
+                                                              strict=True)]
     if not placed:
         annotations.append({"text": label(_("No answers load these axes yet.")),
                             "showarrow": False, "x": 0, "y": 0.5, "font": {"color": MUTED}})
+    if not placed:
+        narrow_annotations.append(annotations[-1])
     axis = {"range": [-1.05, 1.05], "constrain": "domain", "zeroline": False,
             "showgrid": False, "tickvals": [-1, 0, 1]}
-    return _figure(traces, _layout(
+    return _figure(traces, _narrow(_layout(
         title=title, height=520, showlegend=bool(placed),
         legend={"orientation": "h", "y": -0.16, "title": {"text": label(_("Level"))}},
         annotations=annotations,
@@ -261,12 +317,82 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
         xaxis={**axis, "ticktext": [label(x_text.low), "", label(x_text.high)],
                "title": {"text": label(x_text.name)}},
         yaxis={**axis, "ticktext": [label(y_text.low), "", label(y_text.high)],
-               "title": {"text": label(y_text.name)}, "scaleanchor": "x", "scaleratio": 1}))
+               "title": {"text": label(y_text.name)}, "scaleanchor": "x", "scaleratio": 1}),
+        data=narrow_data, annotations=narrow_annotations, height=440,
+        margin={"l": 44, "r": 16, "t": 52 if title else 24, "b": 40},
+        legend={"y": -0.2},
+        # The corners name the poles: no tick labels to collide with them.
+        xaxis={"showticklabels": False}, yaxis={"showticklabels": False}))
 
 
 def _point_name(point: DepartmentResult) -> str:
     return f"{point.organisation} · {point.department}" if point.organisation \
         else point.department
+
+
+def short_label(text: object, length: int, width: int) -> str:
+    """A safe label of at most ``length`` characters, wrapped at ``width``."""
+    plain = _CONTROL.sub("", " ".join(str(text or "").split()))
+    if len(plain) > length:
+        plain = plain[:length - 1].rstrip() + "…"
+    lines = textwrap.wrap(plain, width=width, break_long_words=False) or [""]
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+
+# Where a label goes around its point, in order of preference, with the offset of the
+# label box's centre in units of (label width, label height) and the marker's radius.
+_POSITIONS = (
+    ("top center", 0.0, 1.0), ("bottom center", 0.0, -1.0),
+    ("middle right", 1.0, 0.0), ("middle left", -1.0, 0.0),
+    ("top right", 1.0, 1.0), ("top left", -1.0, 1.0),
+    ("bottom right", 1.0, -1.0), ("bottom left", -1.0, -1.0),
+)
+
+
+def label_positions(points: Sequence[tuple[float, float]], texts: Sequence[str], *,
+                    char: float, line: float, limit: float = 1.05) -> list[str]:
+    """A plotly ``textposition`` for each point's label, so that labels overlap neither
+    each other nor the points nor leave the plot, as far as can be: greedy, points
+    with many neighbours first. ``char`` and ``line`` are a character's width and a
+    line's height in axis units (an estimate; the chart is square)."""
+    boxes: list[tuple[float, float, float, float]] = []
+    marker = line * 0.45
+    dots = [(x - marker, y - marker, x + marker, y + marker) for x, y in points]
+    chosen = ["top center"] * len(points)
+
+    def crowd(i: int) -> int:
+        x, y = points[i]
+        return sum(abs(x - a) < 0.5 and abs(y - b) < 0.3 for a, b in points)
+
+    for i in sorted(range(len(points)), key=lambda i: (-crowd(i), i)):
+        x, y = points[i]
+        lines = texts[i].split("<br>")
+        w = max(len(html.unescape(part)) for part in lines) * char
+        h = len(lines) * line
+        best, best_cost = None, None
+        for name, dx, dy in _POSITIONS:
+            cx = x + dx * (w / 2 + marker)
+            cy = y + dy * (h / 2 + marker)
+            box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            cost = sum(_overlap(box, other) for other in boxes)
+            cost += sum(_overlap(box, dot) for j, dot in enumerate(dots) if j != i)
+            outside = (max(0.0, -limit - box[0]) + max(0.0, box[2] - limit)) * h \
+                + (max(0.0, -limit - box[1]) + max(0.0, box[3] - limit)) * w
+            cost += 2 * outside
+            if best_cost is None or cost < best_cost - 1e-9:
+                best, best_cost = (name, box), cost
+            if cost == 0:
+                break
+        chosen[i] = best[0]
+        boxes.append(best[1])
+    return chosen
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) \
+        -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
 
 
 def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
@@ -279,13 +405,20 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
     if not any(v is not None for v in per_dimension.values()):
         return _empty(title, _("Disagreement needs at least two respondents."))
     dims = list(per_dimension)
+    narrow_data: list[dict | None] = [{"y": [short_label(texts.dimension_name(k), 28, 13)
+                                             for k in dims]}]
     traces = [go.Bar(
         y=[label(texts.dimension_name(k), 24) for k in dims],
         x=[round(per_dimension[k] or 0.0, 4) for k in dims], orientation="h",
         marker={"color": "#6f42c1"}, showlegend=False, xaxis="x", yaxis="y",
-        hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+        customdata=[label(texts.dimension_name(k)) for k in dims],
+        hovertemplate="%{customdata}: %{x:.2f}<extra></extra>",
     )]
     if statements:
+        # On a phone a statement's label is its beginning on two lines; the whole
+        # statement is in the hover label.
+        narrow_data.append({"y": [short_label(texts.question(q.key).statement, 28, 15)
+                                  for q in statements]})
         traces.append(go.Bar(
             y=[shorten(texts.question(q.key).statement, 60) for q in statements],
             x=[round(q.spread or 0.0, 4) for q in statements], orientation="h",
@@ -298,7 +431,8 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
                    "title": {"text": label(_("Spread (standard deviation)"))}}
     heading = {"xref": "paper", "yref": "paper", "x": 0.5, "xanchor": "center",
                "yanchor": "bottom", "showarrow": False, "font": {"size": 13}}
-    return _figure(traces, _layout(
+    headings = (_("Mean spread per dimension"), _("Statements people disagree on most"))
+    return _figure(traces, _narrow(_layout(
         title=title, height=560,
         xaxis={**spread_axis, "anchor": "y", "title": None},
         yaxis={"domain": [0.6, 1.0], "autorange": "reversed", "automargin": True,
@@ -307,8 +441,19 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
         yaxis2={"domain": [0.0, 0.42], "autorange": "reversed", "automargin": True,
                 "anchor": "x2"},
         annotations=[
-            {**heading, "y": 1.0, "text": label(_("Mean spread per dimension"))},
-            {**heading, "y": 0.46, "text": label(_("Statements people disagree on most"))},
+            {**heading, "y": 1.0, "text": label(headings[0])},
+            {**heading, "y": 0.46, "text": label(headings[1])},
+        ]),
+        # On a phone the panels' headings start at the left edge of the chart, not
+        # centred over a plot area narrower than they are (they were cut on both sides).
+        data=narrow_data, height=680,
+        margin={"l": 8, "r": 12, "t": 56 if title else 30, "b": 44},
+        xaxis2={"title": {"font": {"size": 11}}},
+        annotations=[
+            {**heading, "y": 1.0, "x": 0, "xanchor": "left", "xref": "x domain",
+             "align": "left", "font": {"size": 12}, "text": label(headings[0], 30)},
+            {**heading, "y": 0.46, "x": 0, "xanchor": "left", "xref": "x domain",
+             "align": "left", "font": {"size": 12}, "text": label(headings[1], 30)},
         ]))
 
 
@@ -373,7 +518,17 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
                "ticktext": [label(_point_name(r), 28) for r in rows],
                "showgrid": False, "zeroline": False, "automargin": True})
     layout["margin"]["t"] = 120 if title else 70  # room for the names on top
-    return _figure(traces, layout)
+    # On a phone the dimensions' names stand upright above their columns.
+    return _figure(traces, _narrow(
+        layout, height=320 + 44 * len(rows),
+        margin={"l": 8, "r": 8, "t": 190 if title else 130, "b": 110},
+        xaxis={"ticktext": [short_label(texts.dimension_name(k), 16, 40) for k in keys],
+               "tickangle": -90, "tickfont": {"size": 10}},
+        yaxis={"ticktext": [short_label(_point_name(r), 24, 12) for r in rows],
+               "tickfont": {"size": 10}},
+        # The legend at the bottom of the chart, in the room kept for it, whatever the
+        # number of rows (a fraction of the plot's height would fall on the cells).
+        legend={"yref": "container", "y": 0, "yanchor": "bottom"}))
 
 
 def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
@@ -395,11 +550,17 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
                            "line": {"width": 3, "color": TARGET_COLOUR}},
                    hovertemplate="%{x}: " + label(_("target")) + " %{y}<extra></extra>"),
     ]
-    return _figure(traces, _layout(
+    short = [short_label(_point_name(r), 24, 10) for r in rows]
+    return _figure(traces, _narrow(_layout(
         title=title, height=400, legend={"orientation": "h", "y": -0.2},
         yaxis={"range": [0, top + 0.2], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)},
-        xaxis={"automargin": True}))
+        xaxis={"automargin": True}),
+        data=[{"x": short, "customdata": [label(_point_name(r)) for r in rows],
+               "hovertemplate": "%{customdata}: %{y:.2f}<extra></extra>"},
+              {"x": short, "marker": {"size": 20}}],
+        margin={"l": 48, "r": 8, "t": 52 if title else 24, "b": 40},
+        legend={"y": -0.3}))
 
 
 def trend_rounds(points: Iterable[TrendPoint]) -> int:
@@ -438,11 +599,14 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
     # Ticks at the rounds' dates only (numeric: plotly's month names are English in
     # every language), never plotly's automatic ones between or around them.
     tickvals = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
-    return _figure(traces, _layout(
+    return _figure(traces, _narrow(_layout(
         title=title, height=380, legend={"orientation": "h", "y": -0.25},
         xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": tickvals},
         yaxis={"range": [1, top], "title": {"text": label(_("Maturity index"))},
-               "gridcolor": "#e9ecef", **_level_ticks(top)}))
+               "gridcolor": "#e9ecef", **_level_ticks(top)}),
+        data=[{"name": short_label(department, 18, 40)} for department in series],
+        margin={"l": 48, "r": 16, "t": 52 if title else 24, "b": 40},
+        xaxis={"tickangle": -45, "tickfont": {"size": 10}}, legend={"y": -0.35}))
 
 
 def trend_needs_two() -> str:
@@ -467,21 +631,28 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int,
         return _empty(title, _("No client department has a result yet."))
     ordered = sorted(rows, key=lambda r: (r.organisation.lower(), r.department.lower()))
     shares = [share_of_range(r.index, r.top or top) for r in ordered]
-    names = [
-        label(_point_name(r), 40) + '<br><span style="font-size:11px;color:#5c636a">'
-        + label(_("level %(level)s of %(top)s · %(name)s") % {
-            "level": r.level, "top": r.top or top, "name": r.level_name}, 40) + "</span>"
-        for r in ordered]
+    def names(width: int) -> list[str]:
+        return [
+            label(_point_name(r), width) + '<br><span style="font-size:11px;color:#5c636a">'
+            + label(_("level %(level)s of %(top)s · %(name)s") % {
+                "level": r.level, "top": r.top or top, "name": r.level_name}, width)
+            + "</span>" for r in ordered]
+
     bars = go.Bar(
-        y=names, x=[round(100 * s, 1) for s in shares], orientation="h",
+        y=names(40), x=[round(100 * s, 1) for s in shares], orientation="h",
         marker={"color": [level_colour(r.level, r.top or top) for r in ordered]},
         text=[f"{100 * s:.0f}%" for s in shares], textposition="auto",
         customdata=[[round(r.index, 2), r.top or top] for r in ordered],
         hovertemplate="%{y}<br>%{customdata[0]:.2f} / %{customdata[1]}<extra></extra>",
         showlegend=False,
     )
-    return _figure([bars], _layout(
+    return _figure([bars], _narrow(_layout(
         title=title, height=max(260, 100 + 48 * len(ordered)),
         xaxis={"range": [0, 100], "ticksuffix": "%", "gridcolor": "#e9ecef",
                "title": {"text": label(_("Maturity index, share of the model's range"))}},
-        yaxis={"autorange": "reversed", "automargin": True}))
+        yaxis={"autorange": "reversed", "automargin": True}),
+        # On a phone the labels wrap narrower, so the bars keep half the width.
+        data=[{"y": names(18)}], height=max(300, 100 + 70 * len(ordered)),
+        margin={"l": 8, "r": 8, "t": 52 if title else 24, "b": 44},
+        xaxis={"title": {"text": label(_("Maturity index, share of the model's range"),
+                                       30)}}))

@@ -243,3 +243,36 @@ def test_the_threshold_label_is_the_models_and_sits_beside_the_bars(result):
     # inside the plot area, so they cannot overlap it.
     assert note.xref == "paper" and note.x >= 1 and note.xanchor == "left"
     assert fig.layout.margin.r >= 70
+
+
+def test_every_chart_carries_a_variant_for_a_phone(result):
+    """static/js/reports.js draws layout.meta.narrow below its width (a phone): shorter
+    labels, legends below; the whole texts stay in the hover labels."""
+    rows = [charts.DepartmentResult("Information technology service desk", 2, 2.5, 3,
+                                    level_name="Controlled", organisation="A", top=5,
+                                    axes={"focus": 0.2, "mindset": 0.3},
+                                    dimension_levels={"people": 2, "process": 3})]
+    figures = [
+        charts.radar(result, _texts()), charts.quadrant(rows, _texts()),
+        charts.staircase(result.dimensions[0], _texts(), threshold=0.75),
+        charts.disagreement(result, _texts()), charts.heatmap(rows, _texts()),
+        charts.levels_vs_targets(rows, _texts()),
+        charts.trend([charts.TrendPoint("IT", "R1", date(2026, 1, 1), 2.5, 2),
+                      charts.TrendPoint("IT", "R2", date(2026, 6, 1), 2.8, 2)], _texts()),
+        charts.portfolio(rows, top=5),
+    ]
+    for fig in figures:
+        narrow = fig.layout.meta["narrow"]
+        assert narrow["width"] == charts.NARROW_PX and narrow["layout"]["font"]["size"] < 12
+        assert len(narrow["data"]) <= len(fig.data)
+    quadrant = figures[1]
+    assert quadrant.layout.meta["narrow"]["data"][0]["text"] == ["A ·<br>Information…"]
+    assert "Information technology service desk" in quadrant.data[0].customdata[0]
+
+
+def test_labels_on_the_quadrant_go_where_they_do_not_overlap():
+    points = [(0.0, 0.0), (0.0, 0.08), (0.5, 0.5)]
+    texts = ["IT Service Desk", "HR Services", "Facilities"]
+    positions = charts.label_positions(points, texts, char=0.03, line=0.08)
+    assert positions[0] != positions[1]  # two close points: not both above
+    assert positions[2] == "top center"  # alone: the usual place

@@ -23,6 +23,34 @@
     return plotlyLoading;
   }
 
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  // Nested objects are merged, anything else (arrays included) replaced.
+  function merge(target, patch) {
+    Object.keys(patch).forEach(function (key) {
+      target[key] = isObject(patch[key]) && isObject(target[key])
+        ? merge(Object.assign({}, target[key]), patch[key]) : patch[key];
+    });
+    return target;
+  }
+
+  // The figure for a container this wide: reports/charts.py puts a phone's variant
+  // (shorter labels, smaller fonts, legends below) in layout.meta.narrow.
+  function variant(fig, width) {
+    var layout = Object.assign({}, fig.layout || {});
+    var data = (fig.data || []).map(function (trace) { return Object.assign({}, trace); });
+    var narrow = layout.meta && layout.meta.narrow;
+    delete layout.meta;
+    var isNarrow = !!narrow && width < narrow.width;
+    if (isNarrow) {
+      merge(layout, narrow.layout || {});
+      (narrow.data || []).forEach(function (patch, i) { if (patch && data[i]) merge(data[i], patch); });
+    }
+    return { data: data, layout: layout, narrow: isNarrow };
+  }
+
   function draw(el) {
     var data = document.getElementById(el.dataset.chart);
     if (!data) return;
@@ -32,14 +60,31 @@
       // Decimal comma and a space between thousands in sv/hu/nb, as the page's text.
       var lang = (document.documentElement.lang || "en").slice(0, 2);
       var separators = lang === "en" ? ".," : ", ";
-      var layout = Object.assign({}, fig.layout || {}, { autosize: true, separators: separators });
+      var shown = variant(fig, el.clientWidth || window.innerWidth);
+      var layout = Object.assign(shown.layout, { autosize: true, separators: separators });
       delete layout.width;
+      el.dataset.narrow = shown.narrow ? "1" : "0";
       // No mode bar: its tooltips are English-only, and the page offers CSV, XLSX and PDF.
-      Plotly.newPlot(el, fig.data || [], layout, {
+      Plotly.newPlot(el, shown.data, layout, {
         responsive: true, displaylogo: false, displayModeBar: false,
       });
+      el.chartFigure = fig;
     });
   }
+
+  // A phone turned sideways (or a window resized) past the narrow width: redraw the
+  // charts already drawn in the other variant; plotly's own resizing does the rest.
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      document.querySelectorAll("[data-chart][data-narrow]").forEach(function (el) {
+        if (!el.chartFigure || !window.Plotly) return;
+        var shown = variant(el.chartFigure, el.clientWidth);
+        if ((shown.narrow ? "1" : "0") !== el.dataset.narrow) draw(el);
+      });
+    }, 250);
+  });
 
   function drawCharts() {
     var charts = document.querySelectorAll("[data-chart]");
