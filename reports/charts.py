@@ -252,7 +252,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
 
 def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
              x_axis: str = "mindset", y_axis: str = "focus",
-             title: str | None = None) -> go.Figure:
+             title: str | None = None, height: int = 520) -> go.Figure:
     """The two-axis quadrant: mindset (cost → value) across, focus (internal →
     external) up; one point per department, coloured by its overall level."""
     title = _("Where the departments stand") if title is None else title
@@ -309,7 +309,7 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
     axis = {"range": [-1.05, 1.05], "constrain": "domain", "zeroline": False,
             "showgrid": False, "tickvals": [-1, 0, 1]}
     return _figure(traces, _narrow(_layout(
-        title=title, height=520, showlegend=bool(placed),
+        title=title, height=height, showlegend=bool(placed),
         legend={"orientation": "h", "y": -0.16, "title": {"text": label(_("Level"))}},
         annotations=annotations,
         shapes=[_line(color="#adb5bd", xref="paper", x0=0, x1=1, y0=0, y1=0),

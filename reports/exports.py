@@ -91,7 +91,10 @@ def _table(title: str, rounds: list[Assessment], language: str) -> Table:
 
 
 def _organisation_rounds(access: OrgAccess) -> list[Assessment]:
-    return selectors.reported_rounds(selectors.scoped_assessments(access))
+    """The organisation's rounds and, for a consultancy's portfolio audience, its
+    clients' rounds: an export holds what the organisation report shows."""
+    return (selectors.reported_rounds(selectors.scoped_assessments(access))
+            + selectors.reported_rounds(selectors.client_rounds(access)))
 
 
 def _sheet_name(language: str) -> str:

@@ -379,6 +379,13 @@ class OrganisationReport:
     portfolio_top: int
     departments: list[str]
     without_results: list[str]
+    # The clients' departments by maturity model, for a quadrant of each (a model
+    # names its own axes); empty outside a consultancy's portfolio.
+    portfolio_sections: list[ModelSection] = field(default_factory=list)
+
+    @property
+    def clients(self) -> list[str]:
+        return sorted({row.organisation for row in self.portfolio}, key=str.lower)
 
     @property
     def is_empty(self) -> bool:
@@ -404,8 +411,10 @@ def portfolio_access(access: OrgAccess) -> bool:
     return access.organisation.is_consultancy and access.role in CONSULTANCY_ROLES_IN_CLIENTS
 
 
-def _client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
-    """The rounds of a consultancy's clients, for those who act in the clients."""
+def client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
+    """The rounds of a consultancy's clients, for those who act in the clients (the
+    portfolio's audience, :func:`portfolio_access`): the page, its PDF and its exports
+    all take the clients' rounds from here."""
     if not portfolio_access(access):
         return Assessment.objects.none()
     return Assessment.objects.filter(organisation__parent=access.organisation)
@@ -413,8 +422,8 @@ def _client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
 
 def organisation_report(access: OrgAccess, *, language: str) -> OrganisationReport:
     rounds = reported_rounds(scoped_assessments(access))
-    client_rounds = reported_rounds(_client_rounds(access))
-    results = results_by_assessment(rounds + client_rounds, language)
+    clients = reported_rounds(client_rounds(access))
+    results = results_by_assessment(rounds + clients, language)
     texts_by_version: dict[int, ModelTexts] = {}
 
     def texts_of(assessment: Assessment) -> ModelTexts:
@@ -444,19 +453,29 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     sections.sort(key=lambda s: -len(s.rows))
 
     portfolio, top = [], 1
-    for assessment in sorted(_latest_per_department(client_rounds).values(),
+    client_models: dict[int, list[tuple[Assessment, DepartmentResult]]] = defaultdict(list)
+    for assessment in sorted(_latest_per_department(clients).values(),
                              key=lambda a: (a.organisation.name.lower(),
                                             a.department.name.lower())):
         texts = texts_of(assessment)
         top = max(top, texts.top)
-        portfolio.append(department_result(assessment, results[assessment.pk], texts,
-                                           organisation=assessment.organisation.name))
+        row = department_result(assessment, results[assessment.pk], texts,
+                                organisation=assessment.organisation.name)
+        portfolio.append(row)
+        client_models[assessment.model_version.model_id].append((assessment, row))
+    portfolio_sections = []
+    for items in client_models.values():
+        newest = max((a for a, _row in items), key=lambda a: a.model_version.number)
+        portfolio_sections.append(ModelSection(
+            texts=texts_of(newest), rows=[row for _a, row in items], trend=[],
+            latest=items))
+    portfolio_sections.sort(key=lambda s: -len(s.rows))
     departments = list(scoped_departments(access).order_by("name")
                        .values_list("name", flat=True))
     with_results = {a.department.name for a in latest.values()}
     return OrganisationReport(
         organisation=access.organisation, sections=sections, portfolio=portfolio,
-        portfolio_top=top, departments=departments,
+        portfolio_top=top, departments=departments, portfolio_sections=portfolio_sections,
         without_results=[name for name in departments if name not in with_results],
     )
 
@@ -507,5 +526,5 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),
         "rounds": _fingerprint_rows(scoped_assessments(access)),
-        "clients": _fingerprint_rows(_client_rounds(access)),
+        "clients": _fingerprint_rows(client_rounds(access)),
     })

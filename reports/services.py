@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 # A queued report whose message may have been lost is sent again after this long.
 REQUEUE_AFTER = timedelta(minutes=2)
 CHART_WIDTH = 720
+# The quadrant is exported square and smaller, then shown across the page's width: its
+# labels come out larger (about 10 pt) than the other charts' (8 pt).
+QUADRANT_WIDTH = 560
 
 
 class RenderRefused(Exception):
@@ -376,7 +379,8 @@ def _assessment_document(access: OrgAccess, assessment: Assessment, language: st
                                        with_appendix=True)
     figures = [
         ("radar", charts.radar(data.result, data.texts), CHART_WIDTH),
-        ("quadrant", charts.quadrant([data.point()], data.texts, title=""), CHART_WIDTH),
+        ("quadrant", charts.quadrant([data.point()], data.texts, title="",
+                                     height=QUADRANT_WIDTH), QUADRANT_WIDTH),
         ("disagreement", charts.disagreement(data.result, data.texts, title=""), CHART_WIDTH),
     ]
     figures += [(f"staircase-{i}", charts.staircase(d, data.texts,
@@ -400,8 +404,8 @@ def _organisation_document(access: OrgAccess, language: str):
         names = {kind: f"s{i}-{kind}" for kind in ("quadrant", "heatmap", "targets", "trend")}
         # The PDF has a heading above each chart: the charts go without titles.
         figures += [
-            (names["quadrant"], charts.quadrant(section.rows, section.texts, title=""),
-             CHART_WIDTH),
+            (names["quadrant"], charts.quadrant(section.rows, section.texts, title="",
+                                                height=QUADRANT_WIDTH), QUADRANT_WIDTH),
             (names["heatmap"], charts.heatmap(section.rows, section.texts, title=""),
              CHART_WIDTH),
             (names["targets"], charts.levels_vs_targets(section.rows, section.texts, title=""),
@@ -417,6 +421,9 @@ def _organisation_document(access: OrgAccess, language: str):
     if data.portfolio:
         figures.append(("portfolio", charts.portfolio(data.portfolio, top=data.portfolio_top,
                                                       title=""), CHART_WIDTH))
+    for i, section in enumerate(data.portfolio_sections):
+        figures.append((f"p{i}-quadrant", charts.quadrant(
+            section.rows, section.texts, title="", height=QUADRANT_WIDTH), QUADRANT_WIDTH))
     html = render_to_string("reports/pdf/organisation.html", {
         "report": data, "organisation": access.organisation, "language": language,
         "generated_at": timezone.now(), "sections": sections,

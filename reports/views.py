@@ -84,10 +84,16 @@ def organisation_report(request, access):
     portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,
                                                            top=data.portfolio_top)) \
         if data.portfolio else None
+    # A consultancy's portfolio: where all its clients' departments stand, per model.
+    portfolio_quadrants = [
+        {"section": section, "chart": _chart(f"p{i}-quadrant", charts.quadrant(
+            section.rows, section.texts, title=_("Where the clients' departments stand")))}
+        for i, section in enumerate(data.portfolio_sections)]
     rounds = list(selectors.scoped_assessments(access).counted()
                   .order_by("department__name", "-created_at"))
     return _render(request, access, "reports/organisation.html", {
         "report": data, "sections": sections, "portfolio_chart": portfolio_chart,
+        "portfolio_quadrants": portfolio_quadrants,
         "rounds": rounds, "pdf": _pdf_state(access, None, language),
         "pdf_request_url": reverse("reports:organisation_pdf", args=[access.organisation.slug]),
     })

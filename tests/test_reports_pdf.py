@@ -112,6 +112,45 @@ def test_it_compares_the_clients_in_a_consultancys_pdf(world, seeded, tmp_path):
     assert "Globex dept 1" in flat
 
 
+def test_a_consultancys_pdf_summarises_its_clients(world, seeded, tmp_path):
+    """Issue 14: the consultancy has no departments of its own; its PDF had a blank
+    summary page and "Departments 0". It summarises its clients' departments' latest
+    rounds, with a quadrant of all of them."""
+    pdf = services.build_pdf(access=access_for(world.northwind.owner, world.northwind.org),
+                             assessment=None, language="en")
+    pages = pdf_text(pdf, tmp_path).split("\f")
+    cover = " ".join(pages[0].split())
+    assert "Departments 0" not in cover
+    assert "Clients 2" in cover and "Clients' departments 4" in cover
+    summary = next(" ".join(p.split()) for p in pages if "Summary" in p and "Contents" not in p)
+    for name in (TRICKY, "Acme dept 2", "Globex dept 1", "Globex dept 2"):
+        assert name in summary
+    flat = " ".join(" ".join(pages).split())
+    assert "Where the clients' departments stand" in flat
+    assert raster_images(pdf, tmp_path) == []
+
+
+def test_a_consultancys_exports_hold_its_clients_rounds(world, seeded):
+    from reports import exports
+
+    access = access_for(world.northwind.owner, world.northwind.org)
+    table = exports.organisation_table(access, language="en")
+    assert {row[0] for row in table.rows} == {"Acme", "Globex"}
+    contract = exports.organisation_contract(access, language="en")
+    assert {item["organisation"] for item in contract["assessments"]} == {"acme", "globex"}
+    # Not for a member who does not see the portfolio: the same rule as the page.
+    manager = access_for(world.northwind.manager, world.northwind.org)
+    assert exports.organisation_table(manager, language="en").rows == []
+
+
+def test_pdf_table_rows_are_not_split_nor_left_alone():
+    css = (Path(__file__).resolve().parents[1] / "static/css/report-pdf.css").read_text()
+    assert re.search(r"(^|\n)tr \{ break-inside: avoid; \}", css)
+    assert "table.grid thead { display: table-header-group; }" in css
+    rule = re.search(r"([^{}\n]+)\{ break-before: avoid; \}", css).group(1)
+    assert "tr:first-child + tr" in rule and "tr:last-child" in rule
+
+
 def test_it_renders_in_the_requesters_language(world, seeded, tmp_path):
     pdf = services.build_pdf(access=access_for(world.acme.owner, world.acme.org),
                              assessment=seeded["latest"][0], language="sv")

@@ -39,3 +39,12 @@ def trend_class(value):
     if value is None or value == "":
         return ""
     return "text-success" if value > 0 else "text-danger" if value < 0 else "text-body-secondary"
+
+
+@register.filter
+def range_share(row):
+    """A department's maturity index as a share of its model's range (0..1), as the
+    portfolio chart draws it."""
+    from reports.charts import share_of_range
+
+    return share_of_range(row.index, row.top or row.level)
