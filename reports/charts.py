@@ -35,7 +35,7 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 LEVEL_PALETTE = ("#d9534f", "#f0ad4e", "#e3c13b", "#5cb85c", "#2e7d32")
 MET_COLOUR, UNMET_COLOUR, MUTED = "#2e7d32", "#e0902b", "#8a8f98"
 TARGET_COLOUR = "#1f5fa8"
-NARROW_PX = 576  # below this container width, static/js/reports.js draws the variant
+NARROW_PX = 480  # below this container width, static/js/reports.js draws the variant
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -149,14 +149,19 @@ def _line(*, color: str, dash: str = "solid", width: float = 1, **where) -> dict
     return {"type": "line", "line": {"color": color, "dash": dash, "width": width}, **where}
 
 
-def _narrow(layout: dict, *, data: list[dict | None] | None = None, **changes) -> dict:
+def _narrow(layout: dict, *, data: list[dict | None] | None = None,
+            static: bool | str = False, **changes) -> dict:
     """``layout`` with its variant for a narrow container (a phone): ``changes`` are
     merged into the layout (nested dicts merged, anything else replaced) and
-    ``data[i]`` into trace i, by static/js/reports.js, below ``NARROW_PX``."""
+    ``data[i]`` into trace i, by static/js/reports.js, below ``NARROW_PX``.
+
+    ``static`` (True, or "wide": only when not narrow) draws the chart without hover
+    and its event layers (plotly's ``staticPlot``), cheaper on a phone's main thread,
+    for a chart that shows its values as text."""
     base = {"font": {"size": 11}, "title": {"font": {"size": 14}}} if layout.get("title") \
         else {"font": {"size": 11}}
     layout["meta"] = {"narrow": {"width": NARROW_PX, "layout": _merged(base, changes),
-                                 "data": data or []}}
+                                 "data": data or []}, "static": static}
     return layout
 
 
@@ -246,7 +251,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
         yaxis={"range": [0, 1.12], "tickformat": ".0%", "title": {"text": label(_("Fulfilment"))},
                "gridcolor": "#e9ecef"},
         xaxis={"title": {"text": label(_("Level"))}}),
-        data=[{"x": [str(n) for n in levels]}],
+        data=[{"x": [str(n) for n in levels]}], static="wide",
         margin={"l": 52, "r": 76, "t": 56 if title else 30, "b": 44}))
 
 
@@ -480,27 +485,30 @@ def most_disputed(result: ScoreResult, *, top: int = 5):
 def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
             title: str | None = None) -> go.Figure:
     """Departments (rows) by dimensions (columns), each cell coloured by the dimension's
-    level. Drawn as rectangles, not a plotly heatmap, which exports as a raster image:
-    the PDF keeps it vector."""
+    level. The cells are one bar trace (a bar per cell, from ``base`` over 0.88 of a
+    row), not a plotly heatmap, which exports as a raster image (the PDF keeps it
+    vector), nor a rectangle shape per cell, which plotly.js draws several times slower
+    (a report page draws it on a phone's main thread)."""
     title = _("Levels per department and dimension") if title is None else title
     if not rows or not texts.dimensions:
         return _empty(title, _("No department has a result yet."))
     top = texts.top
     keys = [d.key for d in texts.dimensions]
-    shapes, xs, ys, labels, hovers = [], [], [], [], []
+    xs, bases, colours, opacities, labels, hovers = [], [], [], [], [], []
     for i, row in enumerate(rows):
         for j, key in enumerate(keys):
             level = row.dimension_levels.get(key)
-            shapes.append({"type": "rect", "x0": j - 0.46, "x1": j + 0.46, "y0": i - 0.44,
-                           "y1": i + 0.44, "line": {"width": 0}, "layer": "below",
-                           "fillcolor": MUTED if level is None else level_colour(level, top),
-                           "opacity": 0.35 if level is None else 1.0})
             xs.append(j)
-            ys.append(i)
+            bases.append(i - 0.44)
+            colours.append(MUTED if level is None else level_colour(level, top))
+            opacities.append(0.35 if level is None else 1.0)
             labels.append("–" if level is None else str(level))
             hovers.append(f"{label(_point_name(row))} · {label(texts.dimension_name(key))}")
-    traces = [go.Scatter(
-        x=xs, y=ys, mode="text", text=labels, textfont={"size": 14, "color": "#212529"},
+    traces = [go.Bar(
+        x=xs, y=[0.88] * len(xs), base=bases, width=0.92,
+        marker={"color": colours, "opacity": opacities, "line": {"width": 0}},
+        text=labels, textposition="inside", insidetextanchor="middle",
+        textfont={"size": 14, "color": "#212529"}, constraintext="none", textangle=0,
         customdata=hovers, hovertemplate="%{customdata}: %{text}<extra></extra>",
         showlegend=False,
     )]
@@ -509,7 +517,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
         marker={"symbol": "square", "size": 12, "color": level_colour(level, top)},
     ) for level in range(1, top + 1)]
     layout = _layout(
-        title=title, height=max(280, 150 + 46 * len(rows)), shapes=shapes,
+        title=title, height=max(280, 150 + 46 * len(rows)), bargap=0,
         legend={"orientation": "h", "y": -0.08, "title": {"text": label(_("Level"))}},
         xaxis={"range": [-0.5, len(keys) - 0.5], "tickvals": list(range(len(keys))),
                "ticktext": [label(texts.dimension_name(k), 16) for k in keys],
@@ -520,7 +528,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     layout["margin"]["t"] = 120 if title else 70  # room for the names on top
     # On a phone the dimensions' names stand upright above their columns.
     return _figure(traces, _narrow(
-        layout, height=320 + 44 * len(rows),
+        layout, static=True, height=320 + 44 * len(rows),
         margin={"l": 8, "r": 8, "t": 190 if title else 130, "b": 110},
         xaxis={"ticktext": [short_label(texts.dimension_name(k), 16, 40) for k in keys],
                "tickangle": -90, "tickfont": {"size": 10}},

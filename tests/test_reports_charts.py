@@ -129,7 +129,9 @@ def test_it_builds_the_heatmap_levels_and_trend_from_plain_rows():
             charts.DepartmentResult("HR", 1, 1.4, 2, dimension_levels={"people": 1})]
     heat = charts.heatmap(rows, _texts())
     assert list(heat.data[0].text) == ["2", "3", "1", "–"]
-    assert len(heat.layout.shapes) == 4  # one rectangle per cell: vector in the PDF
+    # One bar trace, a bar per cell (vector in the PDF); no shape per cell (slow to draw).
+    assert heat.data[0].type == "bar" and len(heat.data[0].x) == 4
+    assert not heat.layout.shapes
     targets = charts.levels_vs_targets(rows, _texts())
     assert list(targets.data[0].y) == [2.5, 1.4] and list(targets.data[1].y) == [3, 2]
     trend = charts.trend([charts.TrendPoint("IT", "R2", date(2026, 6, 1), 2.5, 2),

@@ -41,36 +41,65 @@
   function variant(fig, width) {
     var layout = Object.assign({}, fig.layout || {});
     var data = (fig.data || []).map(function (trace) { return Object.assign({}, trace); });
-    var narrow = layout.meta && layout.meta.narrow;
+    var meta = layout.meta || {};
+    var narrow = meta.narrow;
     delete layout.meta;
     var isNarrow = !!narrow && width < narrow.width;
     if (isNarrow) {
       merge(layout, narrow.layout || {});
       (narrow.data || []).forEach(function (patch, i) { if (patch && data[i]) merge(data[i], patch); });
     }
-    return { data: data, layout: layout, narrow: isNarrow };
+    // A chart that prints its values is drawn static (no hover, no event layers):
+    // cheaper on a phone's main thread.
+    var isStatic = meta.static === true || (meta.static === "wide" && !isNarrow);
+    return { data: data, layout: layout, narrow: isNarrow, isStatic: isStatic };
   }
 
-  function draw(el) {
+  // Returns a promise that settles when the chart is drawn (or could not be).
+  function draw(el, Plotly) {
     var data = document.getElementById(el.dataset.chart);
-    if (!data) return;
+    if (!data) return Promise.resolve();
     var fig;
-    try { fig = JSON.parse(data.textContent); } catch (e) { return; }
-    loadPlotly().then(function (Plotly) {
-      // Decimal comma and a space between thousands in sv/hu/nb, as the page's text.
-      var lang = (document.documentElement.lang || "en").slice(0, 2);
-      var separators = lang === "en" ? ".," : ", ";
-      var shown = variant(fig, el.clientWidth || window.innerWidth);
-      var layout = Object.assign(shown.layout, { autosize: true, separators: separators });
-      delete layout.width;
-      el.dataset.narrow = shown.narrow ? "1" : "0";
-      // No mode bar: its tooltips are English-only, and the page offers CSV, XLSX and PDF.
-      Plotly.newPlot(el, shown.data, layout, {
-        responsive: true, displaylogo: false, displayModeBar: false,
-      });
-      el.chartFigure = fig;
-    });
+    try { fig = JSON.parse(data.textContent); } catch (e) { return Promise.resolve(); }
+    // Decimal comma and a space between thousands in sv/hu/nb, as the page's text.
+    var lang = (document.documentElement.lang || "en").slice(0, 2);
+    var separators = lang === "en" ? ".," : ", ";
+    var shown = variant(fig, el.clientWidth || window.innerWidth);
+    var layout = Object.assign(shown.layout, { autosize: true, separators: separators });
+    delete layout.width;
+    el.dataset.narrow = shown.narrow ? "1" : "0";
+    el.chartFigure = fig;
+    // No mode bar: its tooltips are English-only, and the page offers CSV, XLSX and PDF.
+    return Promise.resolve(Plotly.newPlot(el, shown.data, layout, {
+      responsive: true, displaylogo: false, displayModeBar: false, staticPlot: shown.isStatic,
+    })).catch(function () {});
   }
+
+  // One chart at a time, each in its own task once the browser is idle: parsing
+  // plotly.js and drawing each chart are separate tasks, so a tap or a scroll is never
+  // blocked behind several charts drawn in one go.
+  var queue = [];
+  var pumping = false;
+
+  function whenIdle(fn) {
+    if ("requestIdleCallback" in window) window.requestIdleCallback(fn, { timeout: 300 });
+    else setTimeout(fn, 16);
+  }
+
+  function pump() {
+    if (pumping || !queue.length) return;
+    pumping = true;
+    loadPlotly().then(function (Plotly) {
+      function next() {
+        var el = queue.shift();
+        if (!el) { pumping = false; return; }
+        draw(el, Plotly).then(function () { whenIdle(next); });
+      }
+      whenIdle(next);
+    }, function () { pumping = false; });
+  }
+
+  function enqueue(el) { queue.push(el); pump(); }
 
   // A phone turned sideways (or a window resized) past the narrow width: redraw the
   // charts already drawn in the other variant; plotly's own resizing does the rest.
@@ -81,19 +110,19 @@
       document.querySelectorAll("[data-chart][data-narrow]").forEach(function (el) {
         if (!el.chartFigure || !window.Plotly) return;
         var shown = variant(el.chartFigure, el.clientWidth);
-        if ((shown.narrow ? "1" : "0") !== el.dataset.narrow) draw(el);
+        if ((shown.narrow ? "1" : "0") !== el.dataset.narrow) enqueue(el);
       });
     }, 250);
   });
 
   function drawCharts() {
     var charts = document.querySelectorAll("[data-chart]");
-    if (!("IntersectionObserver" in window)) { charts.forEach(draw); return; }
+    if (!("IntersectionObserver" in window)) { charts.forEach(enqueue); return; }
     var observer = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
         if (!entry.isIntersecting) return;
         observer.unobserve(entry.target);
-        draw(entry.target);
+        enqueue(entry.target);
       });
     }, { rootMargin: "200px 0px" });
     charts.forEach(function (el) { observer.observe(el); });
