@@ -229,8 +229,16 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
             colours.append(MUTED)
             notes.append(label(_("not applicable") if cell.state == "vacuous"
                                else _("no answers")))
+    # A value is printed inside the top of its bar, where the threshold line cannot run
+    # through it; only a short bar's value sits above it (well below any threshold).
+    inside = [v >= 0.2 for v in values]
     bars = go.Bar(x=x, y=values, marker={"color": colours}, text=notes,
-                  textposition="outside", cliponaxis=False, showlegend=False,
+                  textposition=["inside" if i else "outside" for i in inside],
+                  insidetextanchor="end", constraintext="none", textangle=0,
+                  # White on the dark green, dark on the orange and outside: legible.
+                  textfont={"color": ["white" if i and c == MET_COLOUR else "#212529"
+                                      for i, c in zip(inside, colours, strict=True)]},
+                  cliponaxis=False, showlegend=False,
                   customdata=[label(f"{n} · {texts.level_name(n)}") for n in levels],
                   hovertemplate="%{customdata}: %{text}<extra></extra>")
     # On a phone: the level numbers under the bars, their names in the hover label.

@@ -278,3 +278,11 @@ def test_labels_on_the_quadrant_go_where_they_do_not_overlap():
     positions = charts.label_positions(points, texts, char=0.03, line=0.08)
     assert positions[0] != positions[1]  # two close points: not both above
     assert positions[2] == "top center"  # alone: the usual place
+
+
+def test_bar_values_sit_inside_their_bars_where_the_threshold_line_cannot_cross_them(result):
+    fig = charts.staircase(result.dimension("people"), _texts(), threshold=2 / 3)
+    bars = fig.data[0]
+    for value, position in zip(bars.y, bars.textposition, strict=True):
+        assert position == ("inside" if value >= 0.2 else "outside")
+    assert bars.insidetextanchor == "end"
