@@ -115,7 +115,10 @@ def assessment_report(request, access, assessment_id):
         "radar": _chart("radar", charts.radar(data.result, data.texts)),
         "quadrant": _chart("quadrant", charts.quadrant(
             [data.point()], data.texts, title=_("Position on the two axes"))),
-        "disagreement": _chart("disagreement", charts.disagreement(data.result, data.texts)),
+        # With fewer than two respondents the page says so, without drawing a chart.
+        "disagreement": _chart("disagreement", charts.disagreement(data.result, data.texts))
+        if any(v is not None for v in charts.dimension_spreads(data.result).values())
+        else None,
         "staircases": staircases,
         "pdf": _pdf_state(access, assessment, language),
         "pdf_request_url": reverse("reports:assessment_pdf",
