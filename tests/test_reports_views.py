@@ -513,9 +513,6 @@ def test_downloading_a_report_whose_file_is_lost_says_so_and_offers_a_retry(
 
 
 def test_a_round_with_one_respondent_says_disagreement_needs_two_without_a_chart(world):
-    from reports.sample import seed_rounds
-    from tests.catalog_factories import make_version
-
     version = make_version(slug="lone-model")
     rounds = seed_rounds(organisation=world.acme.org, version=version, rounds=1,
                          respondents=1, departments=[world.acme.departments[0]])
@@ -526,9 +523,6 @@ def test_a_round_with_one_respondent_says_disagreement_needs_two_without_a_chart
 
 
 def test_a_trend_of_one_round_is_a_sentence_not_a_chart(world):
-    from reports.sample import seed_rounds
-    from tests.catalog_factories import make_version
-
     version = make_version(slug="one-round-model")
     seed_rounds(organisation=world.acme.org, version=version, rounds=1, respondents=2)
     html = signed_in(world.acme.manager).get("/o/acme/reports/").content.decode()
