@@ -22,9 +22,9 @@ from datetime import date
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from assessments.presentation import most_disputed, percent
+from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, ScoreResult
-
-from .texts import ModelTexts
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 LEVEL_PALETTE = ("#d9534f", "#f0ad4e", "#e3c13b", "#5cb85c", "#2e7d32")
@@ -184,7 +184,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
         if cell.state == "scored":
             values.append(round(cell.fulfilment or 0.0, 4))
             colours.append(MET_COLOUR if cell.met else UNMET_COLOUR)
-            notes.append(f"{(cell.fulfilment or 0.0):.0%}")
+            notes.append(f"{percent(cell.fulfilment or 0.0)}%")
         else:
             values.append(0.0)
             colours.append(MUTED)
@@ -313,13 +313,6 @@ def dimension_spreads(result: ScoreResult) -> dict[str, float | None]:
             spreads.setdefault(aggregate.dimension, []).append(aggregate.spread)
     return {key: (sum(values) / len(values) if values else None)
             for key, values in spreads.items()}
-
-
-def most_disputed(result: ScoreResult, *, top: int = 5):
-    candidates = [q for q in result.questions.values()
-                  if q.spread is not None and q.n_values >= 2 and q.spread > 0]
-    candidates.sort(key=lambda q: (-(q.spread or 0.0), q.key))
-    return candidates[:top]
 
 
 # ------------------------------------------------------------- organisation charts

@@ -193,12 +193,14 @@ QUERY_COUNTS = {
     #   in a transaction (a savepoint in tests), the locked response, the upsert, the
     #   answered count. Question and option keys come from version_structure.
     "autosave": 5 if connection.vendor == "postgresql" else 9,
-    # + assessment, respondents with counts, question count, results (1: kept in the
-    #   cache since the warm-up request), texts (4), and the organisation switcher
-    "results page": 12,
-    # + department, rounds, results (1, kept), response counts, texts (4 per model
-    #   version), and the organisation switcher
-    "department": 12,
+    # + assessment, respondents with their answered counts, question count, response
+    #   counts (who counts as invited: presentation.COUNTED_AS_INVITED), results (1:
+    #   kept in the cache since the warm-up request), and the organisation switcher;
+    #   the texts are read once per process (models_catalog.texts.model_texts)
+    "results page": 9,
+    # + department, rounds, results (1, kept), response counts, and the organisation
+    #   switcher (texts: once per process and version)
+    "department": 8,
     # the submitted responses; the results themselves come from the cache
     "results, kept": 1,
     # not in the cache: the submitted responses, their answers, the version's spec (5)

@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
+from assessments.presentation import most_disputed
+from models_catalog.texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
 from reports import chart_export, charts
-from reports.texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
 from scoring import ModelSpec, QuestionSpec, score
 
 EVIL = '<a href="https://evil.test">IT</a><script>alert(1)</script>'
@@ -110,7 +111,7 @@ def test_it_shows_each_levels_fulfilment_against_the_threshold(result):
 def test_it_measures_disagreement_per_dimension_and_statement(result):
     spreads = charts.dimension_spreads(result)
     assert spreads["people"] == pytest.approx(0.25)  # people.2 agrees (0), people.3 splits (.5)
-    disputed = charts.most_disputed(result, top=5)
+    disputed = most_disputed(result, top=5)
     assert [q.key for q in disputed] == ["people.3", "process.3"]
     fig = charts.disagreement(result, _texts())
     assert len(fig.data) == 2

@@ -1,0 +1,101 @@
+"""The same figures for the same assessment on every surface (issue 13, item 2).
+
+The round page, the report page, the PDF, the exports and ``score_answers`` present
+a result through ``assessments.presentation``: a percentage is rounded once, half away
+from zero, and a withdrawn link that was never submitted is not counted as invited.
+Each of the first tests reproduces an inconsistency that was reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from assessments import demo, services
+from assessments.models import Assessment, Response
+from assessments.presentation import percent
+from assessments.selectors import assessment_results
+from organisations.demo import seed_organisations
+from organisations.models import User
+from tests.assessment_factories import invitee, make_assessment, respondents_with_answers
+from tests.conftest import access_for, signed_in
+
+
+def flat(response) -> str:
+    """A page's text, tags out and whitespace folded."""
+    text = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return " ".join(text.replace("&nbsp;", " ").split())
+
+
+def round_url(assessment: Assessment) -> str:
+    return f"/o/{assessment.organisation.slug}/assessments/{assessment.public_id}/"
+
+
+def report_url(assessment: Assessment) -> str:
+    return f"/o/{assessment.organisation.slug}/reports/assessments/{assessment.public_id}/"
+
+
+@pytest.mark.parametrize(("fraction", "shown"), [
+    (0.9692307692307692, 97), (0.9846153846153847, 98), (2 / 3, 67), (1 / 3, 33),
+    (0.125, 13), (0.5, 50), (0.005, 1), (-0.125, -13), (0.0, 0), (1.0, 100)])
+def test_a_percentage_is_rounded_once_half_away_from_zero(fraction, shown):
+    assert percent(fraction) == shown
+
+
+def test_percent_of_nothing_is_nothing():
+    assert percent(None) is None
+
+
+def test_the_demo_rounds_completeness_is_the_same_on_the_round_and_the_report_page(db):
+    """Acme's HR Services Q4 2026 in the demo data: 97 % on the round page, 96 % on the
+    report page and in the PDF (the report's filter cut the decimals off)."""
+    orgs = seed_organisations()
+    call_command("load_catalog", verbosity=0)
+    demo.seed(orgs)
+    assessment = Assessment.objects.select_related("organisation").get(
+        organisation__slug="acme", department__name="HR Services", name="Q4 2026")
+    completeness = assessment_results(assessment).completeness
+    assert int(100 * completeness) != percent(completeness), "no longer a telling round"
+    manager = User.objects.get(email="manager@acme.example")
+    expected = f"{percent(completeness)} %"
+    assert f"Completeness {expected}" in flat(signed_in(manager).get(round_url(assessment)))
+    assert f"Completeness {expected}" in flat(signed_in(manager).get(report_url(assessment)))
+
+
+def test_in_place_says_what_the_answer_scale_says(world):
+    """"Largely in place" counts as 67 % on the answer scale; a next step answered
+    "largely" said "in place: 66 %" on the report page."""
+    assessment = make_assessment(world)
+    response, token = invitee(assessment)
+    for question in assessment.model_version.questions.all():
+        response.answers.create(question=question, option="largely")
+    services.response_submit(response=response)
+    scale = flat(signed_in(world.acme.manager).get(
+        f"/o/acme/assessments/{assessment.public_id}/answer/"))
+    page = flat(signed_in(world.acme.manager).get(report_url(assessment)))
+    assert "the practice counts as 67 % in place" in scale
+    assert "in place: 67 %" in page
+    assert "in place: 66 %" not in page
+
+
+def test_a_withdrawn_link_does_not_count_as_invited(world):
+    """Three submitted, one still to answer, one whose link was withdrawn: "3 of 4"."""
+    assessment = make_assessment(world)
+    respondents_with_answers(assessment, 3)
+    invitee(assessment, "later@example.test")
+    withdrawn, _token = invitee(assessment, "gone@example.test")
+    services.respondent_revoke(by=access_for(world.acme.manager, world.acme.org),
+                               response=withdrawn)
+    manager = signed_in(world.acme.manager)
+    assert "3 of 4 submitted" in flat(manager.get("/o/acme/assessments/"))
+    assert "3 submitted of 4" in flat(manager.get(report_url(assessment)))
+    assert "1 response is not submitted yet" in flat(manager.get(round_url(assessment)))
+
+
+def test_a_withdrawn_link_that_was_submitted_still_counts(world):
+    assessment = make_assessment(world)
+    submitted = respondents_with_answers(assessment, 2)
+    Response.objects.filter(pk=submitted[0].pk).update(revoked_at=submitted[0].submitted_at)
+    assert "2 submitted of 2" in flat(signed_in(world.acme.manager).get(report_url(assessment)))
