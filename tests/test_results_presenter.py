@@ -8,18 +8,30 @@ Each of the first tests reproduces an inconsistency that was reported.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from assessments import demo, services
 from assessments.models import Assessment, Response
-from assessments.presentation import percent
+from assessments.presentation import percent, present
 from assessments.selectors import assessment_results
+from models_catalog.texts import model_texts
 from organisations.demo import seed_organisations
 from organisations.models import User
-from tests.assessment_factories import invitee, make_assessment, respondents_with_answers
+from reports import services as reports_services
+from tests.assessment_factories import (
+    invitee,
+    make_assessment,
+    respondents_with_answers,
+    version_with,
+)
 from tests.conftest import access_for, signed_in
 
 
@@ -99,3 +111,90 @@ def test_a_withdrawn_link_that_was_submitted_still_counts(world):
     submitted = respondents_with_answers(assessment, 2)
     Response.objects.filter(pk=submitted[0].pk).update(revoked_at=submitted[0].submitted_at)
     assert "2 submitted of 2" in flat(signed_in(world.acme.manager).get(report_url(assessment)))
+
+
+# ------------------------------------------------- one assessment through every surface
+
+
+def _score_answers(assessment: Assessment, tmp_path) -> dict:
+    """``score_answers`` on the submitted answers of the round."""
+    respondents = [{"name": str(r.pk), "answers": {
+        a.question.key: a.option for a in r.answers.select_related("question") if a.option}}
+        for r in assessment.responses.filter(submitted_at__isnull=False).order_by("pk")]
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"respondents": respondents}))
+    out = StringIO()
+    version = assessment.model_version
+    call_command("score_answers", "--model", version.model.slug, "--version",
+                 str(version.number), str(path), stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_every_surface_shows_the_same_figures_for_the_same_assessment(world, tmp_path,
+                                                                      settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assessment = make_assessment(world, version=version_with(12))
+    respondents_with_answers(assessment, 3)
+    invitee(assessment, "later@example.test")  # invited, not submitted
+    withdrawn, _token = invitee(assessment, "gone@example.test")
+    access = access_for(world.acme.manager, world.acme.org)
+    services.respondent_revoke(by=access, response=withdrawn)
+    result = assessment_results(assessment)
+    figures = present(result, model_texts(assessment.model_version, "en"),
+                      target_is_default=True)
+    completeness = f"{figures['completeness_percent']} %"
+    steps = [f"in place: {s['percent']} %" for s in figures["next_steps"] if not s["unknown"]]
+    assert steps, "no next step with a value: the test data no longer tells"
+    why = [f"{d['why']['percent']} % in place" for d in figures["dimensions"]
+           if d["why"] and d["why"]["percent"] is not None]
+    assert why
+    manager = signed_in(world.acme.manager)
+
+    round_page = flat(manager.get(round_url(assessment)))
+    assert f"Completeness {completeness}" in round_page
+    assert "Based on 3 submitted responses." in round_page
+    assert "1 response is not submitted yet" in round_page
+    assert f"Maturity index {result.overall.index:.2f}" in round_page
+    assert all(text in round_page for text in why)
+    assert "3 of 4 submitted" in flat(manager.get("/o/acme/assessments/"))
+
+    report_page = flat(manager.get(report_url(assessment)))
+    assert f"Completeness {completeness}" in report_page
+    assert "3 submitted of 4" in report_page
+    assert all(text in report_page for text in steps)
+
+    pdf = flat_text(reports_services._assessment_document(access, assessment, "en")[0])
+    assert f"Completeness {completeness}" in pdf
+    assert "3 submitted of 4" in pdf
+    assert all(text in pdf for text in steps)
+    assert all(f"in place: {d['why']['percent']} %" in pdf for d in figures["dimensions"]
+               if d["why"] and d["why"]["percent"] is not None)
+
+    exports = report_url(assessment)
+    rows = list(csv.DictReader(io.StringIO(
+        manager.get(exports + "export.csv").content.decode("utf-8-sig"))))
+    overall = next(row for row in rows if row["scope"] == "overall")
+    assert float(overall["completeness"]) == round(result.completeness, 4)
+    assert percent(float(overall["completeness"])) == figures["completeness_percent"]
+    assert int(overall["respondents"]) == 3
+    assert int(overall["level"]) == figures["level"]
+    sheet = load_workbook(io.BytesIO(manager.get(exports + "export.xlsx").content)).active
+    table = list(sheet.iter_rows(values_only=True))
+    xlsx = dict(zip(table[0], next(r for r in table[1:] if r[table[0].index("scope")]
+                                   == "overall"), strict=True))
+    assert xlsx["completeness"] == round(result.completeness, 4)
+    assert xlsx["respondents"] == 3 and xlsx["level"] == figures["level"]
+    contract = json.loads(manager.get(exports + "export.json").content)["result"]
+    assert contract["completeness"] == round(result.completeness, 4)
+    assert contract["overall"]["level"] == figures["level"]
+
+    scored = _score_answers(assessment, tmp_path)
+    assert scored["completeness"] == contract["completeness"]
+    assert scored["overall"] == contract["overall"]
+    assert scored["dimensions"] == contract["dimensions"]
+    assert scored["next_steps"] == contract["next_steps"]
+
+
+def flat_text(html: str) -> str:
+    text = re.sub(r"<[^>]+>", " ", html)
+    return " ".join(text.replace("&nbsp;", " ").split())
