@@ -1,7 +1,7 @@
 """Plotly figures of maturity results, built from plain data.
 
 Pure functions: a ``ScoreResult`` (or plain rows) and a model's texts in the reader's
-language in, a ``plotly.graph_objects.Figure`` out. The web pages send the figure as
+language in, a figure out, as the plain dict plotly.js reads. The web pages send the figure as
 JSON to plotly.js; the PDF pipeline exports the same figure to SVG.
 
 Every piece of text that reaches a figure goes through :func:`label`: plotly renders
@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from assessments.presentation import most_disputed, percent
@@ -85,9 +84,8 @@ def level_colour(level: int, top: int) -> str:
     return LEVEL_PALETTE[round(step)]
 
 
-# A small template of our own: assigning plotly's "plotly_white" costs ~15 ms a figure
-# (it is validated and copied), which adds up over the dozen charts of a PDF.
-TEMPLATE = go.layout.Template(layout={
+# A small template of our own instead of plotly's "plotly_white".
+TEMPLATE = {"layout": {
     "colorway": ["#2a7ab0", "#e0902b", "#2e7d32", "#d63384", "#6f42c1", "#20c997",
                  "#fd7e14", "#6c757d", "#0dcaf0", "#b59a12"],
     "paper_bgcolor": "white", "plot_bgcolor": "white",
@@ -99,15 +97,21 @@ TEMPLATE = go.layout.Template(layout={
               "angularaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": ""},
               "radialaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": ""}},
     "hoverlabel": {"align": "left"},
-})
+}}
 
 
-def _figure(traces: list, layout: dict) -> go.Figure:
-    """The figure, built in one go: plotly validates a whole dict in ~2 ms, but each
-    update_layout/add_trace/add_hline afterwards costs 5-20 ms, which adds up over
-    the dozen charts of a PDF. Our template is set from the start (the constructor
-    would otherwise apply plotly's default one first, at the same cost)."""
-    return go.Figure(data=traces, layout={"template": TEMPLATE, **layout})
+def _trace(kind: str, **properties) -> dict:
+    """A trace as plotly.js reads it."""
+    return {"type": kind, **properties}
+
+
+def _figure(traces: list, layout: dict) -> dict:
+    """A figure as the plain dict plotly.js (in the page) and Kaleido (for the PDF)
+    read: plotly.graph_objects would validate every property in Python, which was
+    most of the organisation report's time. Our template is set from the start.
+    ``tests/test_reports_charts.py`` checks every chart against plotly's own
+    validation, so a misspelt property still fails a test."""
+    return {"data": traces, "layout": {"template": TEMPLATE, **layout}}
 
 
 def _layout(*, title: str = "", height: int = 420, **extra) -> dict:
@@ -130,7 +134,7 @@ def _level_ticks(top: int) -> dict:
     return {"tickvals": values, "ticktext": [str(v) for v in values]}
 
 
-def _empty(title: str, message: str) -> go.Figure:
+def _empty(title: str, message: str) -> dict:
     return _figure([], _layout(
         title=title, height=260, xaxis={"visible": False}, yaxis={"visible": False},
         annotations=[{"text": label(message), "showarrow": False, "x": 0.5, "y": 0.5,
@@ -145,7 +149,7 @@ def _line(*, color: str, dash: str = "solid", width: float = 1, **where) -> dict
 # --------------------------------------------------------------- assessment charts
 
 
-def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -> go.Figure:
+def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -> dict:
     """Each dimension's maturity index against the target level."""
     title = _("Maturity per dimension") if title is None else title
     if not result.dimensions:
@@ -155,11 +159,11 @@ def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -
     target = [result.target_level] * len(names)
     top = result.levels
     traces = [
-        go.Scatterpolar(
+        _trace("scatterpolar",
             r=[*target, target[0]], theta=[*names, names[0]], mode="lines",
             name=label(_("Target: level %(level)s") % {"level": result.target_level}),
             line={"color": TARGET_COLOUR, "dash": "dash", "width": 2}, hoverinfo="skip"),
-        go.Scatterpolar(
+        _trace("scatterpolar",
             r=[*indices, indices[0]], theta=[*names, names[0]], mode="lines+markers",
             name=label(_("Maturity index")), fill="toself",
             line={"color": "#2a7ab0", "width": 2}, fillcolor="rgba(42,122,176,0.25)",
@@ -173,7 +177,7 @@ def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -
 
 
 def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
-              title: str | None = None) -> go.Figure:
+              title: str | None = None) -> dict:
     """The fulfilment of one dimension at each level 2..K against the threshold θ."""
     title = texts.dimension_name(dimension.key) if title is None else title
     levels = sorted(dimension.cells)
@@ -190,7 +194,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
             colours.append(MUTED)
             notes.append(label(_("not applicable") if cell.state == "vacuous"
                                else _("no answers")))
-    bars = go.Bar(x=x, y=values, marker={"color": colours}, text=notes,
+    bars = _trace("bar", x=x, y=values, marker={"color": colours}, text=notes,
                   textposition="outside", cliponaxis=False, showlegend=False,
                   hovertemplate="%{x}: %{text}<extra></extra>")
     return _figure([bars], _layout(
@@ -208,7 +212,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
 
 def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
              x_axis: str = "mindset", y_axis: str = "focus",
-             title: str | None = None) -> go.Figure:
+             title: str | None = None) -> dict:
     """The two-axis quadrant: mindset (cost → value) across, focus (internal →
     external) up; one point per department, coloured by its overall level."""
     title = _("Where the departments stand") if title is None else title
@@ -220,7 +224,7 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
     traces = []
     for level in sorted({p.level for p in placed}):
         group = [p for p in placed if p.level == level]
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             x=[round(p.axes[x_axis], 4) for p in group],
             y=[round(p.axes[y_axis], 4) for p in group],
             mode="markers+text", text=[label(_point_name(p), 22) for p in group],
@@ -263,7 +267,7 @@ def _point_name(point: DepartmentResult) -> str:
 
 
 def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
-                 title: str | None = None) -> go.Figure:
+                 title: str | None = None) -> dict:
     """Where respondents disagree: the mean spread of answers per dimension, and the
     statements with the largest spread."""
     title = _("Where respondents disagree") if title is None else title
@@ -272,14 +276,14 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
     if not any(v is not None for v in per_dimension.values()):
         return _empty(title, _("Disagreement needs at least two respondents."))
     dims = list(per_dimension)
-    traces = [go.Bar(
+    traces = [_trace("bar",
         y=[label(texts.dimension_name(k), 24) for k in dims],
         x=[round(per_dimension[k] or 0.0, 4) for k in dims], orientation="h",
         marker={"color": "#6f42c1"}, showlegend=False, xaxis="x", yaxis="y",
         hovertemplate="%{y}: %{x:.2f}<extra></extra>",
     )]
     if statements:
-        traces.append(go.Bar(
+        traces.append(_trace("bar",
             y=[shorten(texts.question(q.key).statement, 60) for q in statements],
             x=[round(q.spread or 0.0, 4) for q in statements], orientation="h",
             marker={"color": "#d63384"}, showlegend=False, xaxis="x2", yaxis="y2",
@@ -319,7 +323,7 @@ def dimension_spreads(result: ScoreResult) -> dict[str, float | None]:
 
 
 def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
-            title: str | None = None) -> go.Figure:
+            title: str | None = None) -> dict:
     """Departments (rows) by dimensions (columns), each cell coloured by the dimension's
     level. Drawn as rectangles, not a plotly heatmap, which exports as a raster image:
     the PDF keeps it vector."""
@@ -340,12 +344,12 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
             ys.append(i)
             labels.append("–" if level is None else str(level))
             hovers.append(f"{label(_point_name(row))} · {label(texts.dimension_name(key))}")
-    traces = [go.Scatter(
+    traces = [_trace("scatter",
         x=xs, y=ys, mode="text", text=labels, textfont={"size": 14, "color": "#212529"},
         customdata=hovers, hovertemplate="%{customdata}: %{text}<extra></extra>",
         showlegend=False,
     )]
-    traces += [go.Scatter(  # a legend of the level colours
+    traces += [_trace("scatter",   # a legend of the level colours
         x=[None], y=[None], mode="markers", name=label(f"{level} · {texts.level_name(level)}"),
         marker={"symbol": "square", "size": 12, "color": level_colour(level, top)},
     ) for level in range(1, top + 1)]
@@ -363,7 +367,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
 
 
 def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
-                      title: str | None = None) -> go.Figure:
+                      title: str | None = None) -> dict:
     """Each department's maturity index (bar, coloured by level) and its target."""
     title = _("Levels against targets") if title is None else title
     if not rows:
@@ -371,11 +375,11 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     top = texts.top
     names = [label(_point_name(r), 22) for r in rows]
     traces = [
-        go.Bar(x=names, y=[round(r.index, 2) for r in rows], name=label(_("Maturity index")),
+        _trace("bar", x=names, y=[round(r.index, 2) for r in rows], name=label(_("Maturity index")),
                marker={"color": [level_colour(r.level, top) for r in rows]},
                text=[f"{r.level}" for r in rows], textposition="inside",
                hovertemplate="%{x}: %{y:.2f}<extra></extra>"),
-        go.Scatter(x=names, y=[r.target for r in rows], mode="markers",
+        _trace("scatter", x=names, y=[r.target for r in rows], mode="markers",
                    name=label(_("Target")),
                    marker={"symbol": "line-ew", "size": 34, "color": TARGET_COLOUR,
                            "line": {"width": 3, "color": TARGET_COLOUR}},
@@ -389,7 +393,7 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
 
 
 def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
-          title: str | None = None) -> go.Figure:
+          title: str | None = None) -> dict:
     """The overall maturity index of each department over its rounds."""
     title = _("Trend over rounds") if title is None else title
     series: dict[str, list[TrendPoint]] = {}
@@ -401,7 +405,7 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
     traces = []
     for department, items in series.items():
         items = sorted(items, key=lambda p: (p.when or date.min, p.round))
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             x=[p.when.isoformat() if p.when else label(p.round) for p in items],
             y=[round(p.index, 2) for p in items], mode="lines+markers",
             name=label(department, 24), text=[label(p.round) for p in items],
@@ -416,13 +420,13 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
 
 
 def portfolio(rows: Sequence[DepartmentResult], *, top: int,
-              title: str | None = None) -> go.Figure:
+              title: str | None = None) -> dict:
     """A consultancy's clients: each client's departments' latest maturity index."""
     title = _("Portfolio: clients' departments") if title is None else title
     if not rows:
         return _empty(title, _("No client department has a result yet."))
     ordered = sorted(rows, key=lambda r: (r.organisation.lower(), r.department.lower()))
-    bars = go.Bar(
+    bars = _trace("bar",
         y=[label(_point_name(r), 40) for r in ordered],
         x=[round(r.index, 2) for r in ordered], orientation="h",
         marker={"color": [level_colour(r.level, top) for r in ordered]},
