@@ -51,7 +51,7 @@ from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, ModelSpec, ScoreResult, score
 
 from .models import Answer, Assessment, Response
-from .presentation import COUNTED_AS_INVITED
+from .presentation import COUNTED_AS_INVITED, percent
 
 # --- Assessments and responses -----------------------------------------------------------
 
@@ -304,7 +304,7 @@ class Questionnaire:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.answered / self.total) if self.total else 100
+        return percent(self.answered / self.total) if self.total else 100
 
     def page(self, key: str) -> DimensionPage | None:
         return next((page for page in self.pages if page.key == key), None)
@@ -406,6 +406,11 @@ def results_by_assessment(assessment_list: Sequence[Assessment],
     responses count (see the module docstring)."""
     language = language or get_language()
     submitted = _submitted_responses([a.pk for a in assessment_list])
+    return _results(assessment_list, language, submitted)
+
+
+def _results(assessment_list: Sequence[Assessment], language: str,
+             submitted: dict[int, list[tuple[int, object]]]) -> dict[int, ScoreResult]:
     keys = {a.pk: _results_key(a, language, submitted[a.pk]) for a in assessment_list}
     wanted = [key for key in keys.values() if key is not None]
     cached = cache.get_many(wanted) if wanted else {}
@@ -429,6 +434,50 @@ def results_by_assessment(assessment_list: Sequence[Assessment],
     if fresh:
         cache.set_many(fresh, RESULTS_CACHE_SECONDS)
     return results
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    """What an organisation's report and its charts read of a round's result."""
+
+    level: int
+    index: float
+    target: int
+    axes: dict[str, float | None]
+    dimension_levels: dict[str, int]
+
+    @classmethod
+    def of(cls, result: ScoreResult) -> RoundFigures:
+        return cls(level=result.overall.level, index=result.overall.index,
+                   target=result.target_level,
+                   axes={a.key: a.position for a in result.axes},
+                   dimension_levels={d.key: d.level for d in result.dimensions})
+
+
+def figures_by_assessment(assessment_list: Sequence[Assessment],
+                          language: str | None = None) -> dict[int, RoundFigures]:
+    """The figures of several rounds (an organisation's report): kept in the cache
+    beside each round's result under the same key, so that a report of a few hundred
+    rounds reads a few hundred small entries instead of whole results; a round not in
+    the cache is scored as :func:`results_by_assessment` does. Same queries."""
+    language = language or get_language()
+    submitted = _submitted_responses([a.pk for a in assessment_list])
+    keys = {a.pk: _results_key(a, language, submitted[a.pk]) for a in assessment_list}
+    wanted = [f"{key}:figures" for key in keys.values() if key is not None]
+    cached = cache.get_many(wanted) if wanted else {}
+    figures = {pk: cached[f"{key}:figures"] for pk, key in keys.items()
+               if key is not None and f"{key}:figures" in cached}
+    todo = [a for a in assessment_list if a.pk not in figures]
+    if todo:
+        results = _results(todo, language, submitted)
+        fresh = {}
+        for assessment in todo:
+            figures[assessment.pk] = RoundFigures.of(results[assessment.pk])
+            if keys[assessment.pk] is not None:
+                fresh[f"{keys[assessment.pk]}:figures"] = figures[assessment.pk]
+        if fresh:
+            cache.set_many(fresh, RESULTS_CACHE_SECONDS)
+    return figures
 
 
 def assessment_results(assessment: Assessment, language: str | None = None) -> ScoreResult:

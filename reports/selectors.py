@@ -14,16 +14,21 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible, respondent_labels
 from assessments.models import Answer, Assessment, Response
 from assessments.presentation import present
+from assessments.selectors import (
+    RoundFigures,
+    figures_by_assessment,
+    response_counts,
+    results_by_assessment,
+)
 from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import get_assessment as get_any_assessment
-from assessments.selectors import response_counts, results_by_assessment
 from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import (
     CONSULTANCY_ROLES_IN_CLIENTS,
@@ -189,18 +194,16 @@ class AssessmentReport:
                 for key, spread in dimension_spreads(self.result).items()]
 
     def point(self) -> DepartmentResult:
-        return department_result(self.assessment, self.result, self.texts)
+        return department_result(self.assessment, RoundFigures.of(self.result), self.texts)
 
 
-def department_result(assessment: Assessment, result: ScoreResult, texts: ModelTexts,
+def department_result(assessment: Assessment, figures: RoundFigures, texts: ModelTexts,
                       organisation: str = "") -> DepartmentResult:
     return DepartmentResult(
-        department=assessment.department.name, level=result.overall.level,
-        index=result.overall.index, target=result.target_level,
-        level_name=texts.level_name(result.overall.level), round=assessment.name,
-        organisation=organisation,
-        axes={a.key: a.position for a in result.axes},
-        dimension_levels={d.key: d.level for d in result.dimensions},
+        department=assessment.department.name, level=figures.level, index=figures.index,
+        target=figures.target, level_name=texts.level_name(figures.level),
+        round=assessment.name, organisation=organisation, axes=figures.axes,
+        dimension_levels=figures.dimension_levels,
     )
 
 
@@ -310,8 +313,10 @@ class OrganisationReport:
 
 def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
     """Rounds that count in reports: open or closed, with at least one submitted response."""
-    return list(queryset.counted()
-                .filter(responses__submitted_at__isnull=False).distinct()
+    submitted = Response.objects.filter(assessment=OuterRef("pk"), submitted_at__isnull=False)
+    # EXISTS rather than a join and DISTINCT over every selected column (the rounds'
+    # versions and models carry their texts): a quarter of the organisation report's time.
+    return list(queryset.counted().filter(Exists(submitted))
                 .select_related("department", "model_version__model", "organisation")
                 .order_by("created_at", "id"))
 
@@ -337,7 +342,7 @@ def _client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
 def organisation_report(access: OrgAccess, *, language: str) -> OrganisationReport:
     rounds = reported_rounds(scoped_assessments(access))
     client_rounds = reported_rounds(_client_rounds(access))
-    results = results_by_assessment(rounds + client_rounds, language)
+    results = figures_by_assessment(rounds + client_rounds, language)
     texts_by_version: dict[int, ModelTexts] = {}
 
     def texts_of(assessment: Assessment) -> ModelTexts:
@@ -358,7 +363,7 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
         model_id = newest.model_version.model_id
         departments = {a.department_id for a in items}
         trend = [TrendPoint(a.department.name, a.name, a.created_at.date(),
-                            results[a.pk].overall.index, results[a.pk].overall.level)
+                            results[a.pk].index, results[a.pk].level)
                  for a in rounds
                  if a.model_version.model_id == model_id and a.department_id in departments]
         rows = [department_result(a, results[a.pk], texts) for a in items]
