@@ -318,7 +318,14 @@ def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
     # versions and models carry their texts): a quarter of the organisation report's time.
     return list(queryset.counted().filter(Exists(submitted))
                 .select_related("department", "model_version__model", "organisation")
-                .order_by("created_at", "id"))
+                .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))
+
+
+# What a report never reads of its rounds' versions and models (their texts come from
+# models_catalog.texts): JSON documents that cost more to decode than the rest of a row.
+_UNREAD_CATALOGUE_TEXTS = [
+    f"model_version__{prefix}{name}" for prefix in ("", "model__")
+    for name in ("description", "source", "languages")] + ["model_version__notes"]
 
 
 def _latest_per_department(rounds: list[Assessment]) -> dict[int, Assessment]:
