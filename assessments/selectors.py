@@ -389,7 +389,10 @@ def _results_key(assessment: Assessment, language: str,
     version = assessment.model_version
     if version.status == ModelVersion.Status.DRAFT:  # a draft can change: never kept
         return None
-    identity = repr((scoring.ENGINE_VERSION, assessment.pk, assessment.created_at.isoformat(),
+    # The pickled classes' modules too: a result pickled before the engine moved
+    # (assessments.scoring → scoring) would fail to load after it, not merely be stale.
+    identity = repr((scoring.ENGINE_VERSION, ScoreResult.__module__, RoundFigures.__module__,
+                     assessment.pk, assessment.created_at.isoformat(),
                      version.pk,
                      assessment.target_level, language,
                      [(pk, at.isoformat()) for pk, at in submitted]))

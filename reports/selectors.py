@@ -315,7 +315,7 @@ def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
     """Rounds that count in reports: open or closed, with at least one submitted response."""
     submitted = Response.objects.filter(assessment=OuterRef("pk"), submitted_at__isnull=False)
     # EXISTS rather than a join and DISTINCT over every selected column (the rounds'
-    # versions and models carry their texts): a quarter of the organisation report's time.
+    # versions and models carry their texts), which PostgreSQL must sort or hash whole.
     return list(queryset.counted().filter(Exists(submitted))
                 .select_related("department", "model_version__model", "organisation")
                 .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))

@@ -198,3 +198,17 @@ def test_every_surface_shows_the_same_figures_for_the_same_assessment(world, tmp
 def flat_text(html: str) -> str:
     text = re.sub(r"<[^>]+>", " ", html)
     return " ".join(text.replace("&nbsp;", " ").split())
+
+
+def test_a_result_cached_before_the_engine_moved_is_never_read(world, monkeypatch):
+    """Results kept in Redis are pickles: one made while ScoreResult lived in
+    assessments.scoring cannot be loaded once it lives in scoring, so the cache key
+    names the module (a deploy of the move would otherwise fail every report)."""
+    from assessments import selectors
+    from scoring import ScoreResult
+
+    assessment = make_assessment(world)
+    submitted = selectors._submitted_responses([assessment.pk])[assessment.pk]
+    now = selectors._results_key(assessment, "en", submitted)
+    monkeypatch.setattr(ScoreResult, "__module__", "assessments.scoring")
+    assert selectors._results_key(assessment, "en", submitted) != now
