@@ -31,13 +31,11 @@ from django.utils.translation import get_language
 import scoring
 from maturity_site.rows import Columns, execute, partial, timestamp
 from models_catalog.models import (
-    Axis,
     Dimension,
     Level,
     ModelVersion,
     Question,
     ScaleOption,
-    translate,
 )
 from models_catalog.selectors import model_spec, version_structure
 from organisations.access import (
@@ -50,9 +48,10 @@ from organisations.access import (
 )
 from organisations.models import Department, Membership, hash_token
 from organisations.selectors import MAX_TOKEN_LENGTH
-from scoring import DK, NA, DimensionScore, ModelSpec, ScoreResult, score
+from scoring import DK, NA, ModelSpec, ScoreResult, score
 
 from .models import Answer, Assessment, Response
+from .presentation import COUNTED_AS_INVITED, percent
 
 # --- Assessments and responses -----------------------------------------------------------
 
@@ -182,10 +181,12 @@ def respondents(assessment: Assessment) -> list[Response]:
 
 
 def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-    """Per assessment: respondents not started, in progress, submitted (one query)."""
+    """Per assessment: respondents not started, in progress, submitted, and ``total``
+    invited (one query). A link withdrawn before its respondent submitted does not
+    count (``presentation.COUNTED_AS_INVITED``)."""
     counts: dict[int, dict[str, int]] = defaultdict(
         lambda: {"not_started": 0, "in_progress": 0, "submitted": 0, "total": 0})
-    rows = (Response.objects.filter(assessment_id__in=list(assessment_ids))
+    rows = (Response.objects.filter(COUNTED_AS_INVITED, assessment_id__in=list(assessment_ids))
             .values_list("assessment_id", "started_at", "submitted_at"))
     for assessment_id, started_at, submitted_at in rows:
         state = ("submitted" if submitted_at else "in_progress" if started_at
@@ -303,7 +304,7 @@ class Questionnaire:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.answered / self.total) if self.total else 100
+        return percent(self.answered / self.total) if self.total else 100
 
     def page(self, key: str) -> DimensionPage | None:
         return next((page for page in self.pages if page.key == key), None)
@@ -388,7 +389,10 @@ def _results_key(assessment: Assessment, language: str,
     version = assessment.model_version
     if version.status == ModelVersion.Status.DRAFT:  # a draft can change: never kept
         return None
-    identity = repr((scoring.ENGINE_VERSION, assessment.pk, assessment.created_at.isoformat(),
+    # The pickled classes' modules too: a result pickled before the engine moved
+    # (assessments.scoring → scoring) would fail to load after it, not merely be stale.
+    identity = repr((scoring.ENGINE_VERSION, ScoreResult.__module__, RoundFigures.__module__,
+                     assessment.pk, assessment.created_at.isoformat(),
                      version.pk,
                      assessment.target_level, language,
                      [(pk, at.isoformat()) for pk, at in submitted]))
@@ -405,6 +409,11 @@ def results_by_assessment(assessment_list: Sequence[Assessment],
     responses count (see the module docstring)."""
     language = language or get_language()
     submitted = _submitted_responses([a.pk for a in assessment_list])
+    return _results(assessment_list, language, submitted)
+
+
+def _results(assessment_list: Sequence[Assessment], language: str,
+             submitted: dict[int, list[tuple[int, object]]]) -> dict[int, ScoreResult]:
     keys = {a.pk: _results_key(a, language, submitted[a.pk]) for a in assessment_list}
     wanted = [key for key in keys.values() if key is not None]
     cached = cache.get_many(wanted) if wanted else {}
@@ -430,6 +439,50 @@ def results_by_assessment(assessment_list: Sequence[Assessment],
     return results
 
 
+@dataclass(frozen=True)
+class RoundFigures:
+    """What an organisation's report and its charts read of a round's result."""
+
+    level: int
+    index: float
+    target: int
+    axes: dict[str, float | None]
+    dimension_levels: dict[str, int]
+
+    @classmethod
+    def of(cls, result: ScoreResult) -> RoundFigures:
+        return cls(level=result.overall.level, index=result.overall.index,
+                   target=result.target_level,
+                   axes={a.key: a.position for a in result.axes},
+                   dimension_levels={d.key: d.level for d in result.dimensions})
+
+
+def figures_by_assessment(assessment_list: Sequence[Assessment],
+                          language: str | None = None) -> dict[int, RoundFigures]:
+    """The figures of several rounds (an organisation's report): kept in the cache
+    beside each round's result under the same key, so that a report of a few hundred
+    rounds reads a few hundred small entries instead of whole results; a round not in
+    the cache is scored as :func:`results_by_assessment` does. Same queries."""
+    language = language or get_language()
+    submitted = _submitted_responses([a.pk for a in assessment_list])
+    keys = {a.pk: _results_key(a, language, submitted[a.pk]) for a in assessment_list}
+    wanted = [f"{key}:figures" for key in keys.values() if key is not None]
+    cached = cache.get_many(wanted) if wanted else {}
+    figures = {pk: cached[f"{key}:figures"] for pk, key in keys.items()
+               if key is not None and f"{key}:figures" in cached}
+    todo = [a for a in assessment_list if a.pk not in figures]
+    if todo:
+        results = _results(todo, language, submitted)
+        fresh = {}
+        for assessment in todo:
+            figures[assessment.pk] = RoundFigures.of(results[assessment.pk])
+            if keys[assessment.pk] is not None:
+                fresh[f"{keys[assessment.pk]}:figures"] = figures[assessment.pk]
+        if fresh:
+            cache.set_many(fresh, RESULTS_CACHE_SECONDS)
+    return figures
+
+
 def assessment_results(assessment: Assessment, language: str | None = None) -> ScoreResult:
     """The scoring engine's result for one assessment, from its submitted responses.
 
@@ -439,110 +492,3 @@ def assessment_results(assessment: Assessment, language: str | None = None) -> S
     (level 1, completeness 0); ``submitted_count`` tells them apart.
     """
     return results_by_assessment([assessment], language)[assessment.pk]
-
-
-# --- Presenting results ------------------------------------------------------------------------
-
-
-@dataclass
-class VersionTexts:
-    """Names of a version's levels, dimensions, axes and questions in one language."""
-
-    version: ModelVersion
-    levels: dict[int, str]
-    dimensions: dict[str, str]
-    axes: dict[str, tuple[str, str, str]]  # key -> (name, low label, high label)
-    statements: dict[str, str]
-    recommendations: dict[str, str]
-
-
-def version_texts(version: ModelVersion, language: str | None = None) -> VersionTexts:
-    """Four queries whatever the size of the version."""
-    language = language or get_language()
-    default = version.default_language
-
-    def t(texts) -> str:
-        return translate(texts, language, default)
-
-    levels = {n: t(name) for n, name in
-              Level.objects.filter(version=version).values_list("number", "name")}
-    dimensions = {k: t(name) for k, name in
-                  Dimension.objects.filter(version=version).values_list("key", "name")}
-    axes = {k: (t(name), t(low), t(high)) for k, name, low, high in
-            Axis.objects.filter(version=version).values_list("key", "name", "low_label",
-                                                             "high_label")}
-    statements, recommendations = {}, {}
-    for key, statement, recommendation in (Question.objects.filter(version=version)
-                                           .values_list("key", "statement", "recommendation")):
-        statements[key] = t(statement)
-        recommendations[key] = t(recommendation)
-    return VersionTexts(version, levels, dimensions, axes, statements, recommendations)
-
-
-def why_this_level(dimension: DimensionScore, *, level_name, statement,
-                   max_statements: int = 3) -> dict | None:
-    """Rule 10 for a page or the PDF: the level that stops a dimension below K, its
-    fulfilment, and the texts of its statements short of θ (most important first, at
-    most ``max_statements``; ``more`` counts the rest). None at the top level.
-    ``level_name`` and ``statement`` give texts in the reader's language."""
-    blocked = dimension.blocked_at
-    if blocked is None:
-        return None
-    return {
-        "level": blocked.level,
-        "level_name": level_name(blocked.level),
-        "fulfilment": blocked.fulfilment,
-        "percent": None if blocked.fulfilment is None else round(100 * blocked.fulfilment),
-        "statements": [statement(s.question) for s in blocked.short[:max_statements]],
-        "more": max(0, len(blocked.short) - max_statements),
-    }
-
-
-def results_summary(assessment: Assessment, result: ScoreResult, texts: VersionTexts,
-                    *, max_steps: int = 12, max_disagreements: int = 5) -> dict:
-    """What the assessment page shows of a result, in the texts' language."""
-    top = result.levels
-    overall = result.overall
-    target = result.target_level
-    dimensions = [{
-        "key": d.key, "name": texts.dimensions.get(d.key, d.key), "level": d.level,
-        "level_name": texts.levels.get(d.level, ""), "index": d.index,
-        "percent": round(100 * (d.index - 1) / (top - 1)) if top > 1 else 100,
-        "target_percent": round(100 * (target - 1) / (top - 1)) if top > 1 else 100,
-        "below_target": d.level < target,
-        "why": why_this_level(d, level_name=lambda n: texts.levels.get(n, ""),
-                              statement=lambda key: texts.statements.get(key, key)),
-    } for d in result.dimensions]
-    axes = []
-    for a in result.axes:
-        name, low, high = texts.axes.get(a.key, (a.key, "", ""))
-        axes.append({"key": a.key, "name": name, "low": low, "high": high,
-                     "position": a.position,
-                     "percent": None if a.position is None else round(50 * (a.position + 1))})
-    steps = [{"question": s.question, "dimension": texts.dimensions.get(s.dimension, s.dimension),
-              "level": s.level, "statement": texts.statements.get(s.question, s.question),
-              "recommendation": texts.recommendations.get(s.question, s.recommendation),
-              "unknown": s.status == "unknown", "value": s.value}
-             for s in result.next_steps]
-    spread = sorted((q for q in result.questions.values()
-                     if q.spread is not None and q.n_values > 1 and q.spread > 0),
-                    key=lambda q: (-q.spread, q.key))[:max_disagreements]
-    return {
-        "level": overall.level,
-        "level_name": texts.levels.get(overall.level, ""),
-        "index": overall.index,
-        "top": top,
-        "threshold": result.threshold,
-        "target": target,
-        "target_name": texts.levels.get(target, ""),
-        "target_is_default": assessment.target_level is None,
-        "completeness": result.completeness,
-        "dimensions": dimensions,
-        "why_any": any(d["why"] for d in dimensions),
-        "axes": axes,
-        "next_steps": steps[:max_steps],
-        "more_steps": max(0, len(steps) - max_steps),
-        "disagreements": [{"question": q.key, "statement": texts.statements.get(q.key, q.key),
-                           "spread": q.spread, "value": q.value, "n": q.n_values}
-                          for q in spread],
-    }

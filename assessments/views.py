@@ -13,6 +13,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from models_catalog.texts import model_texts
 from organisations.access import tenant_view
 from organisations.selectors import departments, get_department
 from organisations.service_views import call_service
@@ -21,6 +22,7 @@ from . import offline as sheets
 from . import selectors, services
 from .anonymity import names_visible
 from .forms import AssessmentEditForm, AssessmentForm, InviteForm, MembersForm, OfflineUploadForm
+from .presentation import percent, present
 
 
 def _base(access, **extra) -> dict:
@@ -39,6 +41,8 @@ def _to_detail(access, assessment):
     return redirect("assessments:detail", org_slug=access.organisation.slug,
                     assessment_id=assessment.public_id)
 
+
+MAX_STEPS = 12  # next steps on the round page; the export has them all
 
 # --- Lists ---------------------------------------------------------------------------------
 
@@ -67,19 +71,14 @@ def department(request, access, department_id):
     rounds = selectors.department_assessments(access, dept)
     results = selectors.results_by_assessment(rounds)
     counts = selectors.response_counts([a.pk for a in rounds])
-    texts = {}
     for assessment in rounds:
-        version = assessment.model_version
-        if version.pk not in texts:
-            texts[version.pk] = selectors.version_texts(version)
+        texts = model_texts(assessment.model_version)
         assessment.result = results[assessment.pk]
         assessment.counts = counts[assessment.pk]
-        assessment.texts = texts[version.pk]
-        assessment.level_name = texts[version.pk].levels.get(
-            assessment.result.overall.level, "")
-        assessment.dimension_levels = [
-            (texts[version.pk].dimensions.get(d.key, d.key), d.level, d.index)
-            for d in assessment.result.dimensions]
+        assessment.texts = texts
+        assessment.level_name = texts.level_name(assessment.result.overall.level)
+        assessment.dimension_levels = [(texts.dimension_name(d.key), d.level, d.index)
+                                       for d in assessment.result.dimensions]
     scored = [a for a in rounds if a.counts["submitted"] and a.counts_in_results]
     return render(request, "assessments/department.html", _base(
         access, department=dept, rounds=list(reversed(rounds)),
@@ -115,14 +114,15 @@ def detail(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
     people = selectors.respondents(assessment)
     total_questions = assessment.model_version.questions.count()
-    counts = {"not_started": 0, "in_progress": 0, "submitted": 0}
+    counts = selectors.response_counts([assessment.pk])[assessment.pk]
     for response in people:
-        counts[response.status] += 1
-        response.percent = (round(100 * response.n_answered / total_questions)
-                            if total_questions else 100)
+        response.percent = percent(response.n_answered / total_questions) \
+            if total_questions else 100
     result = selectors.assessment_results(assessment)
-    texts = selectors.version_texts(assessment.model_version)
-    summary = selectors.results_summary(assessment, result, texts)
+    summary = present(result, model_texts(assessment.model_version),
+                      target_is_default=assessment.target_level is None)
+    summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
+    summary["next_steps"] = summary["next_steps"][:MAX_STEPS]
     mine = next((r for r in people if r.user_id == request.user.pk), None)
     return render(request, "assessments/detail.html", _base(
         access, assessment=assessment, respondents=people, counts=counts, summary=summary,

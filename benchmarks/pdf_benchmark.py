@@ -122,7 +122,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pdf-benchmark-") as tmp:
         _setup(args.database_url, Path(tmp))
 
-        from assessments.selectors import results_by_assessment
+        from assessments.selectors import response_counts, results_by_assessment
+        from models_catalog.texts import model_texts
         from organisations.access import OrgAccess
         from organisations.models import Organisation, Role
         from reports import chart_export, charts, selectors, services
@@ -134,8 +135,8 @@ def main() -> int:
             print(json.dumps({"error": f"{args.organisation} has no assessment results"}))
             return 2
         # The largest latest round: the heaviest assessment PDF of the demo.
-        counts = selectors.submitted_counts([a.pk for a in rounds])
-        assessment = max(reversed(rounds), key=lambda a: counts.get(a.pk, (0, 0))[0])
+        counts = response_counts([a.pk for a in rounds])
+        assessment = max(reversed(rounds), key=lambda a: counts[a.pk]["submitted"])
 
         def assessment_pdf():
             return services.build_pdf(access=access, assessment=assessment, language="en")
@@ -149,7 +150,7 @@ def main() -> int:
         organisation_pdf()
 
         result = results_by_assessment([assessment], "en")[assessment.pk]
-        texts = selectors.model_texts(assessment.model_version, "en")
+        texts = model_texts(assessment.model_version, "en")
         figures = [charts.radar(result, texts), charts.disagreement(result, texts),
                    charts.staircase(result.dimensions[0], texts, threshold=result.threshold)]
         chart_export.figure_to_svg(figures[0])

@@ -298,11 +298,6 @@ def model_spec(version: ModelVersion, language: str | None = None) -> ModelSpec:
                      overall_rule=version.overall_rule)
 
 
-def level_names(version: ModelVersion, language: str | None = None) -> dict[int, str]:
-    return {number: translate(name, language, version.default_language)
-            for number, name in version.levels.values_list("number", "name")}
-
-
 # ------------------------------------------------------- lookups outside a tenant
 
 

@@ -1,8 +1,8 @@
 """Plotly figures of maturity results, built from plain data.
 
 Pure functions: a ``ScoreResult`` (or plain rows) and a model's texts in the reader's
-language in, a ``plotly.graph_objects.Figure`` out. The web pages send the figure as
-JSON to plotly.js; the PDF pipeline exports the same figure to SVG.
+language in, a figure out, as the plain dict plotly.js reads. The web pages send the
+figure as JSON to plotly.js; the PDF pipeline exports the same figure to SVG.
 
 Every piece of text that reaches a figure goes through :func:`label`: plotly renders
 a small HTML subset in labels (``<b>``, ``<a href>``, ``<br>``…), so a department
@@ -24,12 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from assessments.presentation import most_disputed, percent
+from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, ScoreResult
-
-from .texts import ModelTexts
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 LEVEL_PALETTE = ("#d9534f", "#f0ad4e", "#e3c13b", "#5cb85c", "#2e7d32")
@@ -92,9 +91,8 @@ def level_colour(level: int, top: int) -> str:
     return LEVEL_PALETTE[round(step)]
 
 
-# A small template of our own: assigning plotly's "plotly_white" costs ~15 ms a figure
-# (it is validated and copied), which adds up over the dozen charts of a PDF.
-TEMPLATE = go.layout.Template(layout={
+# A small template of our own instead of plotly's "plotly_white".
+TEMPLATE = {"layout": {
     "colorway": ["#2a7ab0", "#e0902b", "#2e7d32", "#d63384", "#6f42c1", "#20c997",
                  "#fd7e14", "#6c757d", "#0dcaf0", "#b59a12"],
     "paper_bgcolor": "white", "plot_bgcolor": "white",
@@ -106,15 +104,21 @@ TEMPLATE = go.layout.Template(layout={
               "angularaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": ""},
               "radialaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": ""}},
     "hoverlabel": {"align": "left"},
-})
+}}
 
 
-def _figure(traces: list, layout: dict) -> go.Figure:
-    """The figure, built in one go: plotly validates a whole dict in ~2 ms, but each
-    update_layout/add_trace/add_hline afterwards costs 5-20 ms, which adds up over
-    the dozen charts of a PDF. Our template is set from the start (the constructor
-    would otherwise apply plotly's default one first, at the same cost)."""
-    return go.Figure(data=traces, layout={"template": TEMPLATE, **layout})
+def _trace(kind: str, **properties) -> dict:
+    """A trace as plotly.js reads it."""
+    return {"type": kind, **properties}
+
+
+def _figure(traces: list, layout: dict) -> dict:
+    """A figure as the plain dict plotly.js (in the page) and Kaleido (for the PDF)
+    read: plotly.graph_objects would validate every property in Python, which was
+    most of the organisation report's time. Our template is set from the start.
+    ``tests/test_reports_charts.py`` checks every chart against plotly's own
+    validation, so a misspelt property still fails a test."""
+    return {"data": traces, "layout": {"template": TEMPLATE, **layout}}
 
 
 def _layout(*, title: str = "", height: int = 420, **extra) -> dict:
@@ -137,7 +141,7 @@ def _level_ticks(top: int) -> dict:
     return {"tickvals": values, "ticktext": [str(v) for v in values]}
 
 
-def _empty(title: str, message: str) -> go.Figure:
+def _empty(title: str, message: str) -> dict:
     return _figure([], _layout(
         title=title, height=260, xaxis={"visible": False}, yaxis={"visible": False},
         annotations=[{"text": label(message), "showarrow": False, "x": 0.5, "y": 0.5,
@@ -176,7 +180,7 @@ def _merged(base: dict, changes: dict) -> dict:
 # --------------------------------------------------------------- assessment charts
 
 
-def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -> go.Figure:
+def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -> dict:
     """Each dimension's maturity index against the target level."""
     title = _("Maturity per dimension") if title is None else title
     if not result.dimensions:
@@ -188,11 +192,11 @@ def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -
     target = [result.target_level] * len(names)
     top = result.levels
     traces = [
-        go.Scatterpolar(
+        _trace("scatterpolar",
             r=[*target, target[0]], theta=[*names, names[0]], mode="lines",
             name=label(_("Target: level %(level)s") % {"level": result.target_level}),
             line={"color": TARGET_COLOUR, "dash": "dash", "width": 2}, hoverinfo="skip"),
-        go.Scatterpolar(
+        _trace("scatterpolar",
             r=[*indices, indices[0]], theta=[*names, names[0]], mode="lines+markers",
             name=label(_("Maturity index")), fill="toself",
             line={"color": "#2a7ab0", "width": 2}, fillcolor="rgba(42,122,176,0.25)",
@@ -212,7 +216,7 @@ def radar(result: ScoreResult, texts: ModelTexts, *, title: str | None = None) -
 
 
 def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
-              title: str | None = None) -> go.Figure:
+              title: str | None = None) -> dict:
     """The fulfilment of one dimension at each level 2..K against the threshold θ."""
     title = texts.dimension_name(dimension.key) if title is None else title
     levels = sorted(dimension.cells)
@@ -223,7 +227,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
         if cell.state == "scored":
             values.append(round(cell.fulfilment or 0.0, 4))
             colours.append(MET_COLOUR if cell.met else UNMET_COLOUR)
-            notes.append(f"{(cell.fulfilment or 0.0):.0%}")
+            notes.append(f"{percent(cell.fulfilment or 0.0)}%")
         else:
             values.append(0.0)
             colours.append(MUTED)
@@ -232,7 +236,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
     # A value is printed inside the top of its bar, where the threshold line cannot run
     # through it; only a short bar's value sits above it (well below any threshold).
     inside = [v >= 0.2 for v in values]
-    bars = go.Bar(x=x, y=values, marker={"color": colours}, text=notes,
+    bars = _trace("bar", x=x, y=values, marker={"color": colours}, text=notes,
                   textposition=["inside" if i else "outside" for i in inside],
                   insidetextanchor="end", constraintext="none", textangle=0,
                   # White on the dark green, dark on the orange and outside: legible.
@@ -252,7 +256,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
         annotations=[{"xref": "paper", "x": 1, "xanchor": "left", "xshift": 4,
                       "y": threshold, "yanchor": "middle", "showarrow": False,
                       "align": "left",
-                      "text": label(_("threshold %(value)s") % {"value": f"{threshold:.0%}"},
+                      "text": label(_("threshold %(value)s") % {"value": f"{percent(threshold)}%"},
                                     10),
                       "font": {"color": TARGET_COLOUR}}],
         margin={"l": 60, "r": 84, "t": 60 if title else 30, "b": 50},
@@ -265,7 +269,7 @@ def staircase(dimension: DimensionScore, texts: ModelTexts, *, threshold: float,
 
 def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
              x_axis: str = "mindset", y_axis: str = "focus",
-             title: str | None = None, height: int = 520) -> go.Figure:
+             title: str | None = None, height: int = 520) -> dict:
     """The two-axis quadrant: mindset (cost → value) across, focus (internal →
     external) up; one point per department, coloured by its overall level."""
     title = _("Where the departments stand") if title is None else title
@@ -288,7 +292,7 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
             "textposition": [narrow_positions[i] for i in group],
             "textfont": {"size": 10}, "marker": {"size": 11}})
         group_points = [placed[i] for i in group]
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             x=[round(p.axes[x_axis], 4) for p in group_points],
             y=[round(p.axes[y_axis], 4) for p in group_points],
             mode="markers+text", text=[label(_point_name(p), 22) for p in group_points],
@@ -409,7 +413,7 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 
 def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
-                 title: str | None = None) -> go.Figure:
+                 title: str | None = None) -> dict:
     """Where respondents disagree: the mean spread of answers per dimension, and the
     statements with the largest spread."""
     title = _("Where respondents disagree") if title is None else title
@@ -420,7 +424,7 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
     dims = list(per_dimension)
     narrow_data: list[dict | None] = [{"y": [short_label(texts.dimension_name(k), 28, 13)
                                              for k in dims]}]
-    traces = [go.Bar(
+    traces = [_trace("bar",
         y=[label(texts.dimension_name(k), 24) for k in dims],
         x=[round(per_dimension[k] or 0.0, 4) for k in dims], orientation="h",
         marker={"color": "#6f42c1"}, showlegend=False, xaxis="x", yaxis="y",
@@ -432,7 +436,7 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
         # statement is in the hover label.
         narrow_data.append({"y": [short_label(texts.question(q.key).statement, 28, 15)
                                   for q in statements]})
-        traces.append(go.Bar(
+        traces.append(_trace("bar",
             y=[shorten(texts.question(q.key).statement, 60) for q in statements],
             x=[round(q.spread or 0.0, 4) for q in statements], orientation="h",
             marker={"color": "#d63384"}, showlegend=False, xaxis="x2", yaxis="y2",
@@ -480,18 +484,11 @@ def dimension_spreads(result: ScoreResult) -> dict[str, float | None]:
             for key, values in spreads.items()}
 
 
-def most_disputed(result: ScoreResult, *, top: int = 5):
-    candidates = [q for q in result.questions.values()
-                  if q.spread is not None and q.n_values >= 2 and q.spread > 0]
-    candidates.sort(key=lambda q: (-(q.spread or 0.0), q.key))
-    return candidates[:top]
-
-
 # ------------------------------------------------------------- organisation charts
 
 
 def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
-            title: str | None = None) -> go.Figure:
+            title: str | None = None) -> dict:
     """Departments (rows) by dimensions (columns), each cell coloured by the dimension's
     level. The cells are one bar trace (a bar per cell, from ``base`` over 0.88 of a
     row), not a plotly heatmap, which exports as a raster image (the PDF keeps it
@@ -512,7 +509,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
             opacities.append(0.35 if level is None else 1.0)
             labels.append("–" if level is None else str(level))
             hovers.append(f"{label(_point_name(row))} · {label(texts.dimension_name(key))}")
-    traces = [go.Bar(
+    traces = [_trace("bar",
         x=xs, y=[0.88] * len(xs), base=bases, width=0.92,
         marker={"color": colours, "opacity": opacities, "line": {"width": 0}},
         text=labels, textposition="inside", insidetextanchor="middle",
@@ -520,7 +517,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
         customdata=hovers, hovertemplate="%{customdata}: %{text}<extra></extra>",
         showlegend=False,
     )]
-    traces += [go.Scatter(  # a legend of the level colours
+    traces += [_trace("scatter",   # a legend of the level colours
         x=[None], y=[None], mode="markers", name=label(f"{level} · {texts.level_name(level)}"),
         marker={"symbol": "square", "size": 12, "color": level_colour(level, top)},
     ) for level in range(1, top + 1)]
@@ -548,7 +545,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
 
 
 def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
-                      title: str | None = None) -> go.Figure:
+                      title: str | None = None) -> dict:
     """Each department's maturity index (bar, coloured by level) and its target."""
     title = _("Levels against targets") if title is None else title
     if not rows:
@@ -556,11 +553,11 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     top = texts.top
     names = [label(_point_name(r), 22) for r in rows]
     traces = [
-        go.Bar(x=names, y=[round(r.index, 2) for r in rows], name=label(_("Maturity index")),
+        _trace("bar", x=names, y=[round(r.index, 2) for r in rows], name=label(_("Maturity index")),
                marker={"color": [level_colour(r.level, top) for r in rows]},
                text=[f"{r.level}" for r in rows], textposition="inside",
                hovertemplate="%{x}: %{y:.2f}<extra></extra>"),
-        go.Scatter(x=names, y=[r.target for r in rows], mode="markers",
+        _trace("scatter", x=names, y=[r.target for r in rows], mode="markers",
                    name=label(_("Target")),
                    marker={"symbol": "line-ew", "size": 34, "color": TARGET_COLOUR,
                            "line": {"width": 3, "color": TARGET_COLOUR}},
@@ -588,7 +585,7 @@ def trend_rounds(points: Iterable[TrendPoint]) -> int:
 
 
 def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
-          title: str | None = None) -> go.Figure:
+          title: str | None = None) -> dict:
     """The overall maturity index of each department over its rounds. A line needs two
     rounds: with one, the chart says so instead of drawing a point on five ticks."""
     title = _("Trend over rounds") if title is None else title
@@ -607,7 +604,7 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
         xs = [p.when.isoformat() if p.when else label(p.round) for p in items]
         for p, x in zip(items, xs, strict=True):
             ticks[x] = p.when
-        traces.append(go.Scatter(
+        traces.append(_trace("scatter",
             x=xs, y=[round(p.index, 2) for p in items], mode="lines+markers",
             name=label(department, 24), text=[label(p.round) for p in items],
             hovertemplate="%{text}: %{y:.2f}<extra>" + label(department) + "</extra>",
@@ -638,7 +635,7 @@ def share_of_range(index: float, top: int) -> float:
 
 
 def portfolio(rows: Sequence[DepartmentResult], *, top: int,
-              title: str | None = None) -> go.Figure:
+              title: str | None = None) -> dict:
     """A consultancy's clients: each client's departments' latest maturity index, as a
     share of its own model's range (clients may use models of different depth). The
     level's name is part of the row's label, full size, not squeezed into the bar."""
@@ -654,7 +651,7 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int,
                 "level": r.level, "top": r.top or top, "name": r.level_name}, width)
             + "</span>" for r in ordered]
 
-    bars = go.Bar(
+    bars = _trace("bar",
         y=names(40), x=[round(100 * s, 1) for s in shares], orientation="h",
         marker={"color": [level_colour(r.level, r.top or top) for r in ordered]},
         text=[f"{100 * s:.0f}%" for s in shares], textposition="auto",

@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from assessments.models import Assessment
-from assessments.selectors import results_by_assessment
+from assessments.selectors import response_counts, results_by_assessment
 from maturity_site.spreadsheets import csv_text, xlsx_row
+from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import OrgAccess
 from scoring import ScoreResult, result_as_contract
 
 from . import selectors
-from .texts import ModelTexts
 
 
 @dataclass
@@ -78,15 +78,15 @@ def _table(title: str, rounds: list[Assessment], language: str) -> Table:
     texts: dict[int, ModelTexts] = {}
     for assessment in rounds:
         if assessment.model_version_id not in texts:
-            texts[assessment.model_version_id] = selectors.model_texts(
+            texts[assessment.model_version_id] = model_texts(
                 assessment.model_version, language)
     top = max((t.top for t in texts.values()), default=5)
-    counts = selectors.submitted_counts([a.pk for a in rounds])
+    counts = response_counts([a.pk for a in rounds])
     table = Table(title, _headers(top))
     for assessment in rounds:
         table.rows += _rows(assessment, results[assessment.pk],
                             texts[assessment.model_version_id], top=top,
-                            submitted=counts.get(assessment.pk, (0, 0))[0])
+                            submitted=counts[assessment.pk]["submitted"])
     return table
 
 
@@ -125,7 +125,7 @@ def _contract(assessment: Assessment, result: ScoreResult, texts: ModelTexts) ->
 def assessment_contract(access: OrgAccess, assessment: Assessment, *, language: str) -> dict:
     result = results_by_assessment([assessment], language)[assessment.pk]
     return _contract(assessment, result,
-                     selectors.model_texts(assessment.model_version, language))
+                     model_texts(assessment.model_version, language))
 
 
 def organisation_contract(access: OrgAccess, *, language: str) -> dict:
@@ -135,7 +135,7 @@ def organisation_contract(access: OrgAccess, *, language: str) -> dict:
     items = []
     for assessment in rounds:
         if assessment.model_version_id not in texts:
-            texts[assessment.model_version_id] = selectors.model_texts(
+            texts[assessment.model_version_id] = model_texts(
                 assessment.model_version, language)
         items.append(_contract(assessment, results[assessment.pk],
                                texts[assessment.model_version_id]))

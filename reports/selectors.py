@@ -11,20 +11,25 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible, respondent_labels
 from assessments.models import Answer, Assessment, Response
+from assessments.presentation import present
+from assessments.selectors import (
+    RoundFigures,
+    figures_by_assessment,
+    response_counts,
+    results_by_assessment,
+)
 from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import get_assessment as get_any_assessment
-from assessments.selectors import results_by_assessment, why_this_level
-from models_catalog.models import Axis, Dimension, Level, ModelVersion, Question, ScaleOption
-from models_catalog.models import translate as translate_text
+from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import (
     CONSULTANCY_ROLES_IN_CLIENTS,
     OrgAccess,
@@ -33,11 +38,10 @@ from organisations.access import (
 )
 from organisations.models import Organisation
 from organisations.selectors import departments as scoped_departments
-from scoring import ENGINE_VERSION, ScoreResult
+from scoring import DK, ENGINE_VERSION, NA, ScoreResult
 
-from .charts import DepartmentResult, TrendPoint, dimension_spreads, most_disputed
+from .charts import DepartmentResult, TrendPoint, dimension_spreads
 from .models import Report
-from .texts import AxisText, DimensionText, LevelText, ModelTexts, QuestionText
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file.
@@ -102,49 +106,6 @@ def latest_report(access: OrgAccess, *, assessment: Assessment | None,
             .order_by("-created_at", "-id").first())
 
 
-# ---------------------------------------------------------------------------- texts
-
-
-def model_texts(version: ModelVersion, language: str | None = None) -> ModelTexts:
-    """A version's texts in ``language`` (falling back as ``translate`` does): five
-    queries whatever its size."""
-    language = language or get_language()
-    default = version.default_language
-
-    def t(texts) -> str:
-        return translate_text(texts, language, default)
-
-    levels = tuple(LevelText(n, t(name), t(description)) for n, name, description in
-                   Level.objects.filter(version=version).order_by("number")
-                   .values_list("number", "name", "description"))
-    dimensions = tuple(DimensionText(k, t(name), t(description)) for k, name, description in
-                       Dimension.objects.filter(version=version)
-                       .values_list("key", "name", "description"))
-    axes = tuple(AxisText(k, t(name), t(low), t(high)) for k, name, low, high in
-                 Axis.objects.filter(version=version)
-                 .values_list("key", "name", "low_label", "high_label"))
-    questions = {
-        key: QuestionText(key, dimension, level, t(statement), t(recommendation))
-        for key, dimension, level, statement, recommendation in
-        Question.objects.filter(version=version).values_list(
-            "key", "dimension__key", "level", "statement", "recommendation")
-    }
-    model = version.model
-    return ModelTexts(slug=model.slug, version=version.number,
-                      name=version.display_name(language), threshold=version.threshold,
-                      levels=levels, dimensions=dimensions, axes=axes, questions=questions)
-
-
-def option_labels(version: ModelVersion, language: str) -> dict[str, str]:
-    from django.utils.translation import gettext as _
-
-    labels = {key: translate_text(label, language, version.default_language) for key, label
-              in ScaleOption.objects.filter(version=version).values_list("key", "label")}
-    labels["na"] = _("Not applicable")
-    labels["dk"] = _("Don't know")
-    return labels
-
-
 # ------------------------------------------------------------------- an assessment
 
 
@@ -168,11 +129,17 @@ class AssessmentReport:
     texts: ModelTexts
     result: ScoreResult
     respondents: int  # submitted responses: the ones the result counts
-    invited: int
+    invited: int  # presentation.COUNTED_AS_INVITED
     previous: Assessment | None = None
     previous_result: ScoreResult | None = None
     appendix: list[dict] = field(default_factory=list)
     names: bool = False  # whether this reader sees who answered what
+
+    @cached_property
+    def presented(self) -> dict:
+        """The figures every surface shows (``assessments.presentation.present``)."""
+        return present(self.result, self.texts,
+                       target_is_default=self.assessment.target_level is None, max_why=5)
 
     @property
     def department(self) -> str:
@@ -196,47 +163,20 @@ class AssessmentReport:
         previous = {d.key: d for d in self.previous_result.dimensions} \
             if self.previous_result else {}
         rows = []
-        for d in self.result.dimensions:
-            before = previous.get(d.key)
+        for row in self.presented["dimensions"]:
+            before = previous.get(row["key"])
             rows.append({
-                "key": d.key, "name": self.texts.dimension_name(d.key),
-                "description": self.texts.dimension(d.key).description,
-                "level": d.level, "level_name": self.texts.level_name(d.level),
-                "index": d.index, "below_target": d.level < self.result.target_level,
-                "delta_level": None if before is None else d.level - before.level,
-                "delta_index": None if before is None else d.index - before.index,
-                "cells": [{"level": n, "name": self.texts.level_name(n),
-                           "state": c.state, "fulfilment": c.fulfilment, "met": c.met,
-                           "questions": c.n_questions, "valued": c.n_valued}
-                          for n, c in sorted(d.cells.items())],
-                "steps": [s for s in self.steps() if s["dimension_key"] == d.key],
-                "why": why_this_level(
-                    d, level_name=self.texts.level_name,
-                    statement=lambda key: self.texts.question(key).statement,
-                    max_statements=5),
+                **row,
+                "delta_level": None if before is None else row["level"] - before.level,
+                "delta_index": None if before is None else row["index"] - before.index,
             })
         return rows
 
     def axes(self) -> list[dict]:
-        rows = []
-        for a in self.result.axes:
-            text = self.texts.axis(a.key)
-            rows.append({"key": a.key, "name": text.name if text else a.key,
-                         "low": text.low if text else "", "high": text.high if text else "",
-                         "position": a.position,
-                         "percent": None if a.position is None
-                         else round(50 * (a.position + 1))})
-        return rows
+        return self.presented["axes"]
 
     def steps(self) -> list[dict]:
-        return [{
-            "question": s.question, "dimension_key": s.dimension,
-            "dimension": self.texts.dimension_name(s.dimension), "level": s.level,
-            "statement": self.texts.question(s.question).statement,
-            "recommendation": self.texts.question(s.question).recommendation
-            or s.recommendation,
-            "unknown": s.status == "unknown", "value": s.value,
-        } for s in self.result.next_steps]
+        return self.presented["next_steps"]
 
     def roadmap(self) -> list[RoadmapGroup]:
         groups: dict[int, RoadmapGroup] = {}
@@ -246,39 +186,25 @@ class AssessmentReport:
             groups[level].steps.append(step)
         return [groups[level] for level in sorted(groups)]
 
-    def disagreements(self, top: int = 5) -> list[dict]:
-        return [{"question": q.key, "statement": self.texts.question(q.key).statement,
-                 "dimension": self.texts.dimension_name(q.dimension),
-                 "spread": q.spread, "value": q.value, "n": q.n_values}
-                for q in most_disputed(self.result, top=top)]
+    def disagreements(self) -> list[dict]:
+        return self.presented["disagreements"]
 
     def dimension_spreads(self) -> list[dict]:
         return [{"name": self.texts.dimension_name(key), "spread": spread}
                 for key, spread in dimension_spreads(self.result).items()]
 
     def point(self) -> DepartmentResult:
-        return department_result(self.assessment, self.result, self.texts)
+        return department_result(self.assessment, RoundFigures.of(self.result), self.texts)
 
 
-def department_result(assessment: Assessment, result: ScoreResult, texts: ModelTexts,
+def department_result(assessment: Assessment, figures: RoundFigures, texts: ModelTexts,
                       organisation: str = "") -> DepartmentResult:
     return DepartmentResult(
-        department=assessment.department.name, level=result.overall.level,
-        index=result.overall.index, target=result.target_level,
-        level_name=texts.level_name(result.overall.level), top=texts.top,
-        round=assessment.name,
-        organisation=organisation,
-        axes={a.key: a.position for a in result.axes},
-        dimension_levels={d.key: d.level for d in result.dimensions},
+        department=assessment.department.name, level=figures.level, index=figures.index,
+        target=figures.target, level_name=texts.level_name(figures.level), top=texts.top,
+        round=assessment.name, organisation=organisation, axes=figures.axes,
+        dimension_levels=figures.dimension_levels,
     )
-
-
-def submitted_counts(assessment_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    rows = (Response.objects.filter(assessment_id__in=list(assessment_ids))
-            .values("assessment_id")
-            .annotate(total=Count("id"),
-                      submitted=Count("id", filter=Q(submitted_at__isnull=False))))
-    return {row["assessment_id"]: (row["submitted"], row["total"]) for row in rows}
 
 
 def get_assessment(access: OrgAccess, public_id) -> Assessment:
@@ -309,7 +235,7 @@ def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
     comments, each with who wrote it: a name only where ``names``
     (``assessments.anonymity.names_visible``), else "Respondent 3", numbered as in
     the answers export."""
-    labels = option_labels(assessment.model_version, language)
+    labels = {**texts.option_labels(), NA: _("Not applicable"), DK: _("Don't know")}
     counts: dict[str, Counter] = defaultdict(Counter)
     comments: dict[str, list[dict]] = defaultdict(list)
     submitted = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
@@ -347,8 +273,8 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
     rounds = [assessment] + ([previous] if previous else [])
     results = results_by_assessment(rounds, language)
     texts = model_texts(assessment.model_version, language)
-    counts = submitted_counts([assessment.pk])
-    submitted, invited = counts.get(assessment.pk, (0, 0))
+    counts = response_counts([assessment.pk])[assessment.pk]
+    submitted, invited = counts["submitted"], counts["total"]
     names = names_visible(access, assessment.anonymity)
     return AssessmentReport(
         organisation=access.organisation, assessment=assessment, texts=texts, names=names,
@@ -394,10 +320,19 @@ class OrganisationReport:
 
 def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
     """Rounds that count in reports: open or closed, with at least one submitted response."""
-    return list(queryset.counted()
-                .filter(responses__submitted_at__isnull=False).distinct()
+    submitted = Response.objects.filter(assessment=OuterRef("pk"), submitted_at__isnull=False)
+    # EXISTS rather than a join and DISTINCT over every selected column (the rounds'
+    # versions and models carry their texts), which PostgreSQL must sort or hash whole.
+    return list(queryset.counted().filter(Exists(submitted))
                 .select_related("department", "model_version__model", "organisation")
-                .order_by("created_at", "id"))
+                .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))
+
+
+# What a report never reads of its rounds' versions and models (their texts come from
+# models_catalog.texts): JSON documents that cost more to decode than the rest of a row.
+_UNREAD_CATALOGUE_TEXTS = [
+    f"model_version__{prefix}{name}" for prefix in ("", "model__")
+    for name in ("description", "source", "languages")] + ["model_version__notes"]
 
 
 def _latest_per_department(rounds: list[Assessment]) -> dict[int, Assessment]:
@@ -423,7 +358,7 @@ def client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
 def organisation_report(access: OrgAccess, *, language: str) -> OrganisationReport:
     rounds = reported_rounds(scoped_assessments(access))
     clients = reported_rounds(client_rounds(access))
-    results = results_by_assessment(rounds + clients, language)
+    results = figures_by_assessment(rounds + clients, language)
     texts_by_version: dict[int, ModelTexts] = {}
 
     def texts_of(assessment: Assessment) -> ModelTexts:
@@ -444,7 +379,7 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
         model_id = newest.model_version.model_id
         departments = {a.department_id for a in items}
         trend = [TrendPoint(a.department.name, a.name, a.created_at.date(),
-                            results[a.pk].overall.index, results[a.pk].overall.level)
+                            results[a.pk].index, results[a.pk].level)
                  for a in rounds
                  if a.model_version.model_id == model_id and a.department_id in departments]
         rows = [department_result(a, results[a.pk], texts) for a in items]

@@ -16,7 +16,8 @@ from django.urls import reverse
 from assessments import services
 from assessments.models import Response
 from assessments.selectors import assessment_results, results_by_assessment
-from models_catalog.selectors import level_names, model_spec
+from models_catalog.selectors import model_spec
+from models_catalog.texts import model_texts
 from scoring import result_as_contract, score
 from tests.assessment_factories import (
     invitee,
@@ -95,7 +96,8 @@ def test_it_equals_what_score_answers_prints_for_the_same_answers(scored, tmp_pa
                  str(version.number), str(path), stdout=out)
     printed = json.loads(out.getvalue())
     ours = result_as_contract(assessment_results(scored), model_slug=version.model.slug,
-                              version=version.number, level_names=level_names(version))
+                              version=version.number,
+                              level_names=model_texts(version).level_names())
     assert printed == ours
 
 
@@ -105,7 +107,7 @@ def test_it_shows_the_summary_on_the_assessment_page(world, scored):
         "org_slug": "acme", "assessment_id": scored.public_id})).content.decode()
     assert "Based on 3 submitted responses." in html
     assert "1 response is not submitted yet" in html
-    names = level_names(scored.model_version)
+    names = model_texts(scored.model_version).level_names()
     assert names[result.overall.level] in html
     assert f"{result.overall.index:.2f}" in html
     for step in result.next_steps[:3]:
@@ -193,12 +195,14 @@ QUERY_COUNTS = {
     #   in a transaction (a savepoint in tests), the locked response, the upsert, the
     #   answered count. Question and option keys come from version_structure.
     "autosave": 5 if connection.vendor == "postgresql" else 9,
-    # + assessment, respondents with counts, question count, results (1: kept in the
-    #   cache since the warm-up request), texts (4), and the organisation switcher
-    "results page": 12,
-    # + department, rounds, results (1, kept), response counts, texts (4 per model
-    #   version), and the organisation switcher
-    "department": 12,
+    # + assessment, respondents with their answered counts, question count, response
+    #   counts (who counts as invited: presentation.COUNTED_AS_INVITED), results (1:
+    #   kept in the cache since the warm-up request), and the organisation switcher;
+    #   the texts are read once per process (models_catalog.texts.model_texts)
+    "results page": 9,
+    # + department, rounds, results (1, kept), response counts, and the organisation
+    #   switcher (texts: once per process and version)
+    "department": 8,
     # the submitted responses; the results themselves come from the cache
     "results, kept": 1,
     # not in the cache: the submitted responses, their answers, the version's spec (5)

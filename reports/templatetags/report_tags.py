@@ -3,15 +3,18 @@
 from django import template
 from django.utils.formats import number_format
 
+from assessments.presentation import percent as whole_percent
+
 register = template.Library()
 
 
 @register.filter
-def percent(value, digits: int = 0):
-    """0.753 → "75 %" (localised); empty for None."""
+def percent(value):
+    """0.755 → "76 %" (localised), rounded as every surface rounds
+    (``assessments.presentation.percent``); empty for None."""
     if value is None or value == "":
         return ""
-    return f"{number_format(float(value) * 100, int(digits))} %"
+    return f"{number_format(whole_percent(float(value)), 0)} %"
 
 
 @register.filter

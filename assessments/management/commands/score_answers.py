@@ -20,7 +20,8 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from models_catalog.management.base import ModelVersionCommand
-from models_catalog.selectors import find_version, level_names, model_spec
+from models_catalog.selectors import find_version, model_spec
+from models_catalog.texts import model_texts
 from scoring import (
     result_as_contract,
     score,
@@ -71,7 +72,7 @@ class Command(ModelVersionCommand):
         result = score(spec, responses, target_level=target, consensus=consensus)
         contract = result_as_contract(result, model_slug=version.model.slug,
                                       version=version.number,
-                                      level_names=level_names(version, language))
+                                      level_names=model_texts(version, language).level_names())
         self.stdout.write(json.dumps(contract, ensure_ascii=False, indent=2))
 
     def _read(self, path: str) -> Any:
