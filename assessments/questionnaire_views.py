@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,12 +24,13 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from maturity_site.reverse import quick_reverse
 from organisations.access import OrgAccess, tenant_view
 
 from . import services
@@ -40,14 +43,10 @@ from .selectors import (
 from .selectors import response_by_token as _response_by_token
 from .selectors import response_replaced_by_token as _response_replacing
 
-PAGES = {
-    # page: (member URL name, link URL name)
-    "start": ("assessments:answer", "respondent:start"),
-    "dimension": ("assessments:answer_dimension", "respondent:dimension"),
-    "review": ("assessments:answer_review", "respondent:review"),
-    "save": ("assessments:answer_save", "respondent:save"),
-    "submit": ("assessments:answer_submit", "respondent:submit"),
-}
+_PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path
+# Each page's URL below the questionnaire's own (its "start" page): the member's
+# (assessments:answer…) and the link's (respondent:…) differ only in that base.
+PAGES = {"start": "", "review": "review/", "save": "save/", "submit": "submit/"}
 
 
 @dataclass
@@ -63,14 +62,21 @@ class Seat:
     def via_link(self) -> bool:
         return self.token is not None
 
-    def url(self, page: str, dimension_key: str | None = None) -> str:
-        """A page of this questionnaire (``quick_reverse``: a page builds a dozen)."""
-        member_name, link_name = PAGES[page]
-        extra = () if dimension_key is None else (dimension_key,)
+    @cached_property
+    def base_url(self) -> str:
+        """The questionnaire's start page: reversed once per request, the other
+        pages' URLs are below it (tests/test_questionnaire.py compares with reverse())."""
         if self.token is not None:
-            return quick_reverse(link_name, self.token, *extra)
-        return quick_reverse(member_name, self.assessment.organisation.slug,
-                             self.assessment.public_id, *extra)
+            return reverse("respondent:start", args=[self.token])
+        return reverse("assessments:answer", args=[self.assessment.organisation.slug,
+                                                   self.assessment.public_id])
+
+    def url(self, page: str, dimension_key: str | None = None) -> str:
+        """A page of this questionnaire."""
+        if page == "dimension":
+            # Quoted as reverse() quotes a path argument.
+            return f"{self.base_url}dimension/{quote(dimension_key, safe=_PATH_SAFE)}/"
+        return self.base_url + PAGES[page]
 
     @property
     def storage_key(self) -> str:
