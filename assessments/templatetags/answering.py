@@ -8,8 +8,8 @@ from functools import lru_cache
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.loader import get_template
-from django.utils.safestring import SafeString
+from django.template import engines
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from models_catalog.models import FALLBACK_LANGUAGE, shown_text
@@ -22,9 +22,8 @@ register = template.Library()
 
 @lru_cache(maxsize=1)
 def _cards_template():
-    """The cards' template, loaded once per process (as the health checks load theirs):
-    the page includes it for every view."""
-    return get_template("assessments/questionnaire/_statement_cards.html")
+    """The cards' template (Jinja2), loaded once per process."""
+    return engines["jinja2"].get_template("assessments/questionnaire/_statement_cards.html")
 
 
 @receiver(setting_changed)
@@ -39,8 +38,8 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     """The statements of a dimension page (``selectors.DimensionPage``), numbered from
     ``numbering_offset + 1``, each with the answer scale ``options`` (the version's
     ``ScaleOption``\\ s), "Not applicable", "Don't know" and a comment; disabled when
-    ``readonly``. The markup is ``_statement_cards.html``; each text's language is
-    resolved here once (``shown_text``), the template escapes."""
+    ``readonly``. The markup is the Jinja2 template ``_statement_cards.html``
+    (autoescaped); each text's language is resolved here once (``shown_text``)."""
     language = get_language() or FALLBACK_LANGUAGE
     default = getattr(version, "default_language", "") or FALLBACK_LANGUAGE
     cards = []
@@ -55,9 +54,13 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
         if question.source:
             card["source"], card["source_lang"] = shown_text(question.source, language, default)
         cards.append(card)
-    return _cards_template().render({
+    html = _cards_template().render({
         "cards": cards, "readonly": readonly,
         "scale": [(option.key, shown_text(option.label, language, default)[0])
                   for option in options],
         "extra": [("na", gettext("Not applicable")), ("dk", gettext("Don't know"))],
+        "texts": {"source": gettext("Source:"),
+                  "comment_summary": gettext("Comment or evidence (optional)"),
+                  "comment_label": gettext("Comment on statement %(number)s")},
     })
+    return mark_safe(html)  # noqa: S308 - an autoescaped template's output
