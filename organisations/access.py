@@ -128,7 +128,10 @@ def organisation_access(user, slug: str) -> OrgAccess:
     if org.parent_id is not None:  # as select_related("parent") would, minus unused fields
         org.parent = partial(Organisation, org._state.db, id=org.parent_id,
                              name=parent_name, slug=parent_slug, kind=parent_kind)
-    if inherited not in CONSULTANCY_ROLES_IN_CLIENTS:
+    # Only a consultancy's owners and consultants act in its clients, as the switcher's
+    # statement below says (a parent that is no consultancy gives no role).
+    if (parent_kind != Organisation.Kind.CONSULTANCY
+            or inherited not in CONSULTANCY_ROLES_IN_CLIENTS):
         inherited = None
     role = _best(direct, inherited)
     if role is None:

@@ -66,3 +66,17 @@ def test_the_switcher_lists_each_organisation_once_with_the_role_access_gives(wo
     Membership.objects.create(user=viewer, organisation=world.northwind.org, role=Role.VIEWER)
     assert [(o.slug, r) for o, r in accessible_organisations(viewer)] == [
         ("northwind", "viewer")]
+
+
+def test_the_owner_of_a_parent_that_is_no_consultancy_gets_no_access_to_its_child(db):
+    # The model's clean() forbids such a parent; the database does not, and the gate must
+    # agree with the organisation switcher, which only follows consultancies.
+    from organisations.models import Membership, Organisation, Role, User
+
+    parent = Organisation.objects.create(name="Not a consultancy", slug="plain")
+    Organisation.objects.create(name="Odd client", slug="odd", parent=parent)
+    owner = User.objects.create_user(email="owner@plain.test", password="x" * 16)
+    Membership.objects.create(user=owner, organisation=parent, role=Role.OWNER)
+    with pytest.raises(Http404):
+        organisation_access(owner, "odd")
+    assert [org.slug for org, _role in accessible_organisations(owner)] == ["plain"]
