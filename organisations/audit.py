@@ -1,5 +1,6 @@
-"""Human labels for audit actions. Other apps add theirs to ``ACTION_LABELS`` in
-``AppConfig.ready()``; an action without a label is shown by its code."""
+"""Audit actions in words: the one mapping from an action's code to its label, for
+every app (tests/test_audit.py checks that every action the code records has one).
+An action without a label (an old code) is shown by its code."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,49 @@ ACTION_LABELS = {
     "invitation.revoked": _("Invitation revoked"),
     "invitation.accepted": _("Invitation accepted"),
     "profile.updated": _("Profile updated"),
+    # Assessment rounds and their respondents
+    "assessment.created": _("Assessment round created"),
+    "assessment.updated": _("Assessment round edited"),
+    "assessment.opened": _("Assessment round opened for answers"),
+    "assessment.closed": _("Assessment round closed"),
+    "assessment.reopened": _("Assessment round reopened"),
+    "assessment.respondent_invited": _("Respondent invited"),
+    "assessment.reminder_sent": _("Reminder sent"),
+    "assessment.link_renewed": _("Questionnaire link renewed"),
+    "assessment.respondent_revoked": _("Questionnaire link withdrawn"),
+    "assessment.response_submitted": _("Answers submitted"),
+    "assessment.answers_uploaded": _("Answer sheet uploaded"),
+    # Reports
+    "report.requested": _("PDF report requested"),
+    "report.retried": _("PDF report tried again"),
+    # Maturity models
+    "model.imported": _("Maturity model imported"),
+    "model.copied": _("Maturity model copied"),
+    "model.draft_created": _("Draft created"),
+    "model.draft_discarded": _("Draft discarded"),
+    "model.published": _("Model version published"),
+    "model.retired": _("Model version retired"),
+    "model.metadata_edited": _("Model details edited"),
+    "model.scoring_edited": _("Scoring rules edited"),
+    "model.level_added": _("Level added"),
+    "model.level_edited": _("Level edited"),
+    "model.level_removed": _("Level removed"),
+    "model.dimension_added": _("Dimension added"),
+    "model.dimension_edited": _("Dimension edited"),
+    "model.dimension_deleted": _("Dimension deleted"),
+    "model.dimension_moved": _("Dimension moved"),
+    "model.axis_added": _("Axis added"),
+    "model.axis_edited": _("Axis edited"),
+    "model.axis_deleted": _("Axis deleted"),
+    "model.axis_moved": _("Axis moved"),
+    "model.option_added": _("Answer option added"),
+    "model.option_edited": _("Answer option edited"),
+    "model.option_deleted": _("Answer option deleted"),
+    "model.option_moved": _("Answer option moved"),
+    "model.question_added": _("Statement added"),
+    "model.question_edited": _("Statement edited"),
+    "model.question_deleted": _("Statement deleted"),
+    "model.question_moved": _("Statement moved"),
 }
 
 

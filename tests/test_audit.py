@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
+
+from django.urls import reverse
+from django.utils import translation
 
 from organisations import services
+from organisations.audit import ACTION_LABELS, action_label
 from organisations.models import AuditEvent, Membership, Role
 from tests.conftest import access_for, signed_in
 
@@ -61,3 +67,40 @@ def test_it_records_membership_and_invitation_changes(world, django_capture_on_c
     ]
     assert all(e.created_at.utcoffset().total_seconds() == 0
                for e in AuditEvent.objects.all())
+
+
+# Where the code records audit rows: audit(..., action="x.y") and the catalogue's
+# _audit(version, by, "model.x", …); an action passed on by a variable is named where
+# the variable is set (action="assessment.opened" in a call).
+_AUDITED = re.compile(r'(?:\baudit\(|\b_audit\([^"]*|\baction=)\s*"([a-z]+\.[a-z_]+)"')
+
+
+def _recorded_actions() -> set[str]:
+    root = Path(__file__).resolve().parent.parent
+    found = set()
+    for app in ("organisations", "assessments", "reports", "models_catalog"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or "management" in path.parts:
+                continue
+            found |= set(_AUDITED.findall(path.read_text()))
+    return found
+
+
+def test_every_audited_action_has_words():
+    actions = _recorded_actions()
+    assert {"report.requested", "model.published", "assessment.opened",
+            "department.created"} <= actions
+    assert not actions - set(ACTION_LABELS), "audit actions without a label"
+
+
+def test_it_shows_audit_actions_in_words_in_the_readers_language(world):
+    AuditEvent.objects.create(organisation=world.acme.org, actor=world.acme.owner,
+                              action="report.requested", target="Q1")
+    client = signed_in(world.acme.owner)
+    client.cookies["django_language"] = "sv"
+    page = client.get(reverse("organisations:audit_log", args=["acme"])).content.decode()
+    assert "report.requested</" not in page and ">report.requested" not in page
+    with translation.override("sv"):
+        label = str(action_label("report.requested"))
+    assert label != "PDF report requested"  # translated
+    assert label in page
