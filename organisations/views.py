@@ -45,8 +45,9 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@login_required
 def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")
     orgs = accessible_organisations(request.user)
     if len(orgs) == 1:
         return redirect("organisations:home", org_slug=orgs[0][0].slug)
