@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from reports.views import overview_panel
+
 from . import selectors, services, throttle
 from .access import OrgAccess, accessible_organisations, home_overview, tenant_view
 from .audit import action_label
@@ -249,6 +251,8 @@ def organisation_home(request, access):
                     if show_clients else None),
         "member_count": member_count if people else None,
         "pending_invitation_count": pending_invitation_count if people else None,
+        # The executive overview (reports): numbers first, for every role.
+        "overview": overview_panel(access),
     }, section="overview")
 
 

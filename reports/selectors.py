@@ -463,3 +463,131 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
         "rounds": _fingerprint_rows(scoped_assessments(access)),
         "clients": _fingerprint_rows(client_rounds(access)),
     })
+
+
+# ------------------------------------------------------------- executive overview
+
+
+@dataclass
+class OverviewRow:
+    """A department's latest closed round, and the change since its closed round before."""
+
+    assessment: Assessment
+    result: DepartmentResult
+    level_name: str
+    top: int
+    delta: Delta | None
+
+
+@dataclass
+class OverviewStep:
+    department: str
+    assessment: Assessment
+    dimension: str
+    level: int
+    statement: str
+    recommendation: str
+
+
+@dataclass
+class ExecutiveOverview:
+    rows: list[OverviewRow]
+    quadrant_rows: list[DepartmentResult]
+    quadrant_texts: ModelTexts | None
+    steps: list[OverviewStep]
+    latest_pdf: Report | None
+
+    @property
+    def index(self) -> float | None:
+        """The mean maturity index of the departments' latest closed rounds."""
+        return sum(r.result.index for r in self.rows) / len(self.rows) if self.rows else None
+
+    @property
+    def index_delta(self) -> float | None:
+        """The mean change of the index, over the departments with an earlier round."""
+        deltas = [r.delta.index for r in self.rows if r.delta is not None]
+        return sum(deltas) / len(deltas) if deltas else None
+
+    @property
+    def levels(self) -> tuple[int, int] | None:
+        if not self.rows:
+            return None
+        levels = [r.result.level for r in self.rows]
+        return min(levels), max(levels)
+
+
+OVERVIEW_STEPS = 3
+
+
+def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview:
+    """What an executive reads first: every department's level and index in its latest
+    closed round with the change since the closed round before (same model), the
+    quadrant, the most important next steps across departments and the newest PDF.
+
+    A fixed number of queries whatever the number of departments: the closed rounds
+    (one), their results (cached, see ``results_by_assessment``), the texts per model
+    version and the newest PDF (one)."""
+    rounds = reported_rounds(scoped_assessments(access).filter(
+        status=Assessment.Status.CLOSED))
+    if not rounds:
+        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[],
+                                 latest_pdf=None)
+    results = results_by_assessment(rounds, language)
+    texts_by_version: dict[int, ModelTexts] = {}
+
+    def texts_of(assessment: Assessment) -> ModelTexts:
+        version = assessment.model_version
+        if version.pk not in texts_by_version:
+            texts_by_version[version.pk] = model_texts(version, language)
+        return texts_by_version[version.pk]
+
+    latest: dict[int, Assessment] = {}
+    previous: dict[int, Assessment] = {}
+    for assessment in rounds:  # oldest first
+        before = latest.get(assessment.department_id)
+        model_id = assessment.model_version.model_id
+        if before is not None and before.model_version.model_id == model_id:
+            previous[assessment.department_id] = before
+        else:
+            previous.pop(assessment.department_id, None)
+        latest[assessment.department_id] = assessment
+
+    rows, candidates = [], []
+    for assessment in sorted(latest.values(), key=lambda a: a.department.name.lower()):
+        texts = texts_of(assessment)
+        result = results[assessment.pk]
+        before = previous.get(assessment.department_id)
+        delta = None
+        if before is not None:
+            was = results[before.pk].overall
+            delta = Delta(result.overall.level - was.level, result.overall.index - was.index)
+        point = department_result(assessment, result, texts)
+        rows.append(OverviewRow(assessment=assessment, result=point,
+                                level_name=texts.level_name(result.overall.level),
+                                top=texts.top, delta=delta))
+        for step in result.next_steps[:OVERVIEW_STEPS]:
+            question = texts.question(step.question)
+            candidates.append(((step.level, -step.priority, assessment.department.name),
+                               OverviewStep(
+                                   department=assessment.department.name,
+                                   assessment=assessment,
+                                   dimension=texts.dimension_name(step.dimension),
+                                   level=step.level, statement=question.statement,
+                                   recommendation=question.recommendation
+                                   or step.recommendation)))
+    candidates.sort(key=lambda c: c[0])
+    # The quadrant places the departments of the model most of them use.
+    by_model = Counter(r.assessment.model_version.model_id for r in rows)
+    quadrant_rows, quadrant_texts = [], None
+    if by_model:
+        model_id = by_model.most_common(1)[0][0]
+        same = [r for r in rows if r.assessment.model_version.model_id == model_id]
+        quadrant_texts = texts_of(max((r.assessment for r in same),
+                                      key=lambda a: a.model_version.number))
+        quadrant_rows = [r.result for r in same]
+    latest_pdf = (reports(access).filter(status=Report.Status.READY, language=language)
+                  .order_by("-created_at", "-id").first())
+    return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
+                             quadrant_texts=quadrant_texts,
+                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]],
+                             latest_pdf=latest_pdf)

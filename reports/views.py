@@ -301,3 +301,22 @@ organisation_export_json = _org_export("json")
 assessment_export_csv = _assessment_export("csv")
 assessment_export_xlsx = _assessment_export("xlsx")
 assessment_export_json = _assessment_export("json")
+
+
+# ------------------------------------------------------- the organisation home's overview
+
+
+def overview_panel(access: OrgAccess) -> dict | None:
+    """The executive overview at the top of an organisation's home page
+    (organisations.views.organisation_home): None until a round is closed."""
+    overview = selectors.executive_overview(access, language=current_language())
+    if not overview.rows:
+        return None
+    quadrant = None
+    if overview.quadrant_texts is not None:
+        figure = charts.quadrant(overview.quadrant_rows, overview.quadrant_texts, title="")
+        # Small enough to share one laptop screen with the numbers.
+        figure.update_layout(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 40},
+                             showlegend=False)
+        quadrant = _chart("overview-quadrant", figure)
+    return {"overview": overview, "quadrant": quadrant}

@@ -1,0 +1,94 @@
+"""The executive overview at the top of an organisation's home: each department's
+latest closed round with the change since the one before, the quadrant, the most
+important next steps and the newest PDF, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Assessment
+from organisations.models import Department
+from reports.models import Report
+from reports.selectors import report_audience
+from tests.assessment_factories import respondents_with_answers, version_with
+from tests.conftest import access_for, signed_in
+from tests.test_query_counts import HOME_QUERIES
+
+# HOME_QUERIES of tests/test_query_counts.py (which includes the overview's closed
+# rounds), then for the overview: the submitted responses of the rounds (the key of
+# their cached results), the texts of the one model version (four), the newest PDF.
+OVERVIEW_HOME_QUERIES = HOME_QUERIES + 1 + 4 + 1
+
+
+def _closed_rounds(world, departments, version, *, rounds=2):
+    access = access_for(world.acme.manager, world.acme.org)
+    made = []
+    for d, department in enumerate(departments):
+        for r in range(rounds):
+            assessment = services.assessment_create(
+                by=access, department=department, model_version=version,
+                name=f"Round {r + 1}")
+            assessment = services.assessment_open(by=access, assessment=assessment)
+            respondents_with_answers(assessment, 2, seed=d + 3 * r)
+            services.assessment_close(by=access, assessment=assessment)
+            Assessment.objects.filter(pk=assessment.pk).update(
+                created_at=timezone.now() - timedelta(days=100 * (rounds - r)))
+            made.append(assessment)
+    return made
+
+
+def _count(client, url: str) -> tuple[int, str]:
+    client.get(url)  # warm the caches (round results among them)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_the_overview_costs_the_same_with_2_and_20_departments(world):
+    version = version_with(12)
+    _closed_rounds(world, world.acme.departments, version)
+    viewer = signed_in(world.acme.viewer)
+    small, page = _count(viewer, "/o/acme/")
+    assert "data-overview" in page
+    more = [Department.objects.create(organisation=world.acme.org, name=f"More {i}")
+            for i in range(18)]
+    _closed_rounds(world, more, version)
+    large, page = _count(viewer, "/o/acme/")
+    assert page.count('scope="row" class="fw-normal"><a href="/o/acme/reports/') == 20
+    assert large == small == OVERVIEW_HOME_QUERIES
+
+
+def test_it_shows_levels_indexes_changes_steps_and_the_latest_pdf(world):
+    version = version_with(12)
+    rounds = _closed_rounds(world, world.acme.departments[:1], version)
+    # An open round later does not count: the overview reads closed rounds.
+    access = access_for(world.acme.manager, world.acme.org)
+    services.assessment_open(by=access, assessment=services.assessment_create(
+        by=access, department=world.acme.departments[0], model_version=version,
+        name="Still open"))
+    viewer_access = access_for(world.acme.viewer, world.acme.org)
+    report = Report.objects.create(organisation=world.acme.org, assessment=rounds[-1],
+                                   status=Report.Status.READY, input_hash="x" * 64,
+                                   language="en",
+                                   audience=report_audience(viewer_access, rounds[-1]))
+    page = signed_in(world.acme.viewer).get("/o/acme/").content.decode()
+    section = page[page.index("data-overview"):page.index("</section>",
+                                                            page.index("data-overview"))]
+    assert world.acme.departments[0].name in section
+    assert "Round 2" in section and "Still open" not in section
+    assert "data-delta" in section  # change since Round 1
+    assert reverse("reports:download", args=["acme", report.public_id]) in section
+    assert 'data-chart="chart-overview-quadrant"' in section
+    assert reverse("reports:assessment", args=["acme", rounds[-1].public_id]) in section
+
+
+def test_there_is_no_overview_before_a_round_is_closed(world):
+    page = signed_in(world.acme.viewer).get("/o/acme/").content.decode()
+    assert "data-overview" not in page
