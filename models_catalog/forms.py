@@ -179,11 +179,27 @@ class QuestionForm(KeyedForm):
     weight = forms.FloatField(label=_("Weight"), initial=1.0, min_value=0.0,
                               widget=forms.NumberInput(attrs={"step": "any"}))
 
-    def __init__(self, *args, dimensions=(), levels=(), axes=(), loadings=None, **kwargs):
+    def __init__(self, *args, dimensions=(), levels=(), axes=(), loadings=None,
+                 needs_review=(), **kwargs):
         super().__init__(*args, **kwargs)
         from .models import translate
 
         version = self.version
+        default_name = LANGUAGE_NAMES.get(version.default_language, version.default_language)
+        stale = [code for code in needs_review if code in self.languages]
+        for code in stale:
+            for name, *_rest in self.translated:
+                self.fields[f"{name}_{code}"].help_text = _(
+                    "Needs review: the %(language)s text changed since this one was "
+                    "written.") % {"language": default_name}
+        if stale:
+            self.fields["confirm_review"] = forms.MultipleChoiceField(
+                label=_("Translations to review"), required=False,
+                choices=[(code, LANGUAGE_NAMES.get(code, code)) for code in stale],
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("Tick a language whose texts still say the same as the "
+                            "%(language)s ones, to clear its mark. Editing its texts "
+                            "clears it too.") % {"language": default_name})
         self.fields["dimension"].choices = [
             (d.key, translate(d.name, None, version.default_language) or d.key)
             for d in dimensions]
@@ -211,7 +227,15 @@ class QuestionForm(KeyedForm):
         parts = [*head, *fieldsets]
         if loading_names:
             parts.append(Fieldset(_("Axis loadings"), *loading_names))
+        if stale:
+            parts.insert(0, "confirm_review")
         self.helper.layout = Layout(*parts)
+
+    def confirmed(self) -> dict:
+        """The service's ``confirmed`` argument, when this form asks for it."""
+        if "confirm_review" not in self.fields:
+            return {}
+        return {"confirmed": self.cleaned_data.get("confirm_review") or []}
 
     def clean_weight(self):
         weight = self.cleaned_data["weight"]

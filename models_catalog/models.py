@@ -446,6 +446,10 @@ class Question(VersionPart):
                                 validators=[validate_loadings])
     recommendation = models.JSONField(_("recommendation"), default=dict)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Languages whose texts may no longer say what the default language's text says:
+    # marked when a draft's default-language text changes, cleared when that language
+    # is edited or its texts are confirmed. Only a draft's own: an export leaves it out.
+    needs_review = models.JSONField(_("translations to review"), default=list, blank=True)
 
     class Meta:
         ordering = ["version", "position", "id"]

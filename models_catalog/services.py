@@ -12,7 +12,7 @@ installation itself (management commands, the Django admin), never a view.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,6 +53,7 @@ from .models import (
     PublishedVersionError,
     Question,
     ScaleOption,
+    language_order,
     texts_in_order,
 )
 from .selectors import can_edit
@@ -611,17 +612,43 @@ def question_add(*, version: ModelVersion, by, key: str, dimension: str, level: 
     return question
 
 
+QUESTION_TEXTS = ("statement", "help", "source", "recommendation")
+
+
+def _needs_review(version: ModelVersion, before: Question, after: Mapping[str, Any],
+                  confirmed: Iterable[str]) -> list[str]:
+    """The languages whose texts must be looked at again after this edit: all the others
+    when the default language's text changed, less those edited now or confirmed."""
+    default = version.default_language
+
+    def changed(code: str) -> bool:
+        return any((getattr(before, f) or {}).get(code, "") != (after[f] or {}).get(code, "")
+                   for f in QUESTION_TEXTS)
+
+    stale = set(before.needs_review or [])
+    if changed(default):
+        stale |= {code for f in QUESTION_TEXTS for code in (after[f] or {}) if code != default}
+    stale -= {code for code in stale if changed(code)}
+    stale -= set(confirmed)
+    return sorted(stale, key=language_order)
+
+
 @transaction.atomic
 def question_update(*, question: Question, by, dimension: str, level: int, statement: Texts,
                     recommendation: Texts, weight: float = 1.0,
                     loadings: Mapping[str, float] | None = None, help: Texts | None = None,
-                    source: Texts | None = None, request=None) -> Question:
+                    source: Texts | None = None, confirmed: Iterable[str] = (),
+                    request=None) -> Question:
+    """Change a question. Changing its default-language text marks its other languages
+    for review (``needs_review``); editing a language, or naming it in ``confirmed``
+    (its texts still say the same), clears its mark."""
     version = _lock_draft(question.version, by)
     question = Question.objects.get(pk=question.pk, version=version)
-    for field, value in _question_fields(
-            version, dimension=dimension, level=level, weight=weight, loadings=loadings,
-            statement=statement, help=help, recommendation=recommendation,
-            source=source).items():
+    fields = _question_fields(
+        version, dimension=dimension, level=level, weight=weight, loadings=loadings,
+        statement=statement, help=help, recommendation=recommendation, source=source)
+    question.needs_review = _needs_review(version, question, fields, confirmed)
+    for field, value in fields.items():
         setattr(question, field, value)
     question.save()
     _audit(version, by, "model.question_edited", question.key, request=request)

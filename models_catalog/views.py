@@ -527,6 +527,7 @@ def _question_form_kwargs(version: ModelVersion, obj=None) -> dict:
         kwargs["initial"] = {"dimension": obj.dimension.key, "level": obj.level,
                              "weight": obj.weight}
         kwargs["loadings"] = obj.loadings
+        kwargs["needs_review"] = obj.needs_review
     return kwargs
 
 
@@ -544,5 +545,5 @@ add_question, edit_question, delete_question, move_question = _keyed_views(
     extra_fields=lambda form: {"dimension": form.cleaned_data["dimension"],
                                "level": form.cleaned_data["level"],
                                "weight": form.cleaned_data["weight"],
-                               "loadings": form.loadings()},
+                               "loadings": form.loadings(), **form.confirmed()},
 )
