@@ -6,3 +6,4 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("Assessments")
+

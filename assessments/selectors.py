@@ -492,3 +492,12 @@ def assessment_results(assessment: Assessment, language: str | None = None) -> S
     (level 1, completeness 0); ``submitted_count`` tells them apart.
     """
     return results_by_assessment([assessment], language)[assessment.pk]
+
+
+def waiting_for_member(access: OrgAccess) -> list[Response]:
+    """The member's own questionnaires in the organisation's open rounds that they have
+    not submitted yet, oldest round first (one query)."""
+    return list(Response.objects.filter(
+        user=access.user, assessment__organisation=access.organisation,
+        assessment__status=Assessment.Status.OPEN, submitted_at__isnull=True,
+    ).select_related("assessment__department").order_by("assessment__created_at", "id"))

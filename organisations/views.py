@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from assessments.selectors import waiting_for_member
 from reports.views import overview_panel
 
 from . import selectors, services, throttle
@@ -251,7 +252,9 @@ def organisation_home(request, access):
                     if show_clients else None),
         "member_count": member_count if people else None,
         "pending_invitation_count": pending_invitation_count if people else None,
-        # The executive overview (reports): numbers first, for every role.
+        # What a member came to do first: their unanswered questionnaires; then the
+        # executive overview (reports), numbers for every role.
+        "waiting": waiting_for_member(access),
         "overview": overview_panel(access),
     }, section="overview")
 

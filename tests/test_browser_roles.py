@@ -146,12 +146,16 @@ def test_the_executive_reaches_the_numbers_and_a_departments_report_in_one_click
     assert not problems, "\n".join(problems)
 
 
-def test_the_manager_reaches_the_open_round_and_its_report_in_two_clicks(
+def test_the_manager_reaches_the_questionnaire_in_one_click_and_the_round_in_two(
         live_server, context, request, demo):
     page = _page(context, request)
     sign_in(page, live_server, "manager@acme.example", PASSWORD)
     page.wait_for_url("**/o/acme/")
     at_both_widths(page, "manager-home")
+    # What they came to do is on their home page: one click to their questionnaire.
+    page.locator("[data-waiting] a").first.click()
+    page.wait_for_url("**/answer/")
+    page.go_back()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assessments").click()
     page.wait_for_url("**/o/acme/assessments/")  # click 1
     page.get_by_role("link", name="Q4 2026").first.click()  # click 2

@@ -98,3 +98,18 @@ def test_a_respondent_through_a_link_is_thanked_and_told_what_happens_next(world
     assert "/o/acme/" not in page  # none of the tenant's pages
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert not re.search(r"\.\s*\.", text.replace("…", "")), "a doubled full stop"
+
+
+def test_a_members_home_offers_the_questionnaires_waiting_for_their_answers(world):
+    waiting = make_assessment(world, name="Waiting round")
+    done = make_assessment(world, name="Done round", department=1)
+    Response.objects.create(assessment=waiting, user=world.acme.manager)
+    submitted = Response.objects.create(assessment=done, user=world.acme.manager)
+    Answer.objects.bulk_create(Answer(response=submitted, question=q, option="partly")
+                               for q in done.model_version.questions.all())
+    services.response_submit(response=submitted)
+    page = signed_in(world.acme.manager).get("/o/acme/").content.decode()
+    assert "data-waiting" in page and "Waiting round" in page and "Done round" not in page
+    assert reverse("assessments:answer", args=["acme", waiting.public_id]) in page
+    # Someone with nothing to answer sees no such panel.
+    assert "data-waiting" not in signed_in(world.acme.viewer).get("/o/acme/").content.decode()

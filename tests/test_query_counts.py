@@ -16,11 +16,11 @@ from tests.conftest import signed_in
 # Every tenant page: session, user, the organisation with the role, and the switcher's
 # organisations (memberships and consultancies' clients in one). Then the page's own:
 # home: departments with the member and pending invitation counts, in one statement
-# (+ clients for a consultancy), and the closed rounds of the executive overview
-# (tests/test_overview.py pins the overview with rounds); portfolio: clients with
-# member counts, their departments.
-HOME_QUERIES = 6
-CONSULTANCY_HOME_QUERIES = 7
+# (+ clients for a consultancy), the member's own unanswered questionnaires, and the
+# closed rounds of the executive overview (tests/test_overview.py pins the overview
+# with rounds); portfolio: clients with member counts, their departments.
+HOME_QUERIES = 7
+CONSULTANCY_HOME_QUERIES = 8
 PORTFOLIO_QUERIES = 6
 LOGIN_QUERIES = 0
 
