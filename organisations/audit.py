@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "assessment.opened": _("Assessment round opened for answers"),
     "assessment.closed": _("Assessment round closed"),
     "assessment.reopened": _("Assessment round reopened"),
+    "assessment.cancelled": _("Assessment round cancelled"),
+    "assessment.deleted": _("Draft assessment round deleted"),
     "assessment.respondent_invited": _("Respondent invited"),
     "assessment.reminder_sent": _("Reminder sent"),
     "assessment.link_renewed": _("Questionnaire link renewed"),

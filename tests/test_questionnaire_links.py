@@ -80,9 +80,10 @@ def test_it_opens_exactly_its_own_questionnaire_and_nothing_else(world, assessme
     assert 'value="partly" checked' not in html
     # The token is no session: every tenant page still wants a sign-in.
     for path in (f"/o/acme/assessments/{assessment.public_id}/",
-                 f"/o/acme/assessments/{assessment.public_id}/answer/", "/o/acme/", "/"):
+                 f"/o/acme/assessments/{assessment.public_id}/answer/", "/o/acme/"):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "data-landing" in client.get("/").content.decode()  # the anonymous landing page
     # No other path hangs off the token.
     for suffix in ("../", "dimension/", "export/", "respondents/", "results/"):
         assert client.get(_link(token) + suffix).status_code == 404, suffix
