@@ -7,3 +7,15 @@ class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
 
+    def ready(self):
+        from organisations.dashboard import Panel, register
+
+        from .selectors import waiting_for_member
+
+        def waiting(access):
+            responses = waiting_for_member(access)
+            return {"responses": responses} if responses else None
+
+        # Above the overview: what a member came to do.
+        register(Panel(key="waiting", template="assessments/_waiting_panel.html",
+                       context=waiting, order=-10, wide=True))

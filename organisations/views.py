@@ -17,10 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from assessments.selectors import waiting_for_member
-from reports.views import overview_panel
-
-from . import selectors, services, throttle
+from . import dashboard, selectors, services, throttle
 from .access import OrgAccess, accessible_organisations, home_overview, tenant_view
 from .audit import action_label
 from .forms import (
@@ -252,10 +249,9 @@ def organisation_home(request, access):
                     if show_clients else None),
         "member_count": member_count if people else None,
         "pending_invitation_count": pending_invitation_count if people else None,
-        # What a member came to do first: their unanswered questionnaires; then the
-        # executive overview (reports), numbers for every role.
-        "waiting": waiting_for_member(access),
-        "overview": overview_panel(access),
+        # From the apps above this one (organisations.dashboard): a member's unanswered
+        # questionnaires, then the executive overview.
+        "panels": dashboard.panels_for(access),
     }, section="overview")
 
 

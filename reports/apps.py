@@ -7,3 +7,10 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
 
+    def ready(self):
+        from organisations.dashboard import Panel, register
+
+        from .views import overview_panel
+
+        register(Panel(key="overview", template="reports/_overview.html",
+                       context=overview_panel, order=0, wide=True))

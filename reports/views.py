@@ -307,8 +307,8 @@ assessment_export_json = _assessment_export("json")
 
 
 def overview_panel(access: OrgAccess) -> dict | None:
-    """The executive overview at the top of an organisation's home page
-    (organisations.views.organisation_home): None until a round is closed."""
+    """The executive overview at the top of an organisation's home page (a dashboard
+    panel, registered in ``ReportsConfig.ready``): None until a round is closed."""
     overview = selectors.executive_overview(access, language=current_language())
     if not overview.rows:
         return None
