@@ -20,6 +20,7 @@ from assessments import services as assessment_services
 from assessments.models import Assessment, Response
 from models_catalog import services as catalog_services
 from models_catalog.models import ModelVersion
+from organisations.access import organisation_access
 from organisations.demo import seed_organisations
 from organisations.models import Organisation, User
 
@@ -249,8 +250,8 @@ def _acme_draft() -> ModelVersion:
     shipped = ModelVersion.objects.filter(model__slug="topdesk-semm",
                                           status=ModelVersion.Status.PUBLISHED).first()
     return catalog_services.model_copy(version=shipped,
-                                       organisation=Organisation.objects.get(slug="acme"),
-                                       by=consultant, slug="acme-semm")
+                                       by=organisation_access(consultant, "acme"),
+                                       slug="acme-semm")
 
 
 def test_a_respondent_through_a_link_answers_in_one_click_and_is_told_what_happens_next(

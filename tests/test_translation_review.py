@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from models_catalog import services
 from tests.catalog_factories import make_version
-from tests.conftest import signed_in
+from tests.conftest import access_for, signed_in
 
 KEY = "people.2.1"  # statement and recommendation in en and sv, help in en
 
@@ -28,8 +28,9 @@ def _update(question, by, **texts):
 
 
 def test_changing_the_default_language_marks_the_other_languages(draft, world):
+    owner = access_for(world.acme.owner, world.acme.org)
     question = draft.questions.get(key=KEY)
-    question = _update(question, world.acme.owner,
+    question = _update(question, owner,
                        statement={**question.statement, "en": "A new English statement"})
     assert question.needs_review == ["sv"]
     question.refresh_from_db()
@@ -37,26 +38,28 @@ def test_changing_the_default_language_marks_the_other_languages(draft, world):
 
 
 def test_changing_only_a_translation_marks_nothing(draft, world):
+    owner = access_for(world.acme.owner, world.acme.org)
     question = draft.questions.get(key=KEY)
-    question = _update(question, world.acme.owner,
+    question = _update(question, owner,
                        statement={**question.statement, "sv": "Bättre svenska"})
     assert question.needs_review == []
 
 
 def test_editing_or_confirming_a_language_clears_its_mark(draft, world):
+    owner = access_for(world.acme.owner, world.acme.org)
     question = draft.questions.get(key=KEY)
-    question = _update(question, world.acme.owner,
+    question = _update(question, owner,
                        statement={**question.statement, "en": "New"})
     assert question.needs_review == ["sv"]
     # Saved again without touching Swedish: still marked.
-    question = _update(question, world.acme.owner, help={"en": "More help"})
+    question = _update(question, owner, help={"en": "More help"})
     assert question.needs_review == ["sv"]
-    question = _update(question, world.acme.owner, confirmed=["sv"])
+    question = _update(question, owner, confirmed=["sv"])
     assert question.needs_review == []
-    question = _update(question, world.acme.owner,
+    question = _update(question, owner,
                        recommendation={**question.recommendation, "en": "Do it now"})
     assert question.needs_review == ["sv"]
-    question = _update(question, world.acme.owner,
+    question = _update(question, owner,
                        recommendation={**question.recommendation, "sv": "Gör det nu"})
     assert question.needs_review == []
 
