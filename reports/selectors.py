@@ -561,7 +561,7 @@ def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview
         if before is not None:
             was = results[before.pk].overall
             delta = Delta(result.overall.level - was.level, result.overall.index - was.index)
-        point = department_result(assessment, result, texts)
+        point = department_result(assessment, RoundFigures.of(result), texts)
         rows.append(OverviewRow(assessment=assessment, result=point,
                                 level_name=texts.level_name(result.overall.level),
                                 top=texts.top, delta=delta))

@@ -317,8 +317,7 @@ def overview_panel(access: OrgAccess) -> dict | None:
         figure = charts.quadrant(overview.quadrant_rows, overview.quadrant_texts, title="")
         # Small enough to share one laptop screen with the numbers; the corners' labels
         # would collide at this size (the axes' ends name the same poles).
-        figure.update_layout(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 40},
-                             showlegend=False)
-        figure.layout.annotations = ()
+        figure["layout"].update(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 40},
+                                showlegend=False, annotations=[])
         quadrant = _chart("overview-quadrant", figure)
     return {"overview": overview, "quadrant": quadrant}

@@ -22,8 +22,8 @@ from tests.test_query_counts import HOME_QUERIES
 
 # HOME_QUERIES of tests/test_query_counts.py (which includes the overview's closed
 # rounds), then for the overview: the submitted responses of the rounds (the key of
-# their cached results), the texts of the one model version (four), the newest PDF.
-OVERVIEW_HOME_QUERIES = HOME_QUERIES + 1 + 4 + 1
+# their cached results) and the newest PDF; the model's texts come from the cache.
+OVERVIEW_HOME_QUERIES = HOME_QUERIES + 2
 
 
 def _closed_rounds(world, departments, version, *, rounds=2):
