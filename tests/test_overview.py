@@ -92,3 +92,12 @@ def test_it_shows_levels_indexes_changes_steps_and_the_latest_pdf(world):
 def test_there_is_no_overview_before_a_round_is_closed(world):
     page = signed_in(world.acme.viewer).get("/o/acme/").content.decode()
     assert "data-overview" not in page
+
+
+def test_a_drop_of_one_level_reads_in_the_singular():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("reports/_overview_delta.html", {"delta": -0.54, "level": -1})
+    assert "−1 level<" in html and "levels" not in html
+    html = render_to_string("reports/_overview_delta.html", {"delta": 1.2, "level": 2})
+    assert "+2 levels" in html
