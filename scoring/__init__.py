@@ -297,22 +297,13 @@ def validate_answers(spec: ModelSpec, responses: Any) -> list[str]:
     """
     if isinstance(responses, str | bytes | Mapping) or not isinstance(responses, Iterable):
         return ["responses must be a list with one mapping of answers per respondent"]
-    question_keys = {q.key for q in spec.questions}
-    allowed = [*spec.options, *RESERVED_OPTIONS]
     problems = []
     for number, answers in enumerate(responses, start=1):
         who = f"respondent {number}"
         if not isinstance(answers, Mapping):
             problems.append(f"{who}: answers must be a mapping of question key to option key")
             continue
-        for question, option in answers.items():
-            if question not in question_keys:
-                problems.append(f"{who}: unknown question {question!r}")
-            elif not isinstance(option, str) or option not in allowed:
-                problems.append(
-                    f"{who}: unknown option {option!r} for question {question!r} "
-                    f"(expected one of: {', '.join(allowed)})"
-                )
+        problems += _answer_problems(spec, answers, who)
     return problems
 
 
@@ -322,15 +313,21 @@ def validate_consensus(spec: ModelSpec, consensus: Any) -> list[str]:
         return []
     if not isinstance(consensus, Mapping):
         return ["consensus must be a mapping of question key to option key"]
+    return _answer_problems(spec, consensus, "consensus")
+
+
+def _answer_problems(spec: ModelSpec, answers: Mapping, who: str) -> list[str]:
+    """One respondent's (or the consensus's) answers: each must name a question of the
+    model and one of its options, ``na`` or ``dk``."""
     question_keys = {q.key for q in spec.questions}
     allowed = [*spec.options, *RESERVED_OPTIONS]
     problems = []
-    for question, option in consensus.items():
+    for question, option in answers.items():
         if question not in question_keys:
-            problems.append(f"consensus: unknown question {question!r}")
+            problems.append(f"{who}: unknown question {question!r}")
         elif not isinstance(option, str) or option not in allowed:
             problems.append(
-                f"consensus: unknown option {option!r} for question {question!r} "
+                f"{who}: unknown option {option!r} for question {question!r} "
                 f"(expected one of: {', '.join(allowed)})"
             )
     return problems
