@@ -8,8 +8,7 @@ progress. Anything else is a 404, as for objects of another organisation.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +29,7 @@ from .models import (
     ScaleOption,
     translate,
 )
+from .released import ReleasedVersionCache
 
 RELEASED = (ModelVersion.Status.PUBLISHED, ModelVersion.Status.RETIRED)
 
@@ -202,29 +202,17 @@ class VersionStructure:
     option_keys: frozenset[str]
 
 
-MAX_CACHED_STRUCTURES = 64
-_structures: OrderedDict[tuple, VersionStructure] = OrderedDict()
-_structures_lock = threading.Lock()
+_structures = ReleasedVersionCache(64)
 
 
 def version_structure(version: ModelVersion) -> VersionStructure:
     """The version's dimensions, answer scale, levels and questions: four queries, and
-    none for a published or retired version this process has read before.
+    none for a published or retired version this process has read before (the
+    questionnaire pages and the autosave, the busiest requests, read it every time)."""
+    return _structures.get(version, build=lambda: _read_structure(version))
 
-    A released version never changes (the models refuse every write to its parts), and
-    the questionnaire pages and the autosave, the busiest requests, read it on every
-    request; so each process keeps the last few it read. A draft is read afresh every
-    time. The key includes ``created_at`` so that a primary key reused after a rollback
-    (SQLite, in tests) never finds another version's parts.
-    """
-    key = (version.pk, version.created_at)
-    released = version.status != ModelVersion.Status.DRAFT
-    if released:
-        with _structures_lock:
-            cached = _structures.get(key)
-            if cached is not None:
-                _structures.move_to_end(key)
-                return cached
+
+def _read_structure(version: ModelVersion) -> VersionStructure:
     # Explicit orderings: the models' default ones start with "version", a join.
     dimensions = tuple(Dimension.objects.filter(version=version).order_by("position", "id"))
     options = tuple(ScaleOption.objects.filter(version=version).order_by("position", "id"))
@@ -240,11 +228,6 @@ def version_structure(version: ModelVersion) -> VersionStructure:
         question_ids={q.key: q.pk for q in questions},
         option_keys=frozenset(o.key for o in options),
     )
-    if released:
-        with _structures_lock:
-            _structures[key] = structure
-            while len(_structures) > MAX_CACHED_STRUCTURES:
-                _structures.popitem(last=False)
     return structure
 
 

@@ -11,9 +11,9 @@ changes, so each process keeps the texts of the last few it read (:func:`model_t
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from .released import ReleasedVersionCache
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,7 @@ class ModelTexts:
         return dict(self.options)
 
 
-MAX_CACHED_TEXTS = 128
-_texts: OrderedDict[tuple, ModelTexts] = OrderedDict()
-_texts_lock = threading.Lock()
+_cache = ReleasedVersionCache(128)
 
 
 def model_texts(version, language: str | None = None) -> ModelTexts:
@@ -110,17 +108,13 @@ def model_texts(version, language: str | None = None) -> ModelTexts:
     finds another version's texts). A draft is read afresh every time."""
     from django.utils.translation import get_language
 
-    from .models import Axis, Dimension, Level, ModelVersion, Question, ScaleOption, translate
-
     language = language or get_language()
-    key = (version.pk, version.created_at, language)
-    released = version.status != ModelVersion.Status.DRAFT
-    if released:
-        with _texts_lock:
-            cached = _texts.get(key)
-            if cached is not None:
-                _texts.move_to_end(key)
-                return cached
+    return _cache.get(version, language, build=lambda: _read_texts(version, language))
+
+
+def _read_texts(version, language: str) -> ModelTexts:
+    from .models import Axis, Dimension, Level, Question, ScaleOption, translate
+
     default = version.default_language
 
     def t(texts) -> str:
@@ -147,9 +141,4 @@ def model_texts(version, language: str | None = None) -> ModelTexts:
                        name=version.display_name(language), threshold=version.threshold,
                        levels=levels, dimensions=dimensions, axes=axes,
                        questions=questions, options=options)
-    if released:
-        with _texts_lock:
-            _texts[key] = texts
-            while len(_texts) > MAX_CACHED_TEXTS:
-                _texts.popitem(last=False)
     return texts
