@@ -259,3 +259,10 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}:{self.question_id}={self.option}"
+
+    @staticmethod
+    def answered(path: str = "") -> models.Q:
+        """Answers with a chosen option, "not applicable" and "don't know" included; a
+        comment alone is no answer (``path``: the way to the answers). The one rule
+        for every count of answered questions."""
+        return ~models.Q(**{f"{path}option": ""})

@@ -329,9 +329,9 @@ def submit(request, seat: Seat) -> HttpResponse:
 # --- The member's way in -------------------------------------------------------------------
 
 
-def _member_seat(request, access: OrgAccess, assessment_id, *, to_save: bool = False) -> Seat:
+def _member_seat(request, access: OrgAccess, assessment_id) -> Seat:
     # One query once the member has answered: their response with its assessment.
-    response = member_response(access, assessment_id, request.user, to_save=to_save)
+    response = member_response(access, assessment_id, request.user)
     if response is not None:
         return Seat(assessment=response.assessment, response=response, access=access)
     assessment = get_assessment(access, assessment_id)
@@ -363,7 +363,7 @@ def member_review(request, access, assessment_id):
 def member_save(request, access, assessment_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return save(request, _member_seat(request, access, assessment_id, to_save=True))
+    return save(request, _member_seat(request, access, assessment_id))
 
 
 @never_cache

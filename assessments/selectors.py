@@ -20,16 +20,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import get_language
 
 import scoring
-from maturity_site.rows import Columns, execute, partial, timestamp
 from models_catalog.models import (
     Dimension,
     Level,
@@ -40,8 +37,8 @@ from models_catalog.models import (
 from models_catalog.selectors import model_spec, version_structure
 from organisations.access import (
     CAPABILITIES,
-    CONSULTANCY_ROLES_IN_CLIENTS,
     OrgAccess,
+    carries_into_clients,
     get_scoped,
     scoped,
     visible_to_organisation,
@@ -50,6 +47,7 @@ from organisations.models import Department, Membership, hash_token
 from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, ModelSpec, ScoreResult, score
 
+from . import sql
 from .models import Answer, Assessment, Response
 from .presentation import COUNTED_AS_INVITED, percent
 
@@ -106,68 +104,21 @@ def response_replaced_by_token(token: str) -> Response | None:
     return response
 
 
-_RESPONSE = Columns(Response, "r")
-_ASSESSMENT = Columns(Assessment, "a")
-_DEPARTMENT = Columns(Department, "d")
-_VERSION = Columns(ModelVersion, "v")
-# The member's response to an assessment of the organisation, with the assessment, its
-# department and its pinned version. Written out because the ORM spends about a
-# millisecond of Python compiling this query, on the busiest page there is (every
-# questionnaire page); the tests run it on SQLite and the benchmarks on PostgreSQL.
-# Table and column names come from the models' _meta; the values are parameters.
-_FROM_MEMBER_RESPONSE = (
-    f'FROM "{Response._meta.db_table}" r '
-    f'INNER JOIN "{Assessment._meta.db_table}" a ON a."id" = r."assessment_id" '
-    f'INNER JOIN "{ModelVersion._meta.db_table}" v ON v."id" = a."model_version_id" '
-    f'INNER JOIN "{Department._meta.db_table}" d ON d."id" = a."department_id" '
-    'WHERE a."public_id" = %s AND a."organisation_id" = %s AND r."user_id" = %s')
-_MEMBER_RESPONSE_SQL = (
-    f"SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, {_DEPARTMENT.sql}, {_VERSION.sql} "  # noqa: S608
-    + _FROM_MEMBER_RESPONSE)
-_MEMBER_RESPONSE_PARTS = (_RESPONSE, _ASSESSMENT, _DEPARTMENT, _VERSION)
-_MEMBER_RESPONSE_ENDS = tuple(accumulate(len(part) for part in _MEMBER_RESPONSE_PARTS))
-# The same for an autosave, which reads less: no department, and of the version only
-# what keys its cached structure (models_catalog.selectors.version_structure).
-_RESPONSE_TO_SAVE_SQL = (
-    f'SELECT {_RESPONSE.sql}, {_ASSESSMENT.sql}, v."created_at", v."status" '  # noqa: S608
-    + _FROM_MEMBER_RESPONSE)
-
-
-def member_response(access: OrgAccess, assessment_public_id, user, *,
-                    to_save: bool = False) -> Response | None:
+def member_response(access: OrgAccess, assessment_public_id, user) -> Response | None:
     """The member's response to one of the organisation's assessments, with what a
     questionnaire page shows of the assessment (its department and model version), in
-    one query; ``to_save``: only what an autosave reads (the assessment, and the
-    version's id, creation time and status). None when the member has no response yet,
-    or the organisation has no such assessment (``get_assessment`` then finds the
-    assessment, or answers 404)."""
+    one query (``assessments.sql``). None when the member has no response yet, or the
+    organisation has no such assessment (``get_assessment`` then finds the assessment,
+    or answers 404)."""
     try:
-        public_id = Assessment._meta.get_field("public_id").get_db_prep_value(
-            assessment_public_id, connection)  # SQLite keeps UUIDs as 32 hex digits
+        row = sql.member_response(assessment_public_id, access.organisation.pk, user.pk)
     except (ValueError, ValidationError):  # a malformed id, as in get_scoped
         return None
-    sql = _RESPONSE_TO_SAVE_SQL if to_save else _MEMBER_RESPONSE_SQL
-    with connection.cursor() as cursor:
-        execute(cursor, sql, [public_id, access.organisation.pk, user.pk])
-        row = cursor.fetchone()
     if row is None:
         return None
-    db = connection.alias
-    if to_save:
-        end = len(_RESPONSE) + len(_ASSESSMENT)
-        response = _RESPONSE.instance(row[:len(_RESPONSE)], db, connection)
-        assessment = _ASSESSMENT.instance(row[len(_RESPONSE):end], db, connection)
-        created_at, status = row[end:]
-        assessment.model_version = partial(ModelVersion, db, id=assessment.model_version_id,
-                                           created_at=timestamp(created_at, connection),
-                                           status=status)
-    else:
-        response, assessment, department, version = (
-            part.instance(row[start:end], db, connection)
-            for part, start, end in zip(_MEMBER_RESPONSE_PARTS, (0, *_MEMBER_RESPONSE_ENDS),
-                                        _MEMBER_RESPONSE_ENDS, strict=False))
-        assessment.department = department
-        assessment.model_version = version
+    response, assessment = row.response, row.assessment
+    assessment.department = row.department
+    assessment.model_version = row.version
     assessment.organisation = access.organisation  # the row the query was scoped by
     response.assessment = assessment
     response.user = user
@@ -177,7 +128,7 @@ def member_response(access: OrgAccess, assessment_public_id, user, *,
 def respondents(assessment: Assessment) -> list[Response]:
     """The respondents with ``n_answered`` (answers with a chosen option): one query."""
     return list(Response.objects.filter(assessment=assessment).select_related("user")
-                .annotate(n_answered=Count("answers", filter=~Q(answers__option=""))))
+                .annotate(n_answered=Count("answers", filter=Answer.answered("answers__"))))
 
 
 def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
@@ -236,7 +187,7 @@ def assessing_members(access: OrgAccess, assessment: Assessment) -> list:
     org = access.organisation
     q = Q(organisation=org, role__in=roles)
     if org.parent_id:
-        q |= Q(organisation_id=org.parent_id, role__in=CONSULTANCY_ROLES_IN_CLIENTS & roles)
+        q |= carries_into_clients() & Q(organisation_id=org.parent_id, role__in=roles)
     taken = Response.objects.filter(assessment=assessment, user__isnull=False).values("user_id")
     users = {}
     for membership in (Membership.objects.filter(q).exclude(user_id__in=taken)
@@ -310,11 +261,6 @@ class Questionnaire:
         return next((page for page in self.pages if page.key == key), None)
 
 
-_ANSWERS_SQL = (  # a response's answers: question id, option, comment
-    f'SELECT "question_id", "option", "comment" FROM "{Answer._meta.db_table}" '  # noqa: S608
-    'WHERE "response_id" = %s')
-
-
 def questionnaire(version: ModelVersion, response: Response | None) -> Questionnaire:
     """Everything a questionnaire page shows, whatever its size: one query for the
     respondent's answers, plus the version's structure (four queries, none once the
@@ -323,11 +269,9 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
     structure = version_structure(version)
     answers = {}
     if response is not None and response.pk is not None:
-        # Written out: the ORM's Python for this query costs several times its run.
-        with connection.cursor() as cursor:
-            execute(cursor, _ANSWERS_SQL, [response.pk])
-            answers = {question_id: (option, comment)
-                       for question_id, option, comment in cursor.fetchall()}
+        answers = {question_id: (option, comment) for question_id, option, comment in (
+            Answer.objects.filter(response_id=response.pk)
+            .values_list("question_id", "option", "comment"))}
     pages = {d.pk: DimensionPage(d) for d in structure.dimensions}
     for question in structure.questions:
         page = pages.get(question.dimension_id)
@@ -358,8 +302,8 @@ def _answers_of(response_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     the number of respondents and questions."""
     by_response: dict[int, dict[str, str]] = {pk: {} for pk in response_ids}
     if response_ids:
-        for response_id, key, option in (Answer.objects.filter(response_id__in=response_ids)
-                                         .exclude(option="")
+        for response_id, key, option in (Answer.objects.filter(Answer.answered(),
+                                                               response_id__in=response_ids)
                                          .values_list("response_id", "question__key", "option")):
             by_response[response_id][key] = option
     return by_response

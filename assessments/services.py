@@ -28,12 +28,17 @@ from django.utils.translation import gettext as _
 
 from models_catalog.models import ModelVersion, Question, ScaleOption
 from models_catalog.selectors import version_structure
-from organisations.access import CAPABILITIES, OrgAccess, visible_to_organisation
+from organisations.access import (
+    CAPABILITIES,
+    OrgAccess,
+    carries_into_clients,
+    visible_to_organisation,
+)
 from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
-from . import answer_store
+from . import sql
 from .models import Answer, Assessment, Response
 
 MAX_COMMENT_LENGTH = 5000
@@ -371,10 +376,8 @@ def _assessing_user_ids(assessment: Assessment) -> set[int]:
     ids = set(Membership.objects.filter(organisation=org, role__in=roles)
               .values_list("user_id", flat=True))
     if org.parent_id:
-        from organisations.access import CONSULTANCY_ROLES_IN_CLIENTS
-
-        ids |= set(Membership.objects.filter(organisation_id=org.parent_id,
-                                             role__in=CONSULTANCY_ROLES_IN_CLIENTS & roles)
+        ids |= set(Membership.objects.filter(carries_into_clients(),
+                                             organisation_id=org.parent_id, role__in=roles)
                    .values_list("user_id", flat=True))
     return ids
 
@@ -536,22 +539,6 @@ def _locked(response: Response) -> Response:
     return locked
 
 
-def _lock_for_answer(response: Response) -> None:
-    """``_locked`` for the autosave: lock the row and refuse from its current state,
-    in one short statement (``answer_store``), updating ``response`` in place."""
-    state = answer_store.lock_response(response.pk)
-    if state is None:
-        raise Response.DoesNotExist
-    response.submitted_at = state.submitted_at
-    response.revoked_at = state.revoked_at
-    response.expires_at = state.expires_at
-    response.started_at = state.started_at
-    response.assessment.status = state.assessment_status
-    problem = refusal(response)
-    if problem is not None:
-        raise problem
-
-
 @transaction.atomic
 def member_response(*, assessment: Assessment, user: User) -> Response:
     """The member's response to ``assessment``, created on their first answer."""
@@ -618,13 +605,13 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
     is not open; nothing is written then.
 
     Decided on ``response`` as the caller read it, and written in one statement if it
-    is still so (PostgreSQL; ``answer_store.save_answer_if_unchanged``); otherwise, and
+    is still so (PostgreSQL; ``assessments.sql.save_answer_if_unchanged``); otherwise, and
     for the first answer and on SQLite, in a transaction that locks the response and
     refuses from its current state (``_save_locked``). Either way atomic.
     """
     if option is UNSET and comment is UNSET:
         raise ValidationError(_("Nothing to save."))
-    # Refused as the caller read the response; answer_store makes sure it still holds.
+    # Refused as the caller read the response; the save makes sure it still holds.
     problem = refusal(response)
     if problem is not None:
         raise problem
@@ -638,7 +625,7 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
     given = {"question_id": question_id, "option": None if option is UNSET else option,
              "comment": None if comment is UNSET else comment, "now": now}
     # Most saves: one statement, if nothing changed since the response was read.
-    answered = (answer_store.save_answer_if_unchanged(response=response, **given)
+    answered = (sql.save_answer_if_unchanged(response=response, **given)
                 if response.started_at is not None else None)
     if answered is None:  # the first answer, SQLite, or the response changed meanwhile
         answered = _save_locked(response, given)
@@ -650,15 +637,25 @@ def answer_save(*, response: Response, question_key: str, option=UNSET,
 
 @transaction.atomic
 def _save_locked(response: Response, given: dict) -> int:
-    """The careful way: lock the response, refuse from its current state, upsert."""
-    _lock_for_answer(response)
-    # INSERT … ON CONFLICT (response, question) DO UPDATE SET <only these fields>:
-    # atomic on PostgreSQL and SQLite alike, with no read-modify-write window.
-    answered = answer_store.save_answer(response_id=response.pk, **given)
-    if response.started_at is None:
-        answer_store.mark_started(response.pk, given["now"])
-        response.started_at = given["now"]
-    return answered
+    """The careful way: lock the response, refuse from its current state, upsert
+    (``INSERT … ON CONFLICT (response, question) DO UPDATE SET <only the given fields>``:
+    atomic on PostgreSQL and SQLite alike, with no read-modify-write window), count."""
+    locked = _locked(response)
+    fields = [f for f in ("option", "comment") if given[f] is not None]
+    Answer.objects.bulk_create(
+        [Answer(response_id=response.pk, question_id=given["question_id"],
+                option=given["option"] or "", comment=given["comment"] or "",
+                updated_at=given["now"])],
+        update_conflicts=True, unique_fields=["response", "question"],
+        update_fields=[*fields, "updated_at"])
+    if locked.started_at is None:
+        Response.objects.filter(pk=response.pk, started_at__isnull=True).update(
+            started_at=given["now"])
+        locked.started_at = given["now"]
+    for name in ("submitted_at", "revoked_at", "expires_at", "started_at"):
+        setattr(response, name, getattr(locked, name))
+    response.assessment.status = locked.assessment.status
+    return Answer.objects.filter(Answer.answered(), response_id=response.pk).count()
 
 
 @transaction.atomic

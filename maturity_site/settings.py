@@ -142,8 +142,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# The busiest requests' hand-written statements are prepared once per connection on
-# PostgreSQL (maturity_site/rows.py). Turn off behind a pooler in transaction mode.
+# The busiest requests' hand-written statements (organisations/sql.py, assessments/sql.py)
+# are prepared once per connection on PostgreSQL. Turn off behind a pooler in
+# transaction mode.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

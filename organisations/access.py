@@ -16,19 +16,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from maturity_site.rows import Columns, execute, partial
-
-from .models import (
-    Department,
-    Organisation,
-    Role,
-)
+from . import sql
+from .models import Organisation, Role
 from .security import log_security_event
 
 ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.CONSULTANT: 3, Role.OWNER: 4}
@@ -95,85 +88,51 @@ def _best(*roles: str | None) -> str | None:
     return max(present, key=lambda r: ROLE_RANK[r]) if present else None
 
 
-# Organisations as the hand-written queries below read them (all columns, converted
-# as the ORM would).
-_ORG = Columns(Organisation, "o")
+def inherited_role(*, parent_kind: str | None, role: str | None) -> str | None:
+    """The role a member of an organisation's parent has in the organisation: an owner's
+    or a consultant's of a consultancy carries over into its clients; nothing else does.
+    The same rule as a filter of memberships: :func:`carries_into_clients`."""
+    if parent_kind == Organisation.Kind.CONSULTANCY and role in CONSULTANCY_ROLES_IN_CLIENTS:
+        return role
+    return None
 
-# The organisation, its parent's name, slug and kind, and the user's own role in it and
-# in its parent, in one statement. Every tenant request runs it: the ORM's two queries
-# (the organisation with its parent, then the roles) cost about four times as much.
-_ACCESS_SQL = (
-    f'SELECT {_ORG.sql}, p."name", p."slug", p."kind", dm."role", pm."role" '  # noqa: S608
-    'FROM "organisations_organisation" o '
-    'LEFT JOIN "organisations_organisation" p ON p."id" = o."parent_id" '
-    'LEFT JOIN "organisations_membership" dm '
-    'ON dm."organisation_id" = o."id" AND dm."user_id" = %s '
-    'LEFT JOIN "organisations_membership" pm '
-    'ON pm."organisation_id" = o."parent_id" AND pm."user_id" = %s '
-    'WHERE o."slug" = %s')
+
+def carries_into_clients(path: str = "") -> Q:
+    """Memberships (``path``: the way to them) whose role carries into the organisation's
+    clients, as :func:`inherited_role` decides for one."""
+    return Q(**{f"{path}organisation__kind": Organisation.Kind.CONSULTANCY,
+                f"{path}role__in": CONSULTANCY_ROLES_IN_CLIENTS})
 
 
 def organisation_access(user, slug: str) -> OrgAccess:
     """The user's access to the organisation with this slug, or 404."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404
-    # Slugs are unique, and so is a user's membership of an organisation: one row at most.
-    with connection.cursor() as cursor:
-        execute(cursor, _ACCESS_SQL, [user.pk, user.pk, slug])
-        row = cursor.fetchone()
+    row = sql.access_row(user.pk, slug)
     if row is None:
         raise Http404
-    org = _ORG.instance(row[:len(_ORG)], connection.alias, connection)
-    parent_name, parent_slug, parent_kind, direct, inherited = row[len(_ORG):]
-    if org.parent_id is not None:  # as select_related("parent") would, minus unused fields
-        org.parent = partial(Organisation, org._state.db, id=org.parent_id,
-                             name=parent_name, slug=parent_slug, kind=parent_kind)
-    # Only a consultancy's owners and consultants act in its clients, as the switcher's
-    # statement below says (a parent that is no consultancy gives no role).
-    if (parent_kind != Organisation.Kind.CONSULTANCY
-            or inherited not in CONSULTANCY_ROLES_IN_CLIENTS):
-        inherited = None
-    role = _best(direct, inherited)
+    org = row.organisation
+    inherited = inherited_role(parent_kind=org.parent.kind if org.parent_id else None,
+                               role=row.parent_role)
+    role = _best(row.own_role, inherited)
     if role is None:
         raise Http404
     return OrgAccess(user=user, organisation=org, role=role,
-                     via_consultancy=role != direct)
+                     via_consultancy=role != row.own_role)
 
 
-# Every organisation the user may open: their memberships, and the clients of the
-# consultancies where they are an owner or a consultant (with their own role there, if
-# any). One statement for the organisation switcher on every page, each branch driven
-# by an index (memberships by user, organisations by parent).
-_ACCESSIBLE_SQL = (
-    f'SELECT {_ORG.sql}, m."role", NULL '  # noqa: S608
-    'FROM "organisations_membership" m '
-    'INNER JOIN "organisations_organisation" o ON o."id" = m."organisation_id" '
-    'WHERE m."user_id" = %s '
-    'UNION ALL '
-    f'SELECT {_ORG.sql}, cm."role", pm."role" '
-    'FROM "organisations_membership" pm '
-    'INNER JOIN "organisations_organisation" p ON p."id" = pm."organisation_id" '
-    'INNER JOIN "organisations_organisation" o ON o."parent_id" = p."id" '
-    'LEFT JOIN "organisations_membership" cm '
-    'ON cm."organisation_id" = o."id" AND cm."user_id" = %s '
-    'WHERE pm."user_id" = %s AND p."kind" = %s AND pm."role" IN (%s, %s)')
-
-
-def accessible_organisations(user) -> list[tuple[Organisation, str]]:
-    """Every organisation the user may open, with the effective role, in one query."""
+def accessible_organisations(user) -> list[tuple[sql.SwitcherRow, str]]:
+    """Every organisation the user may open (their memberships, and the clients their
+    role in a consultancy carries into), with the effective role: one query."""
     if not getattr(user, "is_authenticated", False):
         return []
-    with connection.cursor() as cursor:
-        execute(cursor, _ACCESSIBLE_SQL, [user.pk, user.pk, user.pk,
-                                          Organisation.Kind.CONSULTANCY,
-                                          *sorted(CONSULTANCY_ROLES_IN_CLIENTS)])
-        rows = cursor.fetchall()
-    roles: dict[int, tuple[Organisation, str]] = {}
-    for row in rows:  # a client can come twice: as a member and through its consultancy
-        org = _ORG.instance(row[:len(_ORG)], connection.alias, connection)
-        own, inherited = row[len(_ORG):]
-        role = _best(own, inherited, roles[org.pk][1] if org.pk in roles else None)
-        roles[org.pk] = (org, role)
+    roles: dict[int, tuple[sql.SwitcherRow, str]] = {}
+    for row in sql.switcher_rows(user.pk):  # a client can come as a member and as a client
+        role = _best(row.own_role, inherited_role(parent_kind=row.parent_kind,
+                                                  role=row.parent_role),
+                     roles[row.pk][1] if row.pk in roles else None)
+        if role is not None:
+            roles[row.pk] = (row, role)
     return sorted(roles.values(), key=lambda pair: (pair[0].parent_id is not None,
                                                     pair[0].name.lower()))
 
@@ -232,35 +191,6 @@ def get_scoped(access: OrgAccess, queryset: QuerySet, org_field: str = "organisa
     if obj is None:
         raise Http404
     return obj
-
-
-# The home page's own reads in one statement: the organisation's departments (in
-# Department's Meta.ordering), the number of its members and of its pending invitations
-# (as memberships() and pending_invitations() below count them; a test checks
-# that they agree). Through the ORM these were three queries and about 1.4 ms of
-# Python on every view of the page; this one costs a tenth of that. The LEFT JOIN
-# gives one row (with no department) for an organisation without departments.
-_HOME_SQL = (
-    'SELECT d."public_id", d."name", '
-    '(SELECT COUNT(*) FROM "organisations_membership" m WHERE m."organisation_id" = %s), '
-    '(SELECT COUNT(*) FROM "organisations_invitation" i WHERE i."organisation_id" = %s '
-    'AND i."accepted_at" IS NULL AND i."revoked_at" IS NULL AND i."expires_at" > %s) '
-    'FROM "organisations_organisation" o '
-    'LEFT JOIN "organisations_department" d ON d."organisation_id" = o."id" '
-    'WHERE o."id" = %s ORDER BY d."name"')
-
-
-def home_overview(access: OrgAccess) -> tuple[list[dict], int, int]:
-    """The departments (public id and name), member count and pending invitation count."""
-    org_id = access.organisation.pk
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        execute(cursor, _HOME_SQL, [org_id, org_id, now, org_id])
-        rows = cursor.fetchall()
-    to_uuid = Department._meta.get_field("public_id").to_python  # SQLite gives hex text
-    departments = [{"public_id": to_uuid(public_id), "name": name}
-                   for public_id, name, _, _ in rows if public_id is not None]
-    return departments, rows[0][2], rows[0][3]
 
 
 def visible_to_organisation(org: Organisation, owner_field: str = "owner") -> Q:

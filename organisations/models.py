@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -223,6 +224,14 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation}"
+
+    @staticmethod
+    def pending(now=None) -> models.Q:
+        """Invitations that can still be accepted: neither accepted nor revoked, and not
+        expired at ``now`` (default: the database's clock). ``status`` says the same of
+        one invitation."""
+        return models.Q(accepted_at__isnull=True, revoked_at__isnull=True,
+                        expires_at__gt=Now() if now is None else now)
 
     @property
     def status(self) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hmac
 
 from django.db.models import Count, QuerySet
-from django.utils import timezone
 
-from .access import CONSULTANCY_ROLES_IN_CLIENTS, OrgAccess, get_scoped, scoped
+from . import sql
+from .access import OrgAccess, carries_into_clients, get_scoped, scoped
 from .models import (
     AuditEvent,
     Department,
@@ -49,8 +49,7 @@ def inherited_memberships(access: OrgAccess) -> QuerySet[Membership]:
     if not access.organisation.parent_id:
         return Membership.objects.none()
     return Membership.objects.select_related("user").filter(
-        organisation_id=access.organisation.parent_id, role__in=CONSULTANCY_ROLES_IN_CLIENTS
-    )
+        carries_into_clients(), organisation_id=access.organisation.parent_id)
 
 
 def invitations(access: OrgAccess) -> QuerySet[Invitation]:
@@ -62,8 +61,14 @@ def get_invitation(access: OrgAccess, public_id) -> Invitation:
 
 
 def pending_invitations(access: OrgAccess) -> QuerySet[Invitation]:
-    return invitations(access).filter(accepted_at__isnull=True, revoked_at__isnull=True,
-                                      expires_at__gt=timezone.now())
+    return invitations(access).filter(Invitation.pending())
+
+
+def home_overview(access: OrgAccess) -> sql.HomeOverview:
+    """The home page's departments (public id and name), member count and pending
+    invitation count, in one statement; the same as ``departments``, ``memberships``
+    and ``pending_invitations`` give (tests/test_sql_twins.py)."""
+    return sql.home_overview(access.organisation.pk)
 
 
 # The longest token we look up; ``secrets.token_urlsafe(32)`` gives 43 characters.

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import dashboard, selectors, services, throttle
-from .access import OrgAccess, accessible_organisations, home_overview, tenant_view
+from .access import OrgAccess, accessible_organisations, tenant_view
 from .audit import action_label
 from .forms import (
     ClientForm,
@@ -242,13 +242,13 @@ def organisation_home(request, access):
     org = access.organisation
     people = "manage_members" in access.capabilities
     show_clients = org.is_consultancy and access.can("manage_clients")
-    departments, member_count, pending_invitation_count = home_overview(access)
+    overview = selectors.home_overview(access)
     return _tenant_render(request, access, "organisations/home.html", {
-        "departments": departments,
+        "departments": list(overview.departments),
         "clients": (selectors.client_organisations(access).values("slug", "name")
                     if show_clients else None),
-        "member_count": member_count if people else None,
-        "pending_invitation_count": pending_invitation_count if people else None,
+        "member_count": overview.member_count if people else None,
+        "pending_invitation_count": overview.pending_invitation_count if people else None,
         # From the apps above this one (organisations.dashboard): a member's unanswered
         # questionnaires, then the executive overview.
         "panels": dashboard.panels_for(access),

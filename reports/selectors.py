@@ -31,9 +31,9 @@ from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import get_assessment as get_any_assessment
 from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import (
-    CONSULTANCY_ROLES_IN_CLIENTS,
     OrgAccess,
     get_scoped,
+    inherited_role,
     scoped,
 )
 from organisations.models import Organisation
@@ -343,7 +343,8 @@ def _latest_per_department(rounds: list[Assessment]) -> dict[int, Assessment]:
 
 
 def portfolio_access(access: OrgAccess) -> bool:
-    return access.organisation.is_consultancy and access.role in CONSULTANCY_ROLES_IN_CLIENTS
+    """Whether the user acts in the consultancy's clients (and so sees their rounds)."""
+    return inherited_role(parent_kind=access.organisation.kind, role=access.role) is not None
 
 
 def client_rounds(access: OrgAccess) -> QuerySet[Assessment]:

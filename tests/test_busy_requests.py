@@ -171,7 +171,7 @@ def test_the_autosave_reports_how_many_answers_have_an_option_after_each_save(wo
 def test_it_prepares_each_busy_statement_once_per_connection():
     from django.db import connections
 
-    from maturity_site.rows import execute
+    from organisations.sql import execute
 
     def run():
         with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:

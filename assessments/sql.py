@@ -1,0 +1,137 @@
+"""Hand-written SQL of this app: the questionnaire's and the autosave's reads and the
+autosave's write, and nothing else.
+
+The autosave (every click on an answer) and the questionnaire page are the busiest
+requests of the product. Through the ORM, reading the member's response costs about
+five times the Python of the statement here, and the autosave's write three statements
+in a transaction instead of one (``benchmarks/README.md``). As in
+``organisations/sql.py``: tables and columns by ``_meta``, prepared once per connection
+on PostgreSQL (``organisations.sql.execute``), results as frozen dataclasses, no rule
+written out (``Answer.answered`` is compiled into the statement by the ORM), and an
+ORM twin for each that ``tests/test_sql_twins.py`` compares with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from django.db import connection
+
+from models_catalog.models import ModelVersion
+from organisations.models import Department
+from organisations.sql import col, columns, execute, instance, table, where, width
+
+from .models import Answer, Assessment, Response
+
+# --- The member's response ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberResponseRow:
+    """A member's response with its assessment, department and pinned version: complete
+    instances, as ``select_related`` makes them."""
+
+    response: Response
+    assessment: Assessment
+    department: Department
+    version: ModelVersion
+
+
+_R, _A, _D, _V, _ANS = Response, Assessment, Department, ModelVersion, Answer
+_PARTS = (_R, _A, _D, _V)
+_MEMBER_RESPONSE_SQL = (
+    f'SELECT {columns(_R, "r")}, {columns(_A, "a")}, {columns(_D, "d")}, '  # noqa: S608
+    f'{columns(_V, "v")} FROM {table(_R)} r '
+    f'INNER JOIN {table(_A)} a ON a.{col(_A, "id")} = r.{col(_R, "assessment")} '
+    f'INNER JOIN {table(_V)} v ON v.{col(_V, "id")} = a.{col(_A, "model_version")} '
+    f'INNER JOIN {table(_D)} d ON d.{col(_D, "id")} = a.{col(_A, "department")} '
+    f'WHERE a.{col(_A, "public_id")} = %s AND a.{col(_A, "organisation")} = %s '
+    f'AND r.{col(_R, "user")} = %s')
+
+
+def member_response(public_id, organisation_id: int, user_id: int) -> MemberResponseRow | None:
+    """The user's response to the organisation's assessment with this public id (a UUID),
+    or None."""
+    db_id = _A._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+    with connection.cursor() as cursor:
+        execute(cursor, _MEMBER_RESPONSE_SQL, [db_id, organisation_id, user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    parts, start = [], 0
+    for model in _PARTS:
+        parts.append(instance(model, row[start:start + width(model)]))
+        start += width(model)
+    return MemberResponseRow(*parts)
+
+
+def member_response_orm(public_id, organisation_id: int,
+                        user_id: int) -> MemberResponseRow | None:
+    response = (Response.objects.select_related("assessment__department",
+                                                "assessment__model_version")
+                .filter(assessment__public_id=public_id,
+                        assessment__organisation_id=organisation_id, user_id=user_id).first())
+    if response is None:
+        return None
+    assessment = response.assessment
+    return MemberResponseRow(response, assessment, assessment.department,
+                             assessment.model_version)
+
+
+# --- The autosave ------------------------------------------------------------------------
+
+
+@cache
+def _save_sql(vendor: str, option: bool, comment: bool) -> tuple[str, list]:
+    """The one-statement save, updating on a conflict only the fields given."""
+    answered, answered_params = where(_ANS, Answer.answered())
+    updated = [f for f, given in (("option", option), ("comment", comment)) if given]
+    sets = ", ".join(f"{col(_ANS, f)} = EXCLUDED.{col(_ANS, f)}"
+                     for f in ("updated_at", *updated))
+    insert = ", ".join(col(_ANS, f)
+                       for f in ("response", "question", "option", "comment", "updated_at"))
+    sql = (
+        # Still as the caller read it? FOR SHARE waits for a submission in progress
+        # (which holds the row FOR UPDATE), then re-checks the row.
+        f'WITH unchanged AS (SELECT r.{col(_R, "id")} FROM {table(_R)} r '  # noqa: S608
+        f'INNER JOIN {table(_A)} a ON a.{col(_A, "id")} = r.{col(_R, "assessment")} '
+        f'WHERE r.{col(_R, "id")} = %s AND r.{col(_R, "submitted_at")} IS NULL '
+        f'AND a.{col(_A, "status")} = %s '
+        f'AND r.{col(_R, "revoked_at")} IS NOT DISTINCT FROM %s '
+        f'AND r.{col(_R, "expires_at")} IS NOT DISTINCT FROM %s FOR SHARE OF r), '
+        # (WHERE true: without it, ON CONFLICT would read as a join's ON)
+        f'saved AS (INSERT INTO {table(_ANS)} ({insert}) '
+        f'SELECT {col(_R, "id")}, %s, %s, %s, %s FROM unchanged WHERE true '
+        f'ON CONFLICT ({col(_ANS, "response")}, {col(_ANS, "question")}) DO UPDATE SET {sets} '
+        f'RETURNING {answered} AS answered) '
+        # The statement's snapshot predates the upsert: count the others, add this one.
+        f'SELECT (SELECT COUNT(*) FROM saved), (SELECT COUNT(*) FROM saved WHERE answered), '
+        f'(SELECT COUNT(*) FROM {table(_ANS)} WHERE {col(_ANS, "response")} = %s '
+        f'AND {col(_ANS, "question")} <> %s AND {answered})')
+    return sql, answered_params
+
+
+def save_answer_if_unchanged(*, response: Response, question_id: int, option: str | None,
+                             comment: str | None, now: datetime) -> int | None:
+    """Save the answer in one statement (PostgreSQL), updating only the given fields
+    (``None``: leave as it is), if ``response`` (its ``submitted_at``, ``revoked_at``,
+    ``expires_at`` and its assessment's ``status``) is still as the caller read it;
+    then the number of the response's answers (``Answer.answered``). None: it changed
+    and nothing was written; also None, without trying, on SQLite.
+
+    Its ORM twin is ``services._save_locked``: lock, refuse from the current state,
+    upsert, count (three statements in a transaction)."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, answered_params = _save_sql(connection.vendor, option is not None,
+                                     comment is not None)
+    with connection.cursor() as cursor:
+        execute(cursor, sql, [
+            response.pk, response.assessment.status, response.revoked_at, response.expires_at,
+            question_id, option or "", comment or "",
+            connection.ops.adapt_datetimefield_value(now), *answered_params,
+            response.pk, question_id, *answered_params])
+        saved, saved_answered, others = cursor.fetchone()
+    return others + saved_answered if saved else None
