@@ -1,5 +1,6 @@
 """The organisation's home page reads its departments and counts in one SQL statement
-(``organisations.access.home_overview``): it must agree with the selectors it replaces."""
+(``organisations.selectors.home_overview``): it must agree with the selectors it replaces
+(the statement and its ORM twin: tests/test_sql_twins.py)."""
 
 from __future__ import annotations
 
