@@ -10,7 +10,6 @@ import hmac
 
 from django.db.models import Count, QuerySet
 
-from . import sql
 from .access import OrgAccess, carries_into_clients, get_scoped, scoped
 from .models import (
     AuditEvent,
@@ -62,13 +61,6 @@ def get_invitation(access: OrgAccess, public_id) -> Invitation:
 
 def pending_invitations(access: OrgAccess) -> QuerySet[Invitation]:
     return invitations(access).filter(Invitation.pending())
-
-
-def home_overview(access: OrgAccess) -> sql.HomeOverview:
-    """The home page's departments (public id and name), member count and pending
-    invitation count, in one statement; the same as ``departments``, ``memberships``
-    and ``pending_invitations`` give (tests/test_sql_twins.py)."""
-    return sql.home_overview(access.organisation.pk)
 
 
 # The longest token we look up; ``secrets.token_urlsafe(32)`` gives 43 characters.

@@ -1,9 +1,8 @@
 """Hand-written SQL of this app: the reads of every tenant request, and nothing else.
 
 Every signed-in request reads its user (``user_row``), every tenant page the user's
-access (``access_row``), every page with the navigation the organisation switcher
-(``switcher_rows``), and the organisation's home page its departments and counts
-(``home_overview``). Through the ORM each costs five to ten times the Python of the
+access (``access_row``), and every page with the navigation the organisation switcher
+(``switcher_rows``). Through the ORM each costs five to ten times the Python of the
 statement here (``benchmarks/README.md``), on every request. Each of them:
 
 - names tables and columns through the models' ``_meta``;
@@ -12,7 +11,7 @@ statement here (``benchmarks/README.md``), on every request. Each of them:
   makes it: nothing deferred, nothing loaded behind the caller's back);
 - holds no rule: it reads facts (a membership's role, the parent's kind) and the
   rule's one home decides (``access.inherited_role``), or the rule's ``Q`` is compiled
-  into it by the ORM (``where``: ``Invitation.pending``);
+  into it by the ORM (``where``; ``assessments/sql.py`` compiles ``Answer.answered``);
 - has an ORM twin (``*_orm``) that ``tests/test_sql_twins.py`` runs beside it on the
   configured database (SQLite, or PostgreSQL as in CI) and compares.
 """
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,7 +30,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.db.models.sql import Query
 
-from .models import Department, Invitation, Membership, Organisation, User
+from .models import Membership, Organisation, User
 
 
 def execute(cursor, sql: str, params: Sequence = ()) -> None:
@@ -112,16 +110,6 @@ def instance(model, values):
             values[i] = convert(values[i], expression, connection)
     return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields],
                          values)
-
-
-def value(model, field: str, raw):
-    """One column's value as the ORM reads it (SQLite keeps UUIDs as text, naive times)."""
-    found = model._meta.get_field(field)
-    expression = found.get_col(model._meta.db_table)
-    for convert in (connection.ops.get_db_converters(expression)
-                    + found.get_db_converters(connection)):
-        raw = convert(raw, expression, connection)
-    return raw
 
 
 def where(model, q: Q) -> tuple[str, list]:
@@ -250,56 +238,3 @@ def switcher_rows_orm(user_id: int) -> list[SwitcherRow]:
         Organisation.objects.filter(parent__memberships__user_id=user_id)
         .values_list(*fields, "parent__kind", "parent__memberships__role"))]
     return rows
-
-
-# --- The organisation's home page ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DepartmentRow:
-    public_id: uuid.UUID
-    name: str
-
-
-@dataclass(frozen=True)
-class HomeOverview:
-    departments: tuple[DepartmentRow, ...]  # in Department's ordering (by name)
-    member_count: int
-    pending_invitation_count: int
-
-
-_D, _I = Department, Invitation
-
-
-@cache
-def _home_sql(vendor: str) -> tuple[str, list]:
-    pending, params = where(_I, Invitation.pending())
-    # The LEFT JOIN gives one row, with no department, for an organisation without any.
-    return (
-        f'SELECT d.{col(_D, "public_id")}, d.{col(_D, "name")}, '  # noqa: S608
-        f'(SELECT COUNT(*) FROM {table(_M)} m WHERE m.{col(_M, "organisation")} = %s), '
-        f'(SELECT COUNT(*) FROM {table(_I)} WHERE {col(_I, "organisation")} = %s '
-        f'AND {pending}) FROM {table(_O)} o '
-        f'LEFT JOIN {table(_D)} d ON d.{col(_D, "organisation")} = o.{col(_O, "id")} '
-        f'WHERE o.{col(_O, "id")} = %s ORDER BY d.{col(_D, "name")}'), params
-
-
-def home_overview(organisation_id: int) -> HomeOverview:
-    """The organisation's departments, its member count and its pending invitations."""
-    sql, pending = _home_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        execute(cursor, sql, [organisation_id, organisation_id, *pending, organisation_id])
-        rows = cursor.fetchall()
-    departments = tuple(DepartmentRow(value(_D, "public_id", public_id), name)
-                        for public_id, name, _, _ in rows if public_id is not None)
-    return HomeOverview(departments, rows[0][2], rows[0][3])
-
-
-def home_overview_orm(organisation_id: int) -> HomeOverview:
-    departments = tuple(DepartmentRow(*row) for row in Department.objects.filter(
-        organisation_id=organisation_id).values_list("public_id", "name"))
-    return HomeOverview(
-        departments, Membership.objects.filter(organisation_id=organisation_id).count(),
-        Invitation.objects.filter(Invitation.pending(), organisation_id=organisation_id)
-        .count())
-

@@ -242,13 +242,13 @@ def organisation_home(request, access):
     org = access.organisation
     people = "manage_members" in access.capabilities
     show_clients = org.is_consultancy and access.can("manage_clients")
-    overview = selectors.home_overview(access)
     return _tenant_render(request, access, "organisations/home.html", {
-        "departments": list(overview.departments),
+        "departments": list(selectors.departments(access).values("public_id", "name")),
         "clients": (selectors.client_organisations(access).values("slug", "name")
                     if show_clients else None),
-        "member_count": overview.member_count if people else None,
-        "pending_invitation_count": overview.pending_invitation_count if people else None,
+        "member_count": selectors.memberships(access).count() if people else None,
+        "pending_invitation_count": (selectors.pending_invitations(access).count()
+                                     if people else None),
         # From the apps above this one (organisations.dashboard): a member's unanswered
         # questionnaires, then the executive overview.
         "panels": dashboard.panels_for(access),

@@ -1,6 +1,5 @@
-"""The organisation's home page reads its departments and counts in one SQL statement
-(``organisations.selectors.home_overview``): it must agree with the selectors it replaces
-(the statement and its ORM twin: tests/test_sql_twins.py)."""
+"""The organisation's home page: its departments, and for those who manage members the
+member count and the pending invitations (``Invitation.pending``)."""
 
 from __future__ import annotations
 

@@ -18,12 +18,13 @@ from reports.models import Report
 from reports.selectors import report_audience
 from tests.assessment_factories import respondents_with_answers, version_with
 from tests.conftest import access_for, signed_in
-from tests.test_query_counts import HOME_QUERIES
+from tests.test_query_counts import VIEWER_HOME_QUERIES
 
-# HOME_QUERIES of tests/test_query_counts.py (which includes the overview's closed
-# rounds), then for the overview: the submitted responses of the rounds (the key of
-# their cached results) and the newest PDF; the model's texts come from the cache.
-OVERVIEW_HOME_QUERIES = HOME_QUERIES + 2
+# An executive's home page as tests/test_query_counts.py counts it (which includes the
+# overview's closed rounds), then for the overview: the submitted responses of the rounds
+# (the key of their cached results) and the newest PDF; the model's texts come from the
+# cache.
+OVERVIEW_HOME_QUERIES = VIEWER_HOME_QUERIES + 2
 
 
 def _closed_rounds(world, departments, version, *, rounds=2):

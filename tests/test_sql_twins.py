@@ -21,6 +21,7 @@ from organisations.access import carries_into_clients, inherited_role
 from organisations.models import Invitation, Membership, Organisation, Role
 from tests.assessment_factories import make_assessment
 from tests.conftest import access_for, make_user
+from tests.test_organisation_home import _invitation
 
 
 def _fields(obj) -> list:
@@ -79,32 +80,6 @@ def test_the_switcher_statement_reads_what_the_orm_reads(world):
         rows = organisation_sql.switcher_rows(user.pk)
         assert _sorted(rows) == _sorted(organisation_sql.switcher_rows_orm(user.pk))
     assert organisation_sql.switcher_rows(world.outsider.pk) == []
-
-
-def _invitation(org, email: str, **fields) -> Invitation:
-    return Invitation.objects.create(
-        organisation=org, email=email, role=Role.MANAGER, token_hash=email.ljust(64, "x"),
-        expires_at=fields.pop("expires_at", timezone.now() + timedelta(days=7)), **fields)
-
-
-def test_the_home_statement_counts_what_the_selectors_count(world):
-    now = timezone.now()
-    _invitation(world.acme.org, "pending@acme.test")
-    _invitation(world.acme.org, "accepted@acme.test", accepted_at=now)
-    _invitation(world.acme.org, "revoked@acme.test", revoked_at=now)
-    _invitation(world.acme.org, "expired@acme.test", expires_at=now - timedelta(seconds=1))
-    _invitation(world.globex.org, "other@globex.test")
-    for cast in (world.northwind, world.acme, world.globex):
-        overview = organisation_sql.home_overview(cast.org.pk)
-        assert overview == organisation_sql.home_overview_orm(cast.org.pk)
-        access = access_for(cast.owner, cast.org)
-        assert selectors.home_overview(access) == overview
-        assert [d.name for d in overview.departments] == [
-            d.name for d in selectors.departments(access)]
-        assert overview.member_count == selectors.memberships(access).count() == 4
-        assert overview.pending_invitation_count == selectors.pending_invitations(
-            access).count()
-    assert organisation_sql.home_overview(world.acme.org.pk).pending_invitation_count == 1
 
 
 def test_the_member_response_statement_reads_what_the_orm_reads(world):
