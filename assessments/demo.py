@@ -10,6 +10,10 @@ levels and axis positions, and respondents disagree where real teams would.
 New rounds use the newest published version of each shipped model: the catalogue is
 loaded first, which publishes a new version of a model whose file changed.
 
+Acme's IT Service Desk talked its Q3 2026 round through in a facilitated consensus
+session (the consultant recorded three agreed answers), so the session view, the
+results before and after it and the export show from ``make run``.
+
 Idempotent: a round that exists (same department and name) is left as it is, on the
 version it pinned.
 """
@@ -25,12 +29,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_catalog.selectors import find_version
-from organisations.access import OrgAccess
-from organisations.models import Department, Membership, Organisation, Role, hash_token
+from organisations.access import OrgAccess, organisation_access
+from organisations.demo import CONSULTANT_EMAIL
+from organisations.models import Department, Membership, Organisation, Role, User, hash_token
 from scoring import DK, NA
 
 from . import services
-from .models import Answer, Assessment, Response
+from .models import Answer, Assessment, ConsensusAnswer, Response
+from .presentation import most_disputed
+from .selectors import scoring_input
 
 MODELS = {"acme": "topdesk-semm", "globex": "hu-service-maturity"}
 FACILITIES_MODEL = "ssm-ticket-process"
@@ -99,6 +106,9 @@ def _seed_organisation(org: Organisation) -> None:
                 continue
             _seed_round(access, department, version, name, number, created, closed,
                         base + ORG_SHIFT[org.slug], people)
+    session = SESSION.get(org.slug)
+    if session is not None:
+        _seed_session(org, access, *session)
 
 
 def _seed_round(access, department, version, name, number, created, closed, base, people):
@@ -155,6 +165,40 @@ def _seed_round(access, department, version, name, number, created, closed, base
         closed_at=None if open_round else now - timedelta(days=closed),
         due_date=(now + timedelta(days=21)).date() if open_round
         else (now - timedelta(days=closed + 5)).date())
+
+
+# The round whose consensus session the demo has: organisation -> (department, round).
+SESSION = {"acme": ("IT Service Desk", "Q3 2026")}
+SESSION_NOTES = (
+    "We went through last month's tickets together: it is done, but not every time.",
+    "Second line does not do this yet; the first-line team does.",
+    "Everyone agreed once we looked at the service meeting's minutes.",
+)
+
+
+def _seed_session(org: Organisation, access: OrgAccess, department: str, name: str) -> None:
+    """The consultant facilitated a session after the round closed and agreed answers for
+    the three statements the respondents disagreed on most: the answer nearest to their
+    mean, one step lower for the second (second line was not in the room)."""
+    assessment = Assessment.objects.filter(organisation=org, department__name=department,
+                                           name=name, status=Assessment.Status.CLOSED).first()
+    if assessment is None or ConsensusAnswer.objects.filter(assessment=assessment).exists():
+        return
+    consultant = User.objects.filter(email=CONSULTANT_EMAIL).first()
+    if consultant is not None:
+        access = organisation_access(consultant, org.slug)
+    input_ = scoring_input(assessment, "en")
+    options = sorted(input_.spec.options, key=input_.spec.options.get)
+    for number, disputed in enumerate(most_disputed(input_.score(consensus={}), top=3)):
+        nearest = min(range(len(options)),
+                      key=lambda i: abs(input_.spec.options[options[i]] - disputed.value))
+        agreed = options[max(0, nearest - 1) if number == 1 else nearest]
+        services.consensus_record(by=access, assessment=assessment, question=disputed.key,
+                                  option=agreed, note=SESSION_NOTES[number])
+    held = assessment.closed_at + timedelta(days=2)
+    ConsensusAnswer.objects.filter(assessment=assessment).update(recorded_at=held)
+    Assessment.objects.filter(pk=assessment.pk).update(session_started_at=held,
+                                                       consensus_updated_at=held)
 
 
 def _answer(rng: random.Random, maturity: float, level: int, loadings: dict,
