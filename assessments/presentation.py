@@ -112,8 +112,10 @@ def present_session(result: ScoreResult, before: ScoreResult, agreed: Sequence[A
         return {"level": of.overall.level, "level_name": texts.level_name(of.overall.level),
                 "index": of.overall.index}
 
+    order = {d.key: i for i, d in enumerate(texts.dimensions)}
     statements = []
-    for answer in sorted(agreed, key=lambda a: (texts.question(a.question).dimension,
+    for answer in sorted(agreed, key=lambda a: (order.get(texts.question(a.question).dimension,
+                                                          len(order)),
                                                 texts.question(a.question).level,
                                                 a.question)):
         question = texts.question(answer.question)

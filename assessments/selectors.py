@@ -50,6 +50,7 @@ from organisations.models import Department, Membership, hash_token
 from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, ModelSpec, ScoreResult, score
 
+from .anonymity import names_visible, respondent_labels
 from .models import Answer, Assessment, ConsensusAnswer, Response
 from .presentation import COUNTED_AS_INVITED, percent
 
@@ -466,6 +467,27 @@ def scoring_input(assessment: Assessment, language: str | None = None) -> Scorin
     return _scoring_input(assessment, model_spec(assessment.model_version, language),
                           _answers_of([pk for pk, _at in submitted]), submitted,
                           _consensus_of([assessment])[assessment.pk])
+
+
+def scoring_document(access: OrgAccess, assessment: Assessment,
+                     language: str | None = None) -> dict:
+    """The round's answers in the input format of ``score_answers`` (DESIGN.md, "Scoring
+    contract"), so that scoring it reproduces the round's result exactly: the submitted
+    respondents' answers, named only for those who see names
+    (``anonymity.names_visible``; else "Respondent 3", numbered and ordered as the
+    report's appendix is), the consensus answers and the target level."""
+    input_ = scoring_input(assessment, language)
+    submitted = Response.objects.filter(pk__in=list(input_.responses)).select_related("user")
+    labels = respondent_labels(submitted, names=names_visible(access, assessment.anonymity))
+    # Respondent groups (issue 15, item 1) belong to each respondent's entry here, in
+    # whatever form score_answers comes to read them.
+    document: dict = {"respondents": [{"name": label, "answers": input_.responses[pk]}
+                                      for pk, label in labels.items()]}
+    if input_.consensus:
+        document["consensus"] = input_.consensus
+    if input_.target_level is not None:
+        document["target_level"] = input_.target_level
+    return document
 
 
 def _results(assessment_list: Sequence[Assessment], language: str,

@@ -80,8 +80,8 @@ def agreed_answers(assessment: Assessment) -> list[AgreedAnswer]:
             for c in consensus_answers(assessment)]
 
 
-def session_outcome(assessment: Assessment, result: ScoreResult, texts: ModelTexts,
-                    language: str | None = None) -> tuple[ScoreResult | None, list]:
+def session_outcome(assessment: Assessment, language: str | None = None
+                    ) -> tuple[ScoreResult | None, list[AgreedAnswer]]:
     """For ``presentation.present``: the result before the session and the agreed
     answers, or (None, []) for a round without consensus answers (no query then)."""
     agreed = agreed_answers(assessment)

@@ -121,8 +121,10 @@ def detail(request, access, assessment_id):
         response.percent = percent(response.n_answered / total_questions) \
             if total_questions else 100
     result = selectors.assessment_results(assessment)
+    before, agreed = consensus.session_outcome(assessment)
     summary = present(result, model_texts(assessment.model_version),
-                      target_is_default=assessment.target_level is None)
+                      target_is_default=assessment.target_level is None, before=before,
+                      agreed=agreed)
     summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
     summary["next_steps"] = summary["next_steps"][:MAX_STEPS]
     mine = next((r for r in people if r.user_id == request.user.pk), None)

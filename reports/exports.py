@@ -2,7 +2,11 @@
 
 The tables are "long": one row per overall result, dimension and axis of each round,
 so that a spreadsheet can filter and pivot them. The JSON is the scoring contract of
-``score_answers`` (``result_as_contract``) with the round it belongs to.
+``score_answers`` (``result_as_contract``) with the round it belongs to; a round's
+JSON also carries what the result was scored from, in ``score_answers``' input format
+(respondents, consensus, target_level: ``assessments.selectors.scoring_document``), so
+that ``score_answers`` on the file prints its ``result`` again, and what the consensus
+session changed (``session``).
 
 Every cell goes through ``maturity_site.spreadsheets`` (no formula runs, no
 character an XLSX file cannot hold).
@@ -20,7 +24,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from assessments.models import Assessment
-from assessments.selectors import response_counts, results_by_assessment
+from assessments.selectors import response_counts, results_by_assessment, scoring_document
+from assessments.session import session_outcome
 from maturity_site.spreadsheets import csv_text, xlsx_row
 from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import OrgAccess
@@ -124,8 +129,20 @@ def _contract(assessment: Assessment, result: ScoreResult, texts: ModelTexts) ->
 
 def assessment_contract(access: OrgAccess, assessment: Assessment, *, language: str) -> dict:
     result = results_by_assessment([assessment], language)[assessment.pk]
-    return _contract(assessment, result,
-                     model_texts(assessment.model_version, language))
+    texts = model_texts(assessment.model_version, language)
+    document = {**_contract(assessment, result, texts),
+                **scoring_document(access, assessment, language)}
+    before, agreed = session_outcome(assessment, language)
+    if before is not None:
+        document["session"] = {
+            "agreed": [{"question": a.question, "option": a.option, "note": a.note,
+                        "recorded_by": a.recorded_by,
+                        "recorded_at": a.recorded_at.isoformat()} for a in agreed],
+            "result_before": result_as_contract(before, model_slug=texts.slug,
+                                                version=texts.version,
+                                                level_names=texts.level_names()),
+        }
+    return document
 
 
 def organisation_contract(access: OrgAccess, *, language: str) -> dict:
