@@ -171,16 +171,16 @@ def _seed_round(access, department, version, name, number, created, closed, base
 SESSION = {"acme": ("IT Service Desk", "Q3 2026")}
 SESSION_NOTES = (
     "Second line does this too: we checked the handover notes together.",
-    "Only the first-line team does this; second line does not yet.",
     "Everyone agreed once we looked at the service meeting's minutes.",
+    "Only the first-line team does this; second line does not yet.",
 )
 
 
 def _seed_session(org: Organisation, access: OrgAccess, department: str, name: str) -> None:
-    """The consultant facilitated a session after the round closed and agreed three
-    answers: the statement that held the weakest dimension back turned out better than
-    the respondents' mean (one step above the answer nearest to it), the most disputed
-    one worse (one step below), and the next most disputed as the mean suggests."""
+    """The consultant facilitated a session after the round closed. The statements that
+    held the weakest dimension back turned out to be largely in place (at most two),
+    and the most disputed other statement one step worse than the answer nearest to
+    the respondents' mean."""
     assessment = Assessment.objects.filter(organisation=org, department__name=department,
                                            name=name, status=Assessment.Status.CLOSED).first()
     if assessment is None or ConsensusAnswer.objects.filter(assessment=assessment).exists():
@@ -189,21 +189,22 @@ def _seed_session(org: Organisation, access: OrgAccess, department: str, name: s
     if consultant is not None:
         access = organisation_access(consultant, org.slug)
     input_ = scoring_input(assessment, "en")
+    spec = input_.spec
     result = input_.score(consensus={})
+    options = sorted(spec.options, key=spec.options.get)
+    met = next((o for o in options if spec.options[o] >= spec.threshold - 1e-9), options[-1])
     weakest = min(result.dimensions, key=lambda d: (d.level, d.key))
-    picks = [(weakest.blocked_at.short[0].question, 1)] \
-        if weakest.blocked_at and weakest.blocked_at.short else []
-    for disputed in most_disputed(result, top=5):
-        if len(picks) < 3 and disputed.key not in dict(picks):
-            picks.append((disputed.key, -1 if len(picks) == 1 else 0))
-    options = sorted(input_.spec.options, key=input_.spec.options.get)
-    for number, (key, shift) in enumerate(picks):
-        mean = result.questions[key].value or 0.0
+    blocking = weakest.blocked_at.short[:2] if weakest.blocked_at else ()
+    picks = [(s.question, met, SESSION_NOTES[i]) for i, s in enumerate(blocking)]
+    disputed = next((q for q in most_disputed(result, top=5)
+                     if q.key not in {key for key, _o, _n in picks}), None)
+    if disputed is not None:
         nearest = min(range(len(options)),
-                      key=lambda i: round(abs(input_.spec.options[options[i]] - mean), 6))
-        agreed = options[min(max(nearest + shift, 0), len(options) - 1)]
+                      key=lambda i: round(abs(spec.options[options[i]] - disputed.value), 6))
+        picks.append((disputed.key, options[max(nearest - 1, 0)], SESSION_NOTES[2]))
+    for key, option, note in picks:
         services.consensus_record(by=access, assessment=assessment, question=key,
-                                  option=agreed, note=SESSION_NOTES[number])
+                                  option=option, note=note)
     # Held two days after closing. (consensus_updated_at stays as the service set it:
     # it keys the cached results, which must never match those of an earlier seeding.)
     held = assessment.closed_at + timedelta(days=2)
