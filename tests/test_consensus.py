@@ -232,7 +232,8 @@ def test_recording_without_javascript_returns_to_the_statement(world):
     manager = signed_in(world.acme.manager)
     done = manager.post(session_url(assessment, "record/"),
                         {"question": "people.3.1", "option": "largely", "note": "ok"})
-    assert done.status_code == 302 and done["Location"].startswith(session_url(assessment) + "#statement-")
+    assert done.status_code == 302
+    assert done["Location"].startswith(session_url(assessment) + "#statement-")
     assert ConsensusAnswer.objects.get().option == "largely"
     missing = manager.post(session_url(assessment, "record/"), {"question": "people.3.1"},
                            follow=True)
