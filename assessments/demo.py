@@ -190,7 +190,7 @@ def _seed_session(org: Organisation, access: OrgAccess, department: str, name: s
         access = organisation_access(consultant, org.slug)
     input_ = scoring_input(assessment, "en")
     spec = input_.spec
-    result = input_.score(consensus={})
+    result = input_.plain
     options = sorted(spec.options, key=spec.options.get)
     met = next((o for o in options if spec.options[o] >= spec.threshold - 1e-9), options[-1])
     weakest = min(result.dimensions, key=lambda d: (d.level, d.key))

@@ -48,7 +48,7 @@ from organisations.access import (
 )
 from organisations.models import Department, Membership, hash_token
 from organisations.selectors import MAX_TOKEN_LENGTH
-from scoring import DK, NA, ModelSpec, ScoreResult, score
+from scoring import DK, NA, ModelSpec, ScoreResult, score, with_consensus
 
 from .anonymity import names_visible, respondent_labels
 from .models import Answer, Assessment, ConsensusAnswer, Response
@@ -442,10 +442,17 @@ class ScoringInput:
     consensus: dict[str, str]
     target_level: int | None
 
+    @cached_property
+    def plain(self) -> ScoreResult:
+        """The result without consensus answers: the respondents' alone."""
+        return score(self.spec, list(self.responses.values()), target_level=self.target_level)
+
     def score(self, *, consensus: Mapping[str, str] | None = None) -> ScoreResult:
-        """The result, with the round's consensus answers (or these instead)."""
-        return score(self.spec, list(self.responses.values()), target_level=self.target_level,
-                     consensus=self.consensus if consensus is None else consensus)
+        """The result with the round's consensus answers (or these instead), from the
+        plain one: the responses are aggregated once however often this is asked."""
+        return with_consensus(self.spec, self.plain,
+                              self.consensus if consensus is None else consensus,
+                              self.target_level)
 
 
 def _scoring_input(assessment: Assessment, spec: ModelSpec, answers: dict[int, dict[str, str]],

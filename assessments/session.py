@@ -186,7 +186,7 @@ def session_board(assessment: Assessment, language: str | None = None) -> Sessio
     texts = model_texts(version, language)
     input_ = scoring_input(assessment, language)
     result = input_.score()
-    before = input_.score(consensus={})
+    before = input_.plain
     agreed = {a.question: a for a in agreed_answers(assessment)}
     _who, answered = submitted_answers(assessment, names=False)
     spec = input_.spec
