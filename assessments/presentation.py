@@ -129,6 +129,7 @@ def present_session(result: ScoreResult, before: ScoreResult, agreed: Sequence[A
             "option": answer.option, "label": option_label(texts, answer.option),
             "percent": percent(value), "mean": mean, "mean_percent": percent(mean),
             "answers": plain.n_values if plain else 0,
+            # In percentage points, as the two percentages are shown.
             "difference": None if value is None or mean is None
             else percent(value) - percent(mean),
             "note": answer.note, "recorded_by": answer.recorded_by,

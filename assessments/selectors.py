@@ -574,7 +574,8 @@ def assessment_results(assessment: Assessment, language: str | None = None, *,
     and its consensus answers (``consensus=False``: as before the session).
 
     Seven queries whatever the number of respondents and questions: five for the
-    model version's spec, one for the submitted responses, one for their answers.
+    model version's spec, one for the submitted responses, one for their answers (and
+    one for its consensus answers, if it ever had one).
     With no submitted response yet it is the result of an empty questionnaire
     (level 1, completeness 0); ``submitted_count`` tells them apart.
     """
