@@ -73,6 +73,18 @@ def test_a_facilitator_records_on_the_projector_and_a_second_device_follows(
         shots(phone, "phone-followed")
         assert not overflows(phone)
 
+        # The phone keeps following: a second answer, taken back on the projector.
+        projector.locator(f"#{anchor}-state").get_by_role(
+            "button", name="Remove the agreed answer").click()
+        projector.locator(f"#{anchor}-state").get_by_text("Not agreed yet.").wait_for()
+        followed.get_by_text("Not agreed yet.").wait_for(timeout=10_000)
+        assert phone.evaluate("window.sessionMark") == "still here"
+        assert not ConsensusAnswer.objects.filter(
+            assessment=assessment, note="We saw it in the ticket log together.").exists()
+        card.locator("label", has_text=re.compile(r"^Fully")).click()
+        card.get_by_role("button", name="Record the agreed answer").click()
+        followed.get_by_text("Agreed: Fully").wait_for(timeout=10_000)
+
         stored = ConsensusAnswer.objects.get(assessment=assessment,
                                              note="We saw it in the ticket log together.")
         assert stored.option == "fully" and stored.recorded_by.email == "consultant@example.com"
