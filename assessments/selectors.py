@@ -419,9 +419,10 @@ def results_by_assessment(assessment_list: Sequence[Assessment],
     return _results(assessment_list, language, submitted, consensus=consensus)
 
 
-def _consensus_of(assessments: Sequence[Assessment]) -> dict[int, dict[str, str]]:
-    """Per round, its consensus answers as question key -> option key: one query, and
-    none when no round has had one."""
+def consensus_by_assessment(assessments: Sequence[Assessment]) -> dict[int, dict[str, str]]:
+    """Per round, its consensus answers as question key -> option key (not checked
+    against the version: ``ScoringInput`` does that): one query, and none when no
+    round has had one."""
     result: dict[int, dict[str, str]] = {a.pk: {} for a in assessments}
     ids = [a.pk for a in assessments if a.consensus_updated_at is not None]
     if ids:
@@ -473,7 +474,7 @@ def scoring_input(assessment: Assessment, language: str | None = None) -> Scorin
     submitted = _submitted_responses([assessment.pk])[assessment.pk]
     return _scoring_input(assessment, model_spec(assessment.model_version, language),
                           _answers_of([pk for pk, _at in submitted]), submitted,
-                          _consensus_of([assessment])[assessment.pk])
+                          consensus_by_assessment([assessment])[assessment.pk])
 
 
 def scoring_document(access: OrgAccess, assessment: Assessment,
@@ -509,7 +510,7 @@ def _results(assessment_list: Sequence[Assessment], language: str,
     if not todo:
         return results
     answers = _answers_of([pk for a in todo for pk, _at in submitted[a.pk]])
-    agreed = _consensus_of(todo) if consensus else {a.pk: {} for a in todo}
+    agreed = consensus_by_assessment(todo) if consensus else {a.pk: {} for a in todo}
     specs: dict[int, ModelSpec] = {}
     for assessment in todo:
         version = assessment.model_version

@@ -378,3 +378,23 @@ def test_the_demo_has_a_round_with_a_consensus_session(db):
     after = assessment_results(assessment, "en")
     weakest = min(before.dimensions, key=lambda d: (d.level, d.key)).key
     assert after.dimension(weakest).index > before.dimension(weakest).index
+
+
+def test_the_csv_export_has_the_result_before_the_session_and_the_agreed_count(world):
+    import csv
+    import io
+
+    assessment = closed_round(world)
+    before = assessment_results(assessment)
+    record(world, assessment, "people.2.1", "fully")
+    record(world, assessment, "customers.2.1", "not_in_place")
+    assessment.refresh_from_db()
+    after = assessment_results(assessment)
+    text = signed_in(world.acme.viewer).get(
+        f"/o/acme/reports/assessments/{assessment.public_id}/export.csv").content
+    rows = {row["scope"]: row for row in csv.DictReader(io.StringIO(text.decode("utf-8-sig")))
+            if row["scope"].startswith("overall")}
+    assert rows["overall"]["agreed_in_session"] == "2"
+    assert float(rows["overall"]["index"]) == round(after.overall.index, 4)
+    assert float(rows["overall_before_session"]["index"]) == round(before.overall.index, 4)
+    assert before.overall.index != after.overall.index
