@@ -10,6 +10,10 @@ levels and axis positions, and respondents disagree where real teams would.
 New rounds use the newest published version of each shipped model: the catalogue is
 loaded first, which publishes a new version of a model whose file changed.
 
+Acme's IT Service Desk talked its Q3 2026 round through in a facilitated consensus
+session (the consultant recorded three agreed answers), so the session view, the
+results before and after it and the export show from ``make run``.
+
 Idempotent: a round that exists (same department and name) is left as it is, on the
 version it pinned.
 """
@@ -25,12 +29,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_catalog.selectors import find_version
-from organisations.access import OrgAccess
-from organisations.models import Department, Membership, Organisation, Role, hash_token
+from organisations.access import OrgAccess, organisation_access
+from organisations.demo import CONSULTANT_EMAIL
+from organisations.models import Department, Membership, Organisation, Role, User, hash_token
 from scoring import DK, NA
 
 from . import services
-from .models import Answer, Assessment, Response
+from .models import Answer, Assessment, ConsensusAnswer, Response
+from .presentation import most_disputed
+from .selectors import scoring_input
 
 MODELS = {"acme": "topdesk-semm", "globex": "hu-service-maturity"}
 FACILITIES_MODEL = "ssm-ticket-process"
@@ -99,6 +106,9 @@ def _seed_organisation(org: Organisation) -> None:
                 continue
             _seed_round(access, department, version, name, number, created, closed,
                         base + ORG_SHIFT[org.slug], people)
+    session = SESSION.get(org.slug)
+    if session is not None:
+        _seed_session(org, access, *session)
 
 
 def _seed_round(access, department, version, name, number, created, closed, base, people):
@@ -155,6 +165,51 @@ def _seed_round(access, department, version, name, number, created, closed, base
         closed_at=None if open_round else now - timedelta(days=closed),
         due_date=(now + timedelta(days=21)).date() if open_round
         else (now - timedelta(days=closed + 5)).date())
+
+
+# The round whose consensus session the demo has: organisation -> (department, round).
+SESSION = {"acme": ("IT Service Desk", "Q3 2026")}
+SESSION_NOTES = (
+    "Second line does this too: we checked the handover notes together.",
+    "Everyone agreed once we looked at the service meeting's minutes.",
+    "Only the first-line team does this; second line does not yet.",
+)
+
+
+def _seed_session(org: Organisation, access: OrgAccess, department: str, name: str) -> None:
+    """The consultant facilitated a session after the round closed. The statements that
+    held the weakest dimension back turned out to be largely in place (at most two),
+    and the most disputed other statement one step worse than the answer nearest to
+    the respondents' mean."""
+    assessment = Assessment.objects.filter(organisation=org, department__name=department,
+                                           name=name, status=Assessment.Status.CLOSED).first()
+    if assessment is None or ConsensusAnswer.objects.filter(assessment=assessment).exists():
+        return
+    consultant = User.objects.filter(email=CONSULTANT_EMAIL).first()
+    if consultant is not None:
+        access = organisation_access(consultant, org.slug)
+    input_ = scoring_input(assessment, "en")
+    spec = input_.spec
+    result = input_.plain
+    options = sorted(spec.options, key=spec.options.get)
+    met = next((o for o in options if spec.options[o] >= spec.threshold - 1e-9), options[-1])
+    weakest = min(result.dimensions, key=lambda d: (d.level, d.key))
+    blocking = weakest.blocked_at.short[:2] if weakest.blocked_at else ()
+    picks = [(s.question, met, SESSION_NOTES[i]) for i, s in enumerate(blocking)]
+    disputed = next((q for q in most_disputed(result, top=5)
+                     if q.key not in {key for key, _o, _n in picks}), None)
+    if disputed is not None:
+        nearest = min(range(len(options)),
+                      key=lambda i: round(abs(spec.options[options[i]] - disputed.value), 6))
+        picks.append((disputed.key, options[max(nearest - 1, 0)], SESSION_NOTES[2]))
+    for key, option, note in picks:
+        services.consensus_record(by=access, assessment=assessment, question=key,
+                                  option=option, note=note)
+    # Held two days after closing. (consensus_updated_at stays as the service set it:
+    # it keys the cached results, which must never match those of an earlier seeding.)
+    held = assessment.closed_at + timedelta(days=2)
+    ConsensusAnswer.objects.filter(assessment=assessment).update(recorded_at=held)
+    Assessment.objects.filter(pk=assessment.pk).update(session_started_at=held)
 
 
 def _answer(rng: random.Random, maturity: float, level: int, loadings: dict,

@@ -82,6 +82,12 @@ class Assessment(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The facilitated consensus session (``ConsensusAnswer``): when a facilitator began
+    # it (on an open round only by choice; a closed round may always have one), and
+    # when a consensus answer last changed. The second is part of the results' cache
+    # key and of a PDF's inputs, and lets the session view poll for changes cheaply.
+    session_started_at = models.DateTimeField(null=True, blank=True)
+    consensus_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -128,6 +134,12 @@ class Assessment(models.Model):
     def is_changeable(self) -> bool:
         """Respondents and settings may change: a draft or an open round."""
         return self.status in (self.Status.DRAFT, self.Status.OPEN)
+
+    @property
+    def session_available(self) -> bool:
+        """A consensus session can be held: on a closed round, or on an open one whose
+        facilitator chose to start it before closing (``services.session_start``)."""
+        return self.is_closed or (self.is_open and self.session_started_at is not None)
 
     @property
     def is_overdue(self) -> bool:
@@ -266,3 +278,35 @@ class Answer(models.Model):
         comment alone is no answer (``path``: the way to the answers). The one rule
         for every count of answered questions."""
         return ~models.Q(**{f"{path}option": ""})
+
+
+class ConsensusAnswer(models.Model):
+    """The answer a team agreed for one statement in a facilitated session.
+
+    It overrides the respondents' aggregate of its question in the round's results
+    (DESIGN.md, scoring rule 2): a scale option gives the question its value, ``na``
+    makes it not applicable, ``dk`` unknown. One per round and question of the round's
+    pinned version; recording again replaces it (the last write wins), and every change
+    is audited (``services.consensus_record``). Reopening a round keeps them.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="consensus_answers")
+    question = models.ForeignKey("models_catalog.Question", on_delete=models.PROTECT,
+                                 related_name="consensus_answers")
+    option = models.CharField(_("agreed answer"), max_length=64)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consensus answer")
+        verbose_name_plural = _("consensus answers")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "question"],
+                                    name="one_consensus_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.question_id}={self.option}"

@@ -21,13 +21,16 @@ before a link was withdrawn still count (``services.respondent_revoke``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from models_catalog.texts import ModelTexts
-from scoring import DimensionScore, QuestionAggregate, ScoreResult
+from scoring import DK, NA, DimensionScore, QuestionAggregate, ScoreResult
 
 # The responses that count as invited (see the module docstring).
 COUNTED_AS_INVITED = Q(revoked_at__isnull=True) | Q(submitted_at__isnull=False)
@@ -76,9 +79,78 @@ def why_this_level(dimension: DimensionScore, *, level_name: Callable[[int], str
     }
 
 
+@dataclass(frozen=True)
+class AgreedAnswer:
+    """A consensus answer as the surfaces show it (``assessments.models.ConsensusAnswer``)."""
+
+    question: str
+    option: str
+    note: str
+    recorded_at: datetime
+    recorded_by: str  # the facilitator's name: never a respondent's
+
+
+def option_label(texts: ModelTexts, option: str) -> str:
+    """An answer option's label, ``na`` and ``dk`` included."""
+    if option == NA:
+        return gettext("Not applicable")
+    if option == DK:
+        return gettext("Don't know")
+    return texts.option_labels().get(option, option)
+
+
+def present_session(result: ScoreResult, before: ScoreResult, agreed: Sequence[AgreedAnswer],
+                    texts: ModelTexts) -> dict | None:
+    """What the consensus session changed: the statements agreed in session, each with
+    the agreed answer beside the respondents' plain mean (from ``before``, the result
+    without consensus answers), and the result before and after the session. None
+    without a consensus answer."""
+    if not agreed:
+        return None
+
+    def headline(of: ScoreResult) -> dict:
+        return {"level": of.overall.level, "level_name": texts.level_name(of.overall.level),
+                "index": of.overall.index}
+
+    order = {d.key: i for i, d in enumerate(texts.dimensions)}
+    statements = []
+    for answer in sorted(agreed, key=lambda a: (order.get(texts.question(a.question).dimension,
+                                                          len(order)),
+                                                texts.question(a.question).level,
+                                                a.question)):
+        question = texts.question(answer.question)
+        plain = before.questions.get(answer.question)
+        now = result.questions.get(answer.question)
+        mean = plain.value if plain else None
+        value = now.value if now else None
+        statements.append({
+            "question": answer.question, "statement": question.statement,
+            "dimension": texts.dimension_name(question.dimension), "level": question.level,
+            "option": answer.option, "label": option_label(texts, answer.option),
+            "percent": percent(value), "mean": mean, "mean_percent": percent(mean),
+            "answers": plain.n_values if plain else 0,
+            # In percentage points, as the two percentages are shown.
+            "difference": None if value is None or mean is None
+            else percent(value) - percent(mean),
+            "note": answer.note, "recorded_by": answer.recorded_by,
+            "recorded_at": answer.recorded_at,
+        })
+    changed = [{"name": texts.dimension_name(now.key), "before": was.level, "after": now.level}
+               for was, now in zip(before.dimensions, result.dimensions, strict=True)
+               if was.level != now.level]
+    return {"statements": statements, "count": len(statements),
+            "before": headline(before), "after": headline(result),
+            "changed": changed or None,
+            "level_changed": before.overall.level != result.overall.level,
+            "last": max(a.recorded_at for a in agreed)}
+
+
 def present(result: ScoreResult, texts: ModelTexts, *, target_is_default: bool,
-            max_why: int = 3, max_disagreements: int = 5) -> dict:
-    """What every surface shows of a result, in the texts' language, as plain data."""
+            max_why: int = 3, max_disagreements: int = 5, before: ScoreResult | None = None,
+            agreed: Sequence[AgreedAnswer] = ()) -> dict:
+    """What every surface shows of a result, in the texts' language, as plain data.
+    With the consensus answers ``agreed`` and the result ``before`` them, ``session``
+    says what the consensus session changed (:func:`present_session`)."""
     top = result.levels
     overall = result.overall
     target = result.target_level
@@ -133,4 +205,6 @@ def present(result: ScoreResult, texts: ModelTexts, *, target_is_default: bool,
                            "dimension": texts.dimension_name(q.dimension),
                            "spread": q.spread, "value": q.value, "n": q.n_values}
                           for q in most_disputed(result, top=max_disagreements)],
+        "session": present_session(result, before, agreed, texts)
+        if before is not None else None,
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -45,10 +45,11 @@ from organisations.access import (
 )
 from organisations.models import Department, Membership, hash_token
 from organisations.selectors import MAX_TOKEN_LENGTH
-from scoring import DK, NA, ModelSpec, ScoreResult, score
+from scoring import DK, NA, ModelSpec, ScoreResult, score, with_consensus
 
 from . import sql
-from .models import Answer, Assessment, Response
+from .anonymity import names_visible, respondent_labels
+from .models import Answer, Assessment, ConsensusAnswer, Response
 from .presentation import COUNTED_AS_INVITED, percent
 
 # --- Assessments and responses -----------------------------------------------------------
@@ -329,36 +330,123 @@ RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _results_key(assessment: Assessment, language: str,
-                 submitted: list[tuple[int, object]]) -> str | None:
+                 submitted: list[tuple[int, object]], *, consensus: bool = True) -> str | None:
     version = assessment.model_version
     if version.status == ModelVersion.Status.DRAFT:  # a draft can change: never kept
         return None
     # The pickled classes' modules too: a result pickled before the engine moved
     # (assessments.scoring → scoring) would fail to load after it, not merely be stale.
+    # Consensus answers change the result: their last change is part of the key (a
+    # round without any keeps the key it always had, as does the result before them).
+    stamp = assessment.consensus_updated_at if consensus else None
     identity = repr((scoring.ENGINE_VERSION, ScoreResult.__module__, RoundFigures.__module__,
                      assessment.pk, assessment.created_at.isoformat(),
                      version.pk,
                      assessment.target_level, language,
-                     [(pk, at.isoformat()) for pk, at in submitted]))
+                     [(pk, at.isoformat()) for pk, at in submitted])
+                    + ((stamp.isoformat(),) if stamp else ()))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:40]
     return f"assessment-results:{assessment.pk}:{digest}"
 
 
 def results_by_assessment(assessment_list: Sequence[Assessment],
-                          language: str | None = None) -> dict[int, ScoreResult]:
+                          language: str | None = None, *,
+                          consensus: bool = True) -> dict[int, ScoreResult]:
     """Results of several rounds at once (a department's trend, an organisation's
     report): the submitted responses (one query), then for the rounds whose results
-    are not in the cache their answers (one query) and five per distinct model
-    version, whatever the number of respondents and questions. Only submitted
-    responses count (see the module docstring)."""
+    are not in the cache their answers (one query), their consensus answers (one, if a
+    round has any) and five per distinct model version, whatever the number of
+    respondents and questions. Only submitted responses count (see the module
+    docstring). ``consensus=False``: the result as it was before the consensus session."""
     language = language or get_language()
     submitted = _submitted_responses([a.pk for a in assessment_list])
-    return _results(assessment_list, language, submitted)
+    return _results(assessment_list, language, submitted, consensus=consensus)
+
+
+def consensus_by_assessment(assessments: Sequence[Assessment]) -> dict[int, dict[str, str]]:
+    """Per round, its consensus answers as question key -> option key (not checked
+    against the version: ``ScoringInput`` does that): one query, and none when no
+    round has had one."""
+    result: dict[int, dict[str, str]] = {a.pk: {} for a in assessments}
+    ids = [a.pk for a in assessments if a.consensus_updated_at is not None]
+    if ids:
+        for assessment_id, key, option in (ConsensusAnswer.objects.filter(
+                assessment_id__in=ids).values_list("assessment_id", "question__key", "option")):
+            result[assessment_id][key] = option
+    return result
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """What a round's result is computed from, as the scoring engine takes it: the one
+    place that turns the stored answers into the engine's input (the results, the
+    consensus session's what-ifs and the ``score_answers`` export all read it)."""
+
+    spec: ModelSpec
+    responses: dict[int, dict[str, str]]  # submitted response id -> its answers
+    consensus: dict[str, str]
+    target_level: int | None
+
+    @cached_property
+    def plain(self) -> ScoreResult:
+        """The result without consensus answers: the respondents' alone."""
+        return score(self.spec, list(self.responses.values()), target_level=self.target_level)
+
+    def score(self, *, consensus: Mapping[str, str] | None = None) -> ScoreResult:
+        """The result with the round's consensus answers (or these instead), from the
+        plain one: the responses are aggregated once however often this is asked."""
+        return with_consensus(self.spec, self.plain,
+                              self.consensus if consensus is None else consensus,
+                              self.target_level)
+
+
+def _scoring_input(assessment: Assessment, spec: ModelSpec, answers: dict[int, dict[str, str]],
+                   submitted: list[tuple[int, object]], consensus: dict[str, str],
+                   ) -> ScoringInput:
+    target = assessment.target_level
+    if target is not None and not 1 <= target <= spec.levels:
+        target = None
+    return ScoringInput(spec=spec, target_level=target,
+                        responses={pk: _valid_only(spec, answers[pk]) for pk, _at in submitted},
+                        consensus=_valid_only(spec, consensus))
+
+
+def scoring_input(assessment: Assessment, language: str | None = None) -> ScoringInput:
+    """The engine's input for one round (submitted responses only, in the order they
+    were submitted, and the consensus answers)."""
+    language = language or get_language()
+    submitted = _submitted_responses([assessment.pk])[assessment.pk]
+    return _scoring_input(assessment, model_spec(assessment.model_version, language),
+                          _answers_of([pk for pk, _at in submitted]), submitted,
+                          consensus_by_assessment([assessment])[assessment.pk])
+
+
+def scoring_document(access: OrgAccess, assessment: Assessment,
+                     language: str | None = None) -> dict:
+    """The round's answers in the input format of ``score_answers`` (DESIGN.md, "Scoring
+    contract"), so that scoring it reproduces the round's result exactly: the submitted
+    respondents' answers, named only for those who see names
+    (``anonymity.names_visible``; else "Respondent 3", numbered and ordered as the
+    report's appendix is), the consensus answers and the target level."""
+    input_ = scoring_input(assessment, language)
+    submitted = Response.objects.filter(pk__in=list(input_.responses)).select_related("user")
+    labels = respondent_labels(submitted, names=names_visible(access, assessment.anonymity))
+    # Respondent groups (issue 15, item 1) belong to each respondent's entry here, in
+    # whatever form score_answers comes to read them.
+    document: dict = {"respondents": [{"name": label, "answers": input_.responses[pk]}
+                                      for pk, label in labels.items()]}
+    if input_.consensus:
+        document["consensus"] = input_.consensus
+    if input_.target_level is not None:
+        document["target_level"] = input_.target_level
+    return document
 
 
 def _results(assessment_list: Sequence[Assessment], language: str,
-             submitted: dict[int, list[tuple[int, object]]]) -> dict[int, ScoreResult]:
-    keys = {a.pk: _results_key(a, language, submitted[a.pk]) for a in assessment_list}
+             submitted: dict[int, list[tuple[int, object]]], *,
+             consensus: bool = True) -> dict[int, ScoreResult]:
+    keys = {a.pk: _results_key(a, language, submitted[a.pk], consensus=consensus)
+            for a in assessment_list}
     wanted = [key for key in keys.values() if key is not None]
     cached = cache.get_many(wanted) if wanted else {}
     results = {pk: cached[key] for pk, key in keys.items() if key in cached}
@@ -366,17 +454,15 @@ def _results(assessment_list: Sequence[Assessment], language: str,
     if not todo:
         return results
     answers = _answers_of([pk for a in todo for pk, _at in submitted[a.pk]])
+    agreed = consensus_by_assessment(todo) if consensus else {a.pk: {} for a in todo}
     specs: dict[int, ModelSpec] = {}
     for assessment in todo:
         version = assessment.model_version
         if version.pk not in specs:
             specs[version.pk] = model_spec(version, language)
-        spec = specs[version.pk]
-        target = assessment.target_level
-        if target is not None and not 1 <= target <= spec.levels:
-            target = None
-        responses = [_valid_only(spec, answers[pk]) for pk, _at in submitted[assessment.pk]]
-        results[assessment.pk] = score(spec, responses, target_level=target)
+        results[assessment.pk] = _scoring_input(
+            assessment, specs[version.pk], answers, submitted[assessment.pk],
+            agreed[assessment.pk]).score()
     fresh = {keys[a.pk]: results[a.pk] for a in todo if keys[a.pk] is not None}
     if fresh:
         cache.set_many(fresh, RESULTS_CACHE_SECONDS)
@@ -427,15 +513,18 @@ def figures_by_assessment(assessment_list: Sequence[Assessment],
     return figures
 
 
-def assessment_results(assessment: Assessment, language: str | None = None) -> ScoreResult:
-    """The scoring engine's result for one assessment, from its submitted responses.
+def assessment_results(assessment: Assessment, language: str | None = None, *,
+                       consensus: bool = True) -> ScoreResult:
+    """The scoring engine's result for one assessment, from its submitted responses
+    and its consensus answers (``consensus=False``: as before the session).
 
     Seven queries whatever the number of respondents and questions: five for the
-    model version's spec, one for the submitted responses, one for their answers.
+    model version's spec, one for the submitted responses, one for their answers (and
+    one for its consensus answers, if it ever had one).
     With no submitted response yet it is the result of an empty questionnaire
     (level 1, completeness 0); ``submitted_count`` tells them apart.
     """
-    return results_by_assessment([assessment], language)[assessment.pk]
+    return results_by_assessment([assessment], language, consensus=consensus)[assessment.pk]
 
 
 def waiting_for_member(access: OrgAccess) -> list[Response]:

@@ -39,7 +39,7 @@ from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
 from . import sql
-from .models import Answer, Assessment, Response
+from .models import Answer, Assessment, ConsensusAnswer, Response
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"
@@ -734,3 +734,107 @@ def response_submit(*, response: Response, request: HttpRequest | None = None,
           action="assessment.response_submitted", target=str(assessment), data=data,
           request=request)
     return response
+
+
+# --- The consensus session -------------------------------------------------------------
+
+
+@transaction.atomic
+def session_start(*, by: OrgAccess, assessment: Assessment,
+                  request: HttpRequest | None = None) -> Assessment:
+    """Begin the consensus session of an open round, by the facilitator's choice (a
+    closed round may always have one). Answers may still come in while it runs: the
+    session view says so. Once begun it stays available, through closing and reopening."""
+    by.require("assess")
+    if assessment.is_closed:
+        return assessment
+    now = timezone.now()
+    changed = Assessment.objects.filter(
+        pk=assessment.pk, status=Assessment.Status.OPEN, session_started_at__isnull=True,
+    ).update(session_started_at=now, updated_at=now)
+    assessment.refresh_from_db()
+    if changed:
+        audit(organisation=assessment.organisation, actor=by.user,
+              action="assessment.session_started", target=str(assessment),
+              data={"assessment": str(assessment.public_id)}, request=request)
+    elif not assessment.session_available:
+        raise ValidationError(_("A consensus session needs an open or closed round."))
+    return assessment
+
+
+def _session_question(assessment: Assessment, question: Question | str) -> int:
+    """The id of ``question`` (a Question, or a key) in the round's pinned version;
+    ValidationError naming the statement when it belongs to another version."""
+    version = assessment.model_version
+
+    def refused(key: str) -> ValidationError:
+        return ValidationError({"question": _(
+            "The statement “%(key)s” is not part of version %(number)s of the model this "
+            "round uses, so it cannot get a consensus answer here.") % {
+                "key": key.replace(NUL, ""), "number": version.number}})
+
+    if isinstance(question, Question):
+        if question.version_id != version.pk:
+            raise refused(question.key)
+        return question.pk
+    key = str(question)
+    structure = version_structure(version)
+    if NUL in key or key not in structure.question_ids:
+        raise refused(key)
+    return structure.question_ids[key]
+
+
+@transaction.atomic
+def consensus_record(*, by: OrgAccess, assessment: Assessment, question: Question | str,
+                     option: str | None, note: str = "",
+                     request: HttpRequest | None = None) -> ConsensusAnswer | None:
+    """Record the answer the team agreed for one statement (a scale option, ``na`` or
+    ``dk``) with a note; an empty ``option`` removes it, so the respondents' aggregate
+    counts again. A statement nobody answered may get one (it fills the gap).
+
+    Two facilitators recording at once: the round's row is locked, so the writes
+    follow each other and the last one wins; both are audited. Returns the stored
+    answer (None when removed)."""
+    by.require("assess")
+    locked = Assessment.objects.select_for_update().select_related(
+        "model_version", "organisation").get(pk=assessment.pk)
+    if not locked.session_available:
+        raise ValidationError(_(
+            "Consensus answers can be recorded once the round is closed, or after "
+            "starting the session on the open round."))
+    question_id = _session_question(locked, question)
+    structure = version_structure(locked.model_version)
+    key = next(k for k, pk in structure.question_ids.items() if pk == question_id)
+    try:
+        cleaned = clean_answer(question_key=key, option=option or "", comment=note,
+                               questions=structure.question_ids,
+                               options=structure.option_keys)
+    except ValidationError as error:
+        raise ValidationError({"note" if error.code == "comment" else "option":
+                               error.messages}) from None
+    now = timezone.now()
+    previous = ConsensusAnswer.objects.filter(assessment=locked,
+                                              question_id=question_id).first()
+    data = {"assessment": str(locked.public_id), "question": key,
+            "previous": previous.option if previous else None}
+    if cleaned.option:
+        stored, _created = ConsensusAnswer.objects.update_or_create(
+            assessment=locked, question_id=question_id,
+            defaults={"option": cleaned.option, "note": cleaned.comment,
+                      "recorded_by": by.user, "recorded_at": now})
+        action = "assessment.consensus_recorded"
+        data.update(option=cleaned.option, note=cleaned.comment)
+    else:
+        if previous is None:
+            return None
+        previous.delete()
+        stored, action = None, "assessment.consensus_removed"
+    # The results' cache key and the PDFs' inputs follow this stamp.
+    Assessment.objects.filter(pk=locked.pk).update(
+        consensus_updated_at=now, updated_at=now,
+        session_started_at=locked.session_started_at or now)
+    assessment.consensus_updated_at = now
+    assessment.session_started_at = locked.session_started_at or now
+    audit(organisation=locked.organisation, actor=by.user, action=action,
+          target=str(locked), data=data, request=request)
+    return stored

@@ -34,6 +34,11 @@ urlpatterns = [
     path(A + "offline/template.xlsx", views.template_xlsx, name="template_xlsx"),
     path(A + "export/answers.csv", views.export_csv, name="export_csv"),
     path(A + "export/answers.xlsx", views.export_xlsx, name="export_xlsx"),
+    # The facilitated consensus session.
+    path(A + "session/", views.session, name="session"),
+    path(A + "session/updates/", views.session_updates, name="session_updates"),
+    path(A + "session/start/", views.session_start, name="session_start"),
+    path(A + "session/record/", views.session_record, name="session_record"),
     # The member's questionnaire (the same views as /r/<token>/…).
     path(A + "answer/", answer.member_start, name="answer"),
     path(A + "answer/dimension/<str:dimension_key>/", answer.member_dimension,

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from organisations.service_views import call_service
 
 from . import offline as sheets
 from . import selectors, services
+from . import session as consensus
 from .anonymity import names_visible
 from .forms import AssessmentEditForm, AssessmentForm, InviteForm, MembersForm, OfflineUploadForm
 from .presentation import percent, present
@@ -119,8 +121,10 @@ def detail(request, access, assessment_id):
         response.percent = percent(response.n_answered / total_questions) \
             if total_questions else 100
     result = selectors.assessment_results(assessment)
+    before, agreed = consensus.session_outcome(assessment)
     summary = present(result, model_texts(assessment.model_version),
-                      target_is_default=assessment.target_level is None)
+                      target_is_default=assessment.target_level is None, before=before,
+                      agreed=agreed)
     summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
     summary["next_steps"] = summary["next_steps"][:MAX_STEPS]
     mine = next((r for r in people if r.user_id == request.user.pk), None)
@@ -446,3 +450,85 @@ def export_xlsx(request, access, assessment_id):
     return _download(sheets.export_xlsx(assessment, names=names_visible(
         access, assessment.anonymity)), sheets.XLSX_TYPE,
                      _filename(assessment, "answers", "xlsx"))
+
+
+# --- The consensus session -------------------------------------------------------------------
+
+
+def _session_context(access, board) -> dict:
+    return _base(access, assessment=board.assessment, board=board,
+                 can_record=access.can("assess"), note_max=services.MAX_COMMENT_LENGTH)
+
+
+@tenant_view("view", write="assess")
+@require_safe
+def session(request, access, assessment_id):
+    """The consensus session, made for a projector: the statements respondents disagree
+    on most, and the answer the team agrees (recorded here or on another device: the
+    page polls ``session_updates``)."""
+    assessment = selectors.get_assessment(access, assessment_id)
+    if not assessment.session_available:
+        return render(request, "assessments/session_unavailable.html", _base(
+            access, assessment=assessment, can_assess=access.can("assess")))
+    return render(request, "assessments/session.html",
+                  _session_context(access, consensus.session_board(assessment)))
+
+
+@tenant_view("view")
+@require_safe
+def session_updates(request, access, assessment_id):
+    """What changed since the page's ``since`` stamp, as htmx out-of-band swaps; 204
+    (nothing to swap) while nothing did, which is one cheap query every few seconds."""
+    assessment = selectors.get_assessment(access, assessment_id)
+    if not assessment.session_available or consensus.stamp(assessment) == request.GET.get(
+            "since"):
+        return HttpResponse(status=204)
+    return render(request, "assessments/_session_updates.html",
+                  _session_context(access, consensus.session_board(assessment)))
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def session_start(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    outcome = call_service(request, services.session_start, by=access, assessment=assessment,
+                           request=request)
+    if outcome.ok:
+        return redirect("assessments:session", org_slug=access.organisation.slug,
+                        assessment_id=assessment.public_id)
+    return _to_detail(access, assessment)
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def session_record(request, access, assessment_id):
+    """Record (or, with "remove", take back) the agreed answer of one statement. From the
+    session page with htmx: answers its changes as out-of-band swaps; without
+    JavaScript: back to the statement on the page, with a message."""
+    assessment = selectors.get_assessment(access, assessment_id)
+    key = request.POST.get("question", "")
+    option = "" if "remove" in request.POST else request.POST.get("option", "")
+    htmx = request.headers.get("HX-Request") == "true"
+    problem = None
+    if not option and "remove" not in request.POST:
+        problem = _("Choose the answer the team agreed on.")
+    else:
+        try:
+            services.consensus_record(by=access, assessment=assessment, question=key,
+                                      option=option, note=request.POST.get("note", ""),
+                                      request=request)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    board = consensus.session_board(assessment) if assessment.session_available else None
+    if htmx and board is not None:
+        anchor = next((s.anchor for s in board.statements if s.key == key), None)
+        return render(request, "assessments/_session_updates.html", {
+            **_session_context(access, board), "problem": problem, "problem_anchor": anchor})
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, _("Recorded."))
+    anchor = next((s.anchor for s in board.statements if s.key == key), "") if board else ""
+    url = reverse("assessments:session", args=[access.organisation.slug,
+                                               assessment.public_id])
+    return redirect(f"{url}#{anchor}" if anchor else url)

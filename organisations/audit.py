@@ -31,6 +31,9 @@ ACTION_LABELS = {
     "assessment.respondent_revoked": _("Questionnaire link withdrawn"),
     "assessment.response_submitted": _("Answers submitted"),
     "assessment.answers_uploaded": _("Answer sheet uploaded"),
+    "assessment.session_started": _("Consensus session started"),
+    "assessment.consensus_recorded": _("Consensus answer recorded"),
+    "assessment.consensus_removed": _("Consensus answer removed"),
     # Reports
     "report.requested": _("PDF report requested"),
     "report.retried": _("PDF report tried again"),

@@ -2,7 +2,11 @@
 
 The tables are "long": one row per overall result, dimension and axis of each round,
 so that a spreadsheet can filter and pivot them. The JSON is the scoring contract of
-``score_answers`` (``result_as_contract``) with the round it belongs to.
+``score_answers`` (``result_as_contract``) with the round it belongs to; a round's
+JSON also carries what the result was scored from, in ``score_answers``' input format
+(respondents, consensus, target_level: ``assessments.selectors.scoring_document``), so
+that ``score_answers`` on the file prints its ``result`` again, and what the consensus
+session changed (``session``).
 
 Every cell goes through ``maturity_site.spreadsheets`` (no formula runs, no
 character an XLSX file cannot hold).
@@ -20,7 +24,13 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from assessments.models import Assessment
-from assessments.selectors import response_counts, results_by_assessment
+from assessments.selectors import (
+    consensus_by_assessment,
+    response_counts,
+    results_by_assessment,
+    scoring_document,
+)
+from assessments.session import session_outcome
 from maturity_site.spreadsheets import csv_text, xlsx_row
 from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import OrgAccess
@@ -41,7 +51,9 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _rows(assessment: Assessment, result: ScoreResult, texts: ModelTexts, *, top: int,
-          submitted: int) -> list[list]:
+          submitted: int, before: ScoreResult | None = None, agreed: int = 0) -> list[list]:
+    """The round's rows; with a consensus session (``before``: the result without its
+    agreed answers) the overall result before it too, and how many were agreed."""
     base = [assessment.organisation.name, assessment.department.name, assessment.name,
             str(assessment.public_id), texts.slug, texts.version]
     blank_f = [None] * (top - 1)
@@ -51,18 +63,24 @@ def _rows(assessment: Assessment, result: ScoreResult, texts: ModelTexts, *, top
                   for n in range(2, top + 1)]
         return values + blank_f[len(values):]
 
-    overall = result.overall
-    rows = [base + ["overall", "", "", overall.level, texts.level_name(overall.level),
-                    _rounded(overall.index), result.target_level, *fulfilment(overall.cells),
-                    None, _rounded(result.completeness), submitted]]
+    def overall(scope: str, of: ScoreResult, agreed_cell) -> list:
+        level = of.overall.level
+        return base + [scope, "", "", level, texts.level_name(level),
+                       _rounded(of.overall.index), of.target_level,
+                       *fulfilment(of.overall.cells), None, _rounded(of.completeness),
+                       submitted, agreed_cell]
+
+    rows = [overall("overall", result, agreed)]
+    if before is not None:
+        rows.append(overall("overall_before_session", before, None))
     for d in result.dimensions:
         rows.append(base + ["dimension", d.key, texts.dimension_name(d.key), d.level,
                             texts.level_name(d.level), _rounded(d.index), None,
-                            *fulfilment(d.cells), None, None, None])
+                            *fulfilment(d.cells), None, None, None, None])
     for a in result.axes:
         axis = texts.axis(a.key)
         rows.append(base + ["axis", a.key, axis.name if axis else a.key, None, None, None,
-                            None, *blank_f, _rounded(a.position), None, None])
+                            None, *blank_f, _rounded(a.position), None, None, None])
     return rows
 
 
@@ -70,11 +88,15 @@ def _headers(top: int) -> list[str]:
     return ["organisation", "department", "assessment", "assessment_id", "model", "version",
             "scope", "key", "name", "level", "level_name", "index", "target_level",
             *[f"fulfilment_{n}" for n in range(2, top + 1)], "position", "completeness",
-            "respondents"]
+            "respondents", "agreed_in_session"]
 
 
 def _table(title: str, rounds: list[Assessment], language: str) -> Table:
     results = results_by_assessment(rounds, language) if rounds else {}
+    # Rounds with a consensus session: their result before it, and what was agreed.
+    held = [a for a in rounds if a.consensus_updated_at is not None]
+    agreed = consensus_by_assessment(held)
+    before = results_by_assessment(held, language, consensus=False) if held else {}
     texts: dict[int, ModelTexts] = {}
     for assessment in rounds:
         if assessment.model_version_id not in texts:
@@ -86,7 +108,10 @@ def _table(title: str, rounds: list[Assessment], language: str) -> Table:
     for assessment in rounds:
         table.rows += _rows(assessment, results[assessment.pk],
                             texts[assessment.model_version_id], top=top,
-                            submitted=counts[assessment.pk]["submitted"])
+                            submitted=counts[assessment.pk]["submitted"],
+                            before=before.get(assessment.pk) if agreed.get(assessment.pk)
+                            else None,
+                            agreed=len(agreed.get(assessment.pk, {})))
     return table
 
 
@@ -124,8 +149,20 @@ def _contract(assessment: Assessment, result: ScoreResult, texts: ModelTexts) ->
 
 def assessment_contract(access: OrgAccess, assessment: Assessment, *, language: str) -> dict:
     result = results_by_assessment([assessment], language)[assessment.pk]
-    return _contract(assessment, result,
-                     model_texts(assessment.model_version, language))
+    texts = model_texts(assessment.model_version, language)
+    document = {**_contract(assessment, result, texts),
+                **scoring_document(access, assessment, language)}
+    before, agreed = session_outcome(assessment, language)
+    if before is not None:
+        document["session"] = {
+            "agreed": [{"question": a.question, "option": a.option, "note": a.note,
+                        "recorded_by": a.recorded_by,
+                        "recorded_at": a.recorded_at.isoformat()} for a in agreed],
+            "result_before": result_as_contract(before, model_slug=texts.slug,
+                                                version=texts.version,
+                                                level_names=texts.level_names()),
+        }
+    return document
 
 
 def organisation_contract(access: OrgAccess, *, language: str) -> dict:

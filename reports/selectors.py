@@ -18,8 +18,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from assessments.anonymity import names_visible, respondent_labels
-from assessments.models import Answer, Assessment, Response
+from assessments.anonymity import names_visible
+from assessments.models import Assessment, Response
 from assessments.presentation import present
 from assessments.selectors import (
     RoundFigures,
@@ -29,6 +29,7 @@ from assessments.selectors import (
 )
 from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import get_assessment as get_any_assessment
+from assessments.session import session_outcome, submitted_answers
 from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import (
     OrgAccess,
@@ -45,7 +46,7 @@ from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file.
-TEMPLATE_VERSION = "2026-12-02.2"
+TEMPLATE_VERSION = "2026-12-02.3"
 
 
 # --------------------------------------------------------------------------- reports
@@ -134,12 +135,20 @@ class AssessmentReport:
     previous_result: ScoreResult | None = None
     appendix: list[dict] = field(default_factory=list)
     names: bool = False  # whether this reader sees who answered what
+    # The consensus session: the result without its agreed answers, and the answers.
+    before: ScoreResult | None = None
+    agreed: list = field(default_factory=list)
 
     @cached_property
     def presented(self) -> dict:
         """The figures every surface shows (``assessments.presentation.present``)."""
         return present(self.result, self.texts,
-                       target_is_default=self.assessment.target_level is None, max_why=5)
+                       target_is_default=self.assessment.target_level is None, max_why=5,
+                       before=self.before, agreed=self.agreed)
+
+    @property
+    def session(self) -> dict | None:
+        return self.presented["session"]
 
     @property
     def department(self) -> str:
@@ -236,21 +245,10 @@ def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
     (``assessments.anonymity.names_visible``), else "Respondent 3", numbered as in
     the answers export."""
     labels = {**texts.option_labels(), NA: _("Not applicable"), DK: _("Don't know")}
-    counts: dict[str, Counter] = defaultdict(Counter)
-    comments: dict[str, list[dict]] = defaultdict(list)
-    submitted = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
-                 .select_related("user"))
-    who = respondent_labels(submitted, names=names)
-    position = {pk: i for i, pk in enumerate(who)}
-    rows = sorted(Answer.objects.filter(
-        response__assessment=assessment, response__submitted_at__isnull=False)
-        .values_list("response_id", "question__key", "option", "comment"),
-        key=lambda row: position[row[0]])
-    for response_id, key, option, comment in rows:
-        if option:
-            counts[key][option] += 1
-        if comment:
-            comments[key].append({"who": who[response_id], "text": comment})
+    who, answered = submitted_answers(assessment, names=names)
+    counts = {key: answers.counts for key, answers in answered.items()}
+    comments = {key: [{"who": who[pk], "text": text} for pk, text in answers.comments]
+                for key, answers in answered.items()}
     order = list(labels)
     sections = []
     for dimension in texts.dimensions:
@@ -259,10 +257,10 @@ def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
         sections.append({"name": dimension.name, "questions": [{
             "key": q.key, "level": q.level, "statement": q.statement,
             "answers": [{"label": labels.get(option, option), "count": n}
-                        for option, n in sorted(counts[q.key].items(),
+                        for option, n in sorted(counts.get(q.key, Counter()).items(),
                                                 key=lambda item: order.index(item[0])
                                                 if item[0] in order else len(order))],
-            "comments": comments[q.key],
+            "comments": comments.get(q.key, []),
         } for q in questions]})
     return sections
 
@@ -276,11 +274,13 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
     counts = response_counts([assessment.pk])[assessment.pk]
     submitted, invited = counts["submitted"], counts["total"]
     names = names_visible(access, assessment.anonymity)
+    before, agreed = session_outcome(assessment, language)
     return AssessmentReport(
         organisation=access.organisation, assessment=assessment, texts=texts, names=names,
         result=results[assessment.pk], respondents=submitted, invited=invited,
         previous=previous, previous_result=results[previous.pk] if previous else None,
         appendix=appendix(assessment, texts, language, names=names) if with_appendix else [],
+        before=before, agreed=agreed,
     )
 
 
@@ -426,7 +426,8 @@ def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
         submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False),
                         distinct=True),
     ).order_by("pk").values_list(
-        "pk", "name", "status", "target_level", "updated_at", "model_version_id",
+        "pk", "name", "status", "target_level", "updated_at", "consensus_updated_at",
+        "model_version_id",
         "department__name", "organisation__name", "last_answer", "last_submit", "submitted"))
     return [[str(value) for value in row] for row in rows]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 # The version of the rules this module implements. Cached results carry it in their
@@ -353,14 +353,44 @@ def score(
     if problems:
         raise ValueError("; ".join(problems))
     consensus = dict(consensus or {})
+    _check_target(spec, target_level)
+    questions = {
+        q.key: _aggregate(spec, q, responses, consensus.get(q.key)) for q in spec.questions
+    }
+    return _result(spec, questions, [
+        _share(answers.get(q.key) not in (None, DK) for q in spec.questions)
+        for answers in responses], target_level)
+
+
+def with_consensus(spec: ModelSpec, plain: ScoreResult, consensus: Mapping[str, str],
+                   target_level: int | None = None) -> ScoreResult:
+    """The result that ``score(spec, responses, target_level, consensus)`` gives, from
+    ``plain``, the result of the same responses without consensus answers, without
+    aggregating the responses again (what the consensus session asks of many "what if
+    the team agreed this" answers; the spreads are the costly part of scoring).
+
+    Raises ValueError when ``plain`` holds a consensus answer, or as ``score`` does."""
+    problems = validate_consensus(spec, consensus)
+    if any(a.consensus is not None for a in plain.questions.values()):
+        problems.append("the plain result must be scored without consensus answers")
+    if problems:
+        raise ValueError("; ".join(problems))
+    _check_target(spec, target_level)
+    questions = {key: _overridden(spec, aggregate, consensus.get(key))
+                 for key, aggregate in plain.questions.items()}
+    return _result(spec, questions, list(plain.respondent_completeness), target_level)
+
+
+def _check_target(spec: ModelSpec, target_level: int | None) -> None:
     top = spec.levels
     if target_level is not None and (not _is_int(target_level) or not 1 <= target_level <= top):
         raise ValueError(f"target level must be an integer in 1..{top}, got {target_level!r}")
 
-    questions = {
-        q.key: _aggregate(spec, q, responses, consensus.get(q.key)) for q in spec.questions
-    }
 
+def _result(spec: ModelSpec, questions: dict[str, QuestionAggregate],
+            respondent_completeness: list[float], target_level: int | None) -> ScoreResult:
+    """Steps 3 to 10, from the questions' aggregates (step 2)."""
+    top = spec.levels
     dimensions = []
     for key in spec.dimensions:
         of = [q for q in spec.questions if q.dimension == key]
@@ -395,10 +425,7 @@ def score(
         dimensions=tuple(dimensions),
         axes=tuple(_axis(spec, key, questions) for key in spec.axes),
         completeness=_share(a.status != "unknown" for a in questions.values()),
-        respondent_completeness=[
-            _share(answers.get(q.key) not in (None, DK) for q in spec.questions)
-            for answers in responses
-        ],
+        respondent_completeness=respondent_completeness,
         questions=questions,
         target_level=target,
         next_steps=_next_steps(spec, dimensions, questions, target),
@@ -434,14 +461,7 @@ def _aggregate(
     else:
         status = "not_applicable" if n_na and not n_dk else "unknown"
         value = spread = None
-    # A consensus answer overrides the aggregate; the spread stays the respondents'.
-    if consensus == NA:
-        status, value = "not_applicable", None
-    elif consensus == DK:
-        status, value = "unknown", None
-    elif consensus is not None:
-        status, value = "valued", float(spec.options[consensus])
-    return QuestionAggregate(
+    plain = QuestionAggregate(
         key=question.key,
         dimension=question.dimension,
         level=question.level,
@@ -453,8 +473,23 @@ def _aggregate(
         n_dk=n_dk,
         n_unanswered=n_unanswered,
         status=status,
-        consensus=consensus,
     )
+    return _overridden(spec, plain, consensus)
+
+
+def _overridden(spec: ModelSpec, aggregate: QuestionAggregate,
+                consensus: str | None) -> QuestionAggregate:
+    # A consensus answer overrides the aggregate; the spread stays the respondents'.
+    if consensus is None:
+        return aggregate
+    status: QuestionStatus
+    if consensus == NA:
+        status, value = "not_applicable", None
+    elif consensus == DK:
+        status, value = "unknown", None
+    else:
+        status, value = "valued", float(spec.options[consensus])
+    return replace(aggregate, status=status, value=value, consensus=consensus)
 
 
 def _cells(

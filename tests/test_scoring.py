@@ -25,6 +25,7 @@ from scoring import (
     score,
     validate_answers,
     validate_consensus,
+    with_consensus,
 )
 
 SCALE = {"not_in_place": 0.0, "partly": 1 / 3, "largely": 2 / 3, "fully": 1.0}
@@ -945,3 +946,26 @@ def test_a_loading_and_weight_whose_product_underflows_carry_no_weight_on_the_ax
                                              loadings={"focus": 5e-324})])
     result = score(spec, [{"d.2": "fully"}])
     assert result.axis("focus").position is None
+
+
+@FAST
+@given(assessments_with_consensus(), st.data())
+def test_consensus_on_a_plain_result_is_the_same_as_scoring_with_it(assessment, data):
+    """The consensus session scores many "what if the team agreed this" answers from one
+    plain result (``with_consensus``): exactly what scoring with them gives."""
+    spec, responses, consensus = assessment
+    target = data.draw(st.none() | st.integers(1, spec.levels))
+    plain = score(spec, responses, target_level=target)
+    assert with_consensus(spec, plain, consensus, target) == score(
+        spec, responses, target_level=target, consensus=consensus)
+
+
+def test_with_consensus_needs_a_plain_result_and_valid_answers():
+    spec = model(q("p2"), q("p3", level=3))
+    agreed = score(spec, [{"p2": "fully"}], consensus={"p3": "fully"})
+    with pytest.raises(ValueError, match="scored without consensus answers"):
+        with_consensus(spec, agreed, {})
+    with pytest.raises(ValueError, match="consensus: unknown question 'p9'"):
+        with_consensus(spec, score(spec, []), {"p9": "fully"})
+    with pytest.raises(ValueError, match="target level"):
+        with_consensus(spec, score(spec, []), {}, target_level=9)

@@ -8,6 +8,10 @@ that organisation's own model.
 
 prints the result as JSON and exits 0; any invalid input exits non-zero with one
 line on stderr naming what is wrong.
+
+A round's JSON export (``reports.exports.assessment_contract``) is a valid input as
+it is: it carries the respondents, consensus answers and target level it was scored
+from, and describes the round in fields this command reads past (``EXPORT_FIELDS``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from scoring import (
 )
 
 TOP_FIELDS = ("respondents", "consensus", "target_level")
+# What a round's JSON export says besides the input: the round, its result and what the
+# consensus session changed. Read past, never scored.
+EXPORT_FIELDS = ("organisation", "department", "assessment", "result", "session")
 RESPONDENT_FIELDS = ("name", "answers")
 
 
@@ -92,7 +99,7 @@ class Command(ModelVersionCommand):
                    top: int) -> tuple[list[dict], dict | None, int | None]:
         if not isinstance(document, dict):
             raise _fail('the answers must be a JSON object with "respondents"')
-        unknown = [key for key in document if key not in TOP_FIELDS]
+        unknown = [key for key in document if key not in TOP_FIELDS + EXPORT_FIELDS]
         if unknown:
             raise _fail(f"unknown field {unknown[0]!r} (expected: {', '.join(TOP_FIELDS)})")
         if "respondents" not in document:
