@@ -24,6 +24,7 @@ from assessments.presentation import present
 from assessments.selectors import (
     RoundFigures,
     figures_by_assessment,
+    group_summary,
     response_counts,
     results_by_assessment,
 )
@@ -45,7 +46,7 @@ from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file.
-TEMPLATE_VERSION = "2026-12-02.2"
+TEMPLATE_VERSION = "2026-12-02.groups"
 
 
 # --------------------------------------------------------------------------- reports
@@ -134,6 +135,8 @@ class AssessmentReport:
     previous_result: ScoreResult | None = None
     appendix: list[dict] = field(default_factory=list)
     names: bool = False  # whether this reader sees who answered what
+    # The respondent groups beside the whole (assessments.selectors.group_summary).
+    groups: dict | None = None
 
     @cached_property
     def presented(self) -> dict:
@@ -281,6 +284,8 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
         result=results[assessment.pk], respondents=submitted, invited=invited,
         previous=previous, previous_result=results[previous.pk] if previous else None,
         appendix=appendix(assessment, texts, language, names=names) if with_appendix else [],
+        groups=group_summary(assessment, results[assessment.pk], texts, language)
+        if submitted else None,
     )
 
 
