@@ -178,7 +178,6 @@ def test_the_pdf_shows_the_groups_but_never_a_small_one(world, settings, tmp_pat
     _assert_private(html)
 
 
-@pytest.mark.worker
 def test_the_rendered_pdf_text_has_no_small_group(world, settings, tmp_path):
     from tests.test_reports_pdf import pdf_text
 
