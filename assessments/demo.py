@@ -147,7 +147,8 @@ def _seed_round(access, department, version, name, number, created, closed, base
         secret = "" if user else secrets.token_urlsafe(32)
         response = Response.objects.create(
             assessment=assessment, user=user, name=full_name or "", email=email or "",
-            language=language, group=GROUP_OF.get(email, "") if grouped else "", invited_by=access.user, link_secret=secret,
+            language=language, group=GROUP_OF.get(email, "") if grouped else "",
+            invited_by=access.user, link_secret=secret,
             token_hash=None if user else hash_token(services.link_token_for_secret(secret)),
             expires_at=None if user else services.link_expiry(assessment, issued_at=now),
             last_emailed_at=now - timedelta(days=created))

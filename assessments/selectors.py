@@ -520,16 +520,20 @@ class GroupBreakdown:
     hidden: int  # groups not shown on their own
 
 
-def group_results(assessment: Assessment, language: str | None = None
-                  ) -> GroupBreakdown | None:
+def group_results(assessment: Assessment, language: str | None = None, *,
+                  responses: Iterable[Response] | None = None) -> GroupBreakdown | None:
     """Each respondent group's result, from its submitted responses' answers, scored by
     the same engine as the whole round. Only the groups that may be shown are scored
     (``anonymity.shown_respondent_groups``). None when no submitted respondent has a
-    group. Three queries, plus the version's spec (none once cached)."""
+    group. ``responses``: the round's responses if the caller has them (one query
+    less). Two queries and the version's spec (none once cached) when there are groups."""
+    if responses is None:
+        rows = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
+                .values_list("pk", "group"))
+    else:
+        rows = [(r.pk, r.group) for r in responses if r.submitted_at is not None]
     members: dict[str, list[int]] = defaultdict(list)
-    for pk, group in (Response.objects.filter(assessment=assessment,
-                                              submitted_at__isnull=False)
-                      .order_by("pk").values_list("pk", "group")):
+    for pk, group in sorted(rows):
         members[group].append(pk)
     if not any(members):
         return None
@@ -546,11 +550,12 @@ def group_results(assessment: Assessment, language: str | None = None
 
 
 def group_summary(assessment: Assessment, whole: ScoreResult, texts: ModelTexts,
-                  language: str | None = None) -> dict | None:
+                  language: str | None = None, *,
+                  responses: Iterable[Response] | None = None) -> dict | None:
     """What the round page, the report, the PDF and the exports show of the respondent
     groups (``presentation.present_groups``) beside ``whole``, the round's result; None
-    when no submitted respondent has a group."""
-    breakdown = group_results(assessment, language)
+    when no submitted respondent has a group. ``responses`` as for group_results."""
+    breakdown = group_results(assessment, language, responses=responses)
     if breakdown is None:
         return None
     return present_groups(breakdown.groups, whole, texts, hidden=breakdown.hidden,

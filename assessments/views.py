@@ -130,7 +130,7 @@ def detail(request, access, assessment_id):
     result = selectors.assessment_results(assessment)
     texts = model_texts(assessment.model_version)
     summary = present(result, texts, target_is_default=assessment.target_level is None)
-    group_summary = (selectors.group_summary(assessment, result, texts)
+    group_summary = (selectors.group_summary(assessment, result, texts, responses=people)
                      if counts["submitted"] and not assessment.is_cancelled else None)
     summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
     summary["next_steps"] = summary["next_steps"][:MAX_STEPS]

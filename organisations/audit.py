@@ -31,6 +31,10 @@ ACTION_LABELS = {
     "assessment.respondent_revoked": _("Questionnaire link withdrawn"),
     "assessment.response_submitted": _("Answers submitted"),
     "assessment.answers_uploaded": _("Answer sheet uploaded"),
+    "assessment.groups_changed": _("Respondent groups changed"),
+    "assessment.shared_link_created": _("Shared link created"),
+    "assessment.shared_link_revoked": _("Shared link withdrawn"),
+    "assessment.shared_link_started": _("Questionnaire started through a shared link"),
     # Reports
     "report.requested": _("PDF report requested"),
     "report.retried": _("PDF report tried again"),

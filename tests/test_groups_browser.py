@@ -10,17 +10,20 @@ from django.conf import settings
 from assessments import demo as assessments_demo
 from assessments.models import Assessment, Response
 
+from . import test_browser_roles as roles
 from .browser import sign_in
-from .test_browser_roles import (  # noqa: F401 - fixtures
+from .test_browser_roles import (
     PASSWORD,
     _open_round,
     _page,
     at_both_widths,
     check_pages,
-    context,
-    demo,
     serious_violations,
 )
+
+# The demo data and the browser context of the role tests.
+demo = roles.demo
+context = roles.context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
