@@ -79,3 +79,16 @@ def shown_groups[K: Hashable, T](groups: Mapping[K, Sequence[T]], *, anonymous: 
     if len(rest) < MIN_GROUP_SIZE:
         return {}
     return {**shown, merged: rest}
+
+
+def shown_respondent_groups[T](groups: Mapping[str, Sequence[T]], *,
+                               merged: Hashable = None) -> tuple[dict, int]:
+    """The respondent groups of a round (``Response.group``, "" for respondents without
+    one) whose results may be shown, by :func:`shown_groups`, and how many of the given
+    groups are not shown on their own.
+
+    Held to the minimum in a named round too: the results of a group reach every reader
+    of the round's results and report, executives included, who never see who answered
+    what; a group of one would show its member's answers."""
+    shown = shown_groups(groups, anonymous=True, merged=merged)
+    return shown, sum(1 for key in groups if key not in shown)

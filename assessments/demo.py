@@ -69,6 +69,30 @@ COMMENTS = (
     "Customers mention this in the satisfaction survey.",
 )
 ORDER = ("not_in_place", "partly", "largely", "fully")
+# One closed round with respondent groups (issue 15): agents and customers are shown on
+# their own beside the whole round; the team leads (2) and IT management (1) are too few,
+# so they are shown only together, as "Other respondents", and the page says why.
+# Customers see the service as less mature than the agents do (``GROUP_BIAS``).
+GROUPED_ROUND = ("acme", "IT Service Desk", "Q3 2026")
+GROUPED_EXTRA = (("Jonas Ek", "jonas.ek@acme.example", "sv"),
+                 ("Maria Lopez", "maria.lopez@acme.example", "en"),
+                 ("Oskar Lind", "oskar.lind@acme.example", "sv"),
+                 ("Sara Nyberg", "sara.nyberg@acme.example", "sv"),
+                 ("Karin Dahl", "karin.dahl@acme.example", "sv"),
+                 ("Erik Strand", "erik.strand@acme.example", "en"))
+GROUP_OF = {
+    None: "Team leads",  # the service manager
+    "priya.shah@acme.example": "Service desk agents",
+    "tom.berg@acme.example": "Service desk agents",
+    "lena.holm@acme.example": "Service desk agents",
+    "jonas.ek@acme.example": "Service desk agents",
+    "maria.lopez@acme.example": "Customers / business",
+    "oskar.lind@acme.example": "Customers / business",
+    "sara.nyberg@acme.example": "Customers / business",
+    "karin.dahl@acme.example": "Team leads",
+    "erik.strand@acme.example": "IT management",
+}
+GROUP_BIAS = {"Service desk agents": 0.15, "Customers / business": -0.45}
 
 
 def seed(orgs: dict[str, Organisation]) -> None:
@@ -123,6 +147,9 @@ def _seed_round(access, department, version, name, number, created, closed, base
     gain = 0.35 * number
     questions = list(version.questions.order_by("position", "id"))
 
+    grouped = (department.organisation.slug, department.name, name) == GROUPED_ROUND
+    if grouped:
+        people = tuple(people) + GROUPED_EXTRA
     respondents = [(access.user, None, None, access.user.language or "en")] + [
         (None, full_name, email, language) for full_name, email, language in people]
     open_round = closed is None
@@ -130,7 +157,8 @@ def _seed_round(access, department, version, name, number, created, closed, base
         secret = "" if user else secrets.token_urlsafe(32)
         response = Response.objects.create(
             assessment=assessment, user=user, name=full_name or "", email=email or "",
-            language=language, invited_by=access.user, link_secret=secret,
+            language=language, group=GROUP_OF.get(email, "") if grouped else "",
+            invited_by=access.user, link_secret=secret,
             token_hash=None if user else hash_token(services.link_token_for_secret(secret)),
             expires_at=None if user else services.link_expiry(assessment, issued_at=now),
             last_emailed_at=now - timedelta(days=created))
@@ -141,6 +169,8 @@ def _seed_round(access, department, version, name, number, created, closed, base
         partial = open_round and index == 0
         rng_r = random.Random(f"{assessment.department_id}/{name}/{email or 'manager'}")
         bias = rng_r.uniform(-0.45, 0.45)
+        if grouped:
+            bias += GROUP_BIAS.get(GROUP_OF.get(email, ""), 0.0)
         rows = []
         for position, question in enumerate(questions):
             if partial and position % 2:

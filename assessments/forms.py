@@ -3,11 +3,15 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from models_catalog.models import translate
 
-from .models import Assessment, Response
+from .anonymity import MIN_GROUP_SIZE
+from .models import MAX_GROUP_LENGTH, Assessment, Response, SharedLink
+from .services import MAX_SHARED_CAP
 
 
 class VersionChoiceField(forms.ModelChoiceField):
@@ -87,17 +91,79 @@ class AssessmentEditForm(forms.ModelForm):
             del self.fields["anonymity"]
 
 
+GROUP_SUGGESTIONS = "group-suggestions"  # the id of the page's <datalist> of group names
+
+
+def group_field(**kwargs) -> forms.CharField:
+    """A respondent group: a free name, with the page's suggestions (``_group_list.html``)."""
+    kwargs.setdefault("label", _("Group"))
+    return forms.CharField(
+        max_length=MAX_GROUP_LENGTH, required=False,
+        widget=forms.TextInput(attrs={"list": GROUP_SUGGESTIONS, "autocomplete": "off"}),
+        **kwargs)
+
+
+GROUP_HELP = lazy(lambda: gettext(
+    "Optional. Results show each group beside the whole round; a group with fewer than "
+    "%(min)s submitted respondents is never shown on its own.") % {"min": MIN_GROUP_SIZE},
+    str)()
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language of the email and questionnaire"),
                                  choices=settings.LANGUAGES)
+    group = group_field(help_text=GROUP_HELP)
+
+
+class GroupsForm(forms.Form):
+    """Every respondent's group on one page: a field per response, named by its id."""
+
+    def __init__(self, *args, responses: list[Response], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.responses = responses
+        for response in responses:
+            self.fields[f"group-{response.public_id}"] = group_field(
+                initial=response.group, label=response.display_name)
+
+    def groups(self) -> dict[str, str]:
+        return {name.removeprefix("group-"): value
+                for name, value in self.cleaned_data.items()}
+
+
+class SharedLinkForm(forms.Form):
+    label = forms.CharField(label=_("Name"), max_length=100,
+                            help_text=SharedLink._meta.get_field("label").help_text)
+    group = group_field(help_text=_("Optional: the group everyone who answers through this "
+                                    "link belongs to."))
+    cap = forms.IntegerField(label=_("Maximum number of responses"), min_value=1,
+                             max_value=MAX_SHARED_CAP,
+                             help_text=_("The link stops taking new respondents after this "
+                                         "many."))
+    expires_on = forms.DateField(label=_("Works until"),
+                                 widget=forms.DateInput(attrs={"type": "date"},
+                                                        format="%Y-%m-%d"),
+                                 help_text=_("Never before the round's due date; it moves "
+                                             "with a later due date."))
+    language = forms.ChoiceField(label=_("Language of the questionnaire"),
+                                 choices=settings.LANGUAGES,
+                                 help_text=_("Each person can switch to another language on "
+                                             "the page."))
+
+    def __init__(self, *args, assessment: Assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assessment = assessment
+        floor = assessment.due_date or timezone.localdate()
+        self.fields["expires_on"].widget.attrs["min"] = max(
+            floor, timezone.localdate()).isoformat()
 
 
 class MembersForm(forms.Form):
     users = forms.MultipleChoiceField(label=_("Members"), widget=forms.CheckboxSelectMultiple,
                                       help_text=_("Each gets an email with a link to the "
                                                   "questionnaire when the round is open."))
+    group = group_field(help_text=GROUP_HELP)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

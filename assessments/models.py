@@ -146,6 +146,56 @@ class Assessment(models.Model):
         return bool(self.due_date and self.is_open and self.due_date < timezone.localdate())
 
 
+MAX_GROUP_LENGTH = 80
+
+
+class SharedLink(models.Model):
+    """One link to a round for a whole group of people (a newsletter, an intranet page).
+
+    Everyone who opens it gets a response of their own (``Response.shared_link``), up
+    to ``cap`` responses; it works until ``expires_at`` (never before the round's due
+    date, and moved with it as personal links are) unless it is revoked. Like a
+    personal link, only the token's SHA-256 and the secret it is derived from with the
+    SECRET_KEY are stored (``services.link_token_for_secret``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="shared_links")
+    label = models.CharField(_("name"), max_length=100,
+                             help_text=_("For you, and the name its respondents get in the "
+                                         "list, for example “Newsletter December”."))
+    group = models.CharField(_("group"), max_length=MAX_GROUP_LENGTH, blank=True)
+    cap = models.PositiveIntegerField(_("maximum number of responses"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default="en")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    link_secret = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("shared link")
+        verbose_name_plural = _("shared links")
+        constraints = [models.CheckConstraint(condition=Q(cap__gte=1),
+                                              name="shared_link_cap_positive")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def state(self) -> str:
+        """``active``, ``revoked`` or ``expired`` (the cap is counted by the services)."""
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+
 class Response(models.Model):
     """One respondent's questionnaire in one assessment."""
 
@@ -175,6 +225,13 @@ class Response(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
                                 default="en")
+    # A free name per round ("Service desk agents"…): results show each group's figures
+    # beside the whole, never a group of fewer than anonymity.MIN_GROUP_SIZE on its own.
+    group = models.CharField(_("group"), max_length=MAX_GROUP_LENGTH, blank=True)
+    # Set for a response started through a shared round link (one per person who
+    # opened it); its own personal token (token_hash) is what the device resumes with.
+    shared_link = models.ForeignKey("SharedLink", on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="responses")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -217,6 +274,10 @@ class Response(models.Model):
     @property
     def is_invitee(self) -> bool:
         return self.user_id is None and bool(self.email)
+
+    @property
+    def via_shared_link(self) -> bool:
+        return self.shared_link_id is not None
 
     @property
     def status(self) -> str:

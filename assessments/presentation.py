@@ -28,9 +28,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from models_catalog.texts import ModelTexts
 from scoring import DK, NA, DimensionScore, QuestionAggregate, ScoreResult
+
+# Where respondent groups differ enough to say so: their maturity indices more than one
+# level apart in a dimension, or their positions on an axis more than 0.25 apart.
+GROUP_INDEX_GAP = 1.0
+GROUP_AXIS_GAP = 0.25
 
 # The responses that count as invited (see the module docstring).
 COUNTED_AS_INVITED = Q(revoked_at__isnull=True) | Q(submitted_at__isnull=False)
@@ -207,4 +213,63 @@ def present(result: ScoreResult, texts: ModelTexts, *, target_is_default: bool,
                           for q in most_disputed(result, top=max_disagreements)],
         "session": present_session(result, before, agreed, texts)
         if before is not None else None,
+    }
+
+
+def group_label(key: str | None) -> str:
+    """A respondent group's name as shown: "" is the respondents without a group, None
+    the smaller groups shown together (``anonymity.shown_respondent_groups``)."""
+    if key is None:
+        return _("Other respondents")
+    return key or _("No group")
+
+
+def _spread(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) - min(known) if len(known) >= 2 else None
+
+
+def present_groups(groups: Sequence, whole: ScoreResult, texts: ModelTexts, *,
+                   hidden: int, min_size: int) -> dict:
+    """Each dimension's index and each axis position per respondent group beside the
+    whole round, as plain data, with the places where groups differ flagged (more than
+    ``GROUP_INDEX_GAP`` between their indices, more than ``GROUP_AXIS_GAP`` between
+    their positions). ``groups`` are ``selectors.GroupResult``s, the groups that may be
+    shown; ``hidden`` counts those that may not be on their own, ``min_size`` is
+    ``anonymity.MIN_GROUP_SIZE`` (for the page to say so)."""
+    top = whole.levels
+    dimensions = []
+    for d in whole.dimensions:
+        cells = [g.result.dimension(d.key) for g in groups]
+        gap = _spread([c.index for c in cells])
+        dimensions.append({
+            "key": d.key, "name": texts.dimension_name(d.key), "level": d.level,
+            "index": d.index, "percent": scale_percent(d.index, top),
+            "groups": [{"level": c.level, "index": c.index,
+                        "percent": scale_percent(c.index, top)} for c in cells],
+            "gap": gap, "flagged": gap is not None and gap > GROUP_INDEX_GAP + 1e-9,
+        })
+    axes = []
+    for a in whole.axes:
+        text = texts.axis(a.key)
+        positions = [g.result.axis(a.key).position for g in groups]
+        gap = _spread(positions)
+        axes.append({
+            "key": a.key, "name": text.name if text else a.key,
+            "low": text.low if text else "", "high": text.high if text else "",
+            "position": a.position,
+            "groups": [{"position": p} for p in positions],
+            "gap": gap, "flagged": gap is not None and gap > GROUP_AXIS_GAP + 1e-9,
+        })
+    return {
+        "groups": [{"key": g.key, "name": group_label(g.key), "respondents": g.respondents}
+                   for g in groups],
+        "compared": len(groups) >= 2,
+        "dimensions": dimensions,
+        "axes": axes,
+        "flags": sum(row["flagged"] for row in dimensions + axes),
+        "hidden": hidden,
+        "min_size": min_size,
+        "index_gap": GROUP_INDEX_GAP,
+        "axis_gap": GROUP_AXIS_GAP,
     }

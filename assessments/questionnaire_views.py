@@ -34,7 +34,7 @@ from django.views.decorators.cache import never_cache
 from organisations.access import OrgAccess, tenant_view
 
 from . import services
-from .models import Assessment, Response
+from .models import Assessment, Response, SharedLink
 from .selectors import (
     get_assessment,
     member_response,
@@ -42,6 +42,7 @@ from .selectors import (
 )
 from .selectors import response_by_token as _response_by_token
 from .selectors import response_replaced_by_token as _response_replacing
+from .selectors import shared_link_by_token as _shared_link_by_token
 
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path
 # Each page's URL below the questionnaire's own (its "start" page): the member's
@@ -426,3 +427,69 @@ link_dimension = _link_view(dimension)
 link_review = _link_view(review)
 link_save = _link_view(save, json=True, post_only=True)
 link_submit = _link_view(submit, post_only=True)
+
+
+# --- A shared round link ------------------------------------------------------------------
+
+SHARED_COOKIE_SALT = "assessments.shared-link"
+
+
+def _shared_cookie(link: SharedLink) -> str:
+    return f"md-shared-{link.public_id.hex}"
+
+
+def _resumed(request, link: SharedLink) -> Response | None:
+    """The response this device started through ``link``, from its signed cookie."""
+    value = request.get_signed_cookie(_shared_cookie(link), default=None,
+                                      salt=SHARED_COOKIE_SALT)
+    if not value:
+        return None
+    try:
+        return Response.objects.filter(shared_link=link, public_id=value).first()
+    except ValidationError:
+        return None
+
+
+@never_cache
+def shared_start(request, token):
+    """A shared link: a page that says what it is, and a button that starts a response
+    of this person's own (a POST, so that link previews in chat and mail programs never
+    use up the cap). The device keeps a signed cookie naming that response, and comes
+    back to it from the same link; the response's own link works as well."""
+    link = _shared_link_by_token(token)
+    if link is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(link.language)
+        request.LANGUAGE_CODE = link.language
+    if link is None:
+        return render(request, "assessments/questionnaire/link_unavailable.html",
+                      {"state": "unknown"}, status=404)
+    response = _resumed(request, link)
+    if response is not None:
+        personal = services.link_token(response)
+        if personal is not None:
+            return redirect("respondent:start", token=personal)
+    problem = services.shared_link_refusal(link)
+    if problem is None and request.method == "POST":
+        try:
+            response, personal = services.shared_link_start(
+                link=link, language=translation.get_language(), request=request)
+        except services.SharedLinkClosed as closed:
+            problem = closed.code
+        else:
+            answer = redirect("respondent:start", token=personal)
+            answer.set_signed_cookie(
+                _shared_cookie(link), str(response.public_id), salt=SHARED_COOKIE_SALT,
+                max_age=max(0, int((link.expires_at - timezone.now()).total_seconds())),
+                path=reverse("respondent:shared", args=[token]),
+                secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+            return answer
+    elif request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    assessment = link.assessment
+    page = render(request, "assessments/questionnaire/shared_start.html", {
+        "link": link, "assessment": assessment, "organisation": assessment.organisation,
+        "department": assessment.department, "version": assessment.model_version,
+        "problem": problem,
+    }, status=200 if problem in (None, "not_open") else 410)
+    page.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return page

@@ -1,7 +1,8 @@
 """The questionnaire of a person invited by email, included at ``/r/``.
 
 The token in the URL is the credential: it opens exactly one response's
-questionnaire (these five pages) and nothing else.
+questionnaire (these five pages) and nothing else. A shared link's token
+(``shared/<token>/``) starts a response of its own for each person who opens it.
 """
 
 from django.urls import path
@@ -13,6 +14,8 @@ app_name = "respondent"
 T = "<str:token>/"
 
 urlpatterns = [
+    # A shared round link: each person who opens it gets a response of their own.
+    path("shared/<str:token>/", answer.shared_start, name="shared"),
     path(T, answer.link_start, name="start"),
     path(T + "dimension/<str:dimension_key>/", answer.link_dimension, name="dimension"),
     path(T + "review/", answer.link_review, name="review"),

@@ -21,9 +21,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import get_language
 
 import scoring
@@ -35,6 +37,7 @@ from models_catalog.models import (
     ScaleOption,
 )
 from models_catalog.selectors import model_spec, version_structure
+from models_catalog.texts import ModelTexts
 from organisations.access import (
     CAPABILITIES,
     OrgAccess,
@@ -48,9 +51,14 @@ from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, ModelSpec, ScoreResult, score, with_consensus
 
 from . import sql
-from .anonymity import names_visible, respondent_labels
-from .models import Answer, Assessment, ConsensusAnswer, Response
-from .presentation import COUNTED_AS_INVITED, percent
+from .anonymity import (
+    MIN_GROUP_SIZE,
+    names_visible,
+    respondent_labels,
+    shown_respondent_groups,
+)
+from .models import Answer, Assessment, ConsensusAnswer, Response, SharedLink
+from .presentation import COUNTED_AS_INVITED, percent, present_groups
 
 # --- Assessments and responses -----------------------------------------------------------
 
@@ -78,6 +86,45 @@ def get_response(access: OrgAccess, assessment: Assessment, public_id) -> Respon
                       org_field="assessment__organisation", public_id=public_id)
 
 
+def get_shared_link(access: OrgAccess, assessment: Assessment, public_id) -> SharedLink:
+    return get_scoped(access, SharedLink.objects.filter(assessment=assessment)
+                      .select_related("assessment__organisation"),
+                      org_field="assessment__organisation", public_id=public_id)
+
+
+def shared_links(assessment: Assessment) -> list[SharedLink]:
+    """The round's shared links with ``started``: the responses begun through each."""
+    return list(SharedLink.objects.filter(assessment=assessment)
+                .annotate(started=Count("responses")).order_by("created_at", "id"))
+
+
+def links_to_copy(access: OrgAccess, assessment: Assessment,
+                  people: Iterable[Response]) -> dict:
+    """The links the round page offers to copy: ``personal`` maps a response's id to
+    its working personal link, ``shared`` lists the shared links, each with ``url``
+    (None once it no longer works). A personal link is offered only to those who see
+    who answered what (``anonymity.names_visible``): whoever holds a link can open the
+    answers behind it, which in an anonymous round nobody may see; there, links go by
+    email only."""
+    from .emails import questionnaire_url
+    from .services import link_token, shared_link_token
+
+    personal = {}
+    if names_visible(access, assessment.anonymity) and assessment.is_changeable:
+        for response in people:
+            if (response.is_invitee and response.link_state == "active"
+                    and not response.is_submitted):
+                token = link_token(response)
+                if token is not None:
+                    personal[response.pk] = questionnaire_url(response, token)
+    links = shared_links(assessment)
+    for link in links:
+        token = shared_link_token(link) if link.state == "active" else None
+        link.url = (settings.SITE_URL + reverse("respondent:shared", args=[token])
+                    if token else None)
+    return {"personal": personal, "shared": links}
+
+
 def response_by_token(token: str) -> Response | None:
     """The response a personal link opens, whatever its state, or None.
 
@@ -92,6 +139,20 @@ def response_by_token(token: str) -> Response | None:
     if response is None or not hmac.compare_digest(response.token_hash, digest):
         return None
     return response
+
+
+def shared_link_by_token(token: str) -> SharedLink | None:
+    """The shared link ``token`` opens, whatever its state, or None (as
+    :func:`response_by_token`: the token is the credential)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    link = (SharedLink.objects.select_related(
+        "assessment__organisation", "assessment__department", "assessment__model_version")
+        .filter(token_hash=digest).first())
+    if link is None or not hmac.compare_digest(link.token_hash, digest):
+        return None
+    return link
 
 
 def response_replaced_by_token(token: str) -> Response | None:
@@ -467,6 +528,75 @@ def _results(assessment_list: Sequence[Assessment], language: str,
     if fresh:
         cache.set_many(fresh, RESULTS_CACHE_SECONDS)
     return results
+
+
+def _score(spec: ModelSpec, assessment: Assessment,
+           responses: Sequence[dict[str, str]]) -> ScoreResult:
+    """The engine on some of a round's answers (all of them, or one group's)."""
+    target = assessment.target_level
+    if target is not None and not 1 <= target <= spec.levels:
+        target = None
+    return score(spec, [_valid_only(spec, answers) for answers in responses],
+                 target_level=target)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One respondent group's result: ``key`` is the group's name, "" for respondents
+    without a group, None for the smaller groups shown together
+    (``anonymity.shown_respondent_groups``)."""
+
+    key: str | None
+    respondents: int
+    result: ScoreResult
+
+
+@dataclass(frozen=True)
+class GroupBreakdown:
+    groups: list[GroupResult]  # the groups that may be shown, in the order to show them
+    hidden: int  # groups not shown on their own
+
+
+def group_results(assessment: Assessment, language: str | None = None, *,
+                  responses: Iterable[Response] | None = None) -> GroupBreakdown | None:
+    """Each respondent group's result, from its submitted responses' answers, scored by
+    the same engine as the whole round. Only the groups that may be shown are scored
+    (``anonymity.shown_respondent_groups``). None when no submitted respondent has a
+    group. ``responses``: the round's responses if the caller has them (one query
+    less). Two queries and the version's spec (none once cached) when there are groups."""
+    if responses is None:
+        rows = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
+                .values_list("pk", "group"))
+    else:
+        rows = [(r.pk, r.group) for r in responses if r.submitted_at is not None]
+    members: dict[str, list[int]] = defaultdict(list)
+    for pk, group in sorted(rows):
+        members[group].append(pk)
+    if not any(members):
+        return None
+    ordered = dict(sorted(members.items(), key=lambda item: (item[0] == "", item[0].casefold())))
+    shown, hidden = shown_respondent_groups(ordered, merged=None)
+    if not shown:
+        return GroupBreakdown(groups=[], hidden=hidden)
+    answers = _answers_of([pk for pks in shown.values() for pk in pks])
+    spec = model_spec(assessment.model_version, language or get_language())
+    return GroupBreakdown(hidden=hidden, groups=[
+        GroupResult(key=key, respondents=len(pks),
+                    result=_score(spec, assessment, [answers[pk] for pk in pks]))
+        for key, pks in shown.items()])
+
+
+def group_summary(assessment: Assessment, whole: ScoreResult, texts: ModelTexts,
+                  language: str | None = None, *,
+                  responses: Iterable[Response] | None = None) -> dict | None:
+    """What the round page, the report, the PDF and the exports show of the respondent
+    groups (``presentation.present_groups``) beside ``whole``, the round's result; None
+    when no submitted respondent has a group. ``responses`` as for group_results."""
+    breakdown = group_results(assessment, language, responses=responses)
+    if breakdown is None:
+        return None
+    return present_groups(breakdown.groups, whole, texts, hidden=breakdown.hidden,
+                          min_size=MIN_GROUP_SIZE)
 
 
 @dataclass(frozen=True)

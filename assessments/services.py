@@ -39,7 +39,7 @@ from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
 from . import sql
-from .models import Answer, Assessment, ConsensusAnswer, Response
+from .models import MAX_GROUP_LENGTH, Answer, Assessment, ConsensusAnswer, Response, SharedLink
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"
@@ -144,6 +144,8 @@ def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
     if floor is not None:
         Response.objects.filter(assessment=assessment, token_hash__isnull=False,
                                 expires_at__lt=floor).update(expires_at=floor)
+        SharedLink.objects.filter(assessment=assessment, expires_at__lt=floor).update(
+            expires_at=floor)
     audit(organisation=assessment.organisation, actor=by.user, action="assessment.updated",
           target=str(assessment), data=data, request=request)
     return assessment
@@ -280,7 +282,7 @@ def link_token(response: Response) -> str | None:
     return token if hmac.compare_digest(hash_token(token), response.token_hash) else None
 
 
-def issue_link(*, response: Response) -> str:
+def issue_link(*, response: Response, expires_at: datetime | None = None) -> str:
     """A new personal link for an invited respondent; the previous link dies (it then
     says it was renewed). Only for a first link or a deliberate renewal.
 
@@ -291,7 +293,8 @@ def issue_link(*, response: Response) -> str:
     response.previous_token_hash = response.token_hash
     token = link_token_for_secret(response.link_secret)
     response.token_hash = hash_token(token)
-    response.expires_at = link_expiry(response.assessment, issued_at=timezone.now())
+    response.expires_at = expires_at or link_expiry(response.assessment,
+                                                    issued_at=timezone.now())
     response.revoked_at = None
     response.save(update_fields=["link_secret", "previous_token_hash", "token_hash",
                                  "expires_at", "revoked_at"])
@@ -340,13 +343,15 @@ def _notify(*, response: Response, kind: str, by: OrgAccess | None,
 
 @transaction.atomic
 def respondent_invite(*, by: OrgAccess, assessment: Assessment, email: str, name: str = "",
-                      language: str = "en", request: HttpRequest | None = None) -> Response:
+                      language: str = "en", group: str = "",
+                      request: HttpRequest | None = None) -> Response:
     """Invite someone without an account to this one assessment, through a personal link.
 
     The link is emailed now if the assessment is open, else when it opens.
     """
     by.require("assess")
     _require_changeable(assessment)
+    group = clean_group(assessment, group)
     email = email.strip().lower()
     if Response.objects.filter(assessment=assessment, email__iexact=email).exists() or (
         Response.objects.filter(assessment=assessment, user__email__iexact=email).exists()
@@ -356,13 +361,15 @@ def respondent_invite(*, by: OrgAccess, assessment: Assessment, email: str, name
         with transaction.atomic():
             response = Response.objects.create(assessment=assessment, email=email,
                                                name=name.strip(), language=language,
-                                               invited_by=by.user)
+                                               group=group, invited_by=by.user)
     except IntegrityError as exc:
         raise ValidationError({"email": _("This person is already a respondent.")}) from exc
+    data = {"assessment": str(assessment.public_id), "response": str(response.public_id)}
+    if group:
+        data["group"] = group
+        _results_changed(assessment)
     audit(organisation=assessment.organisation, actor=by.user,
-          action="assessment.respondent_invited", target=email,
-          data={"assessment": str(assessment.public_id), "response": str(response.public_id)},
-          request=request)
+          action="assessment.respondent_invited", target=email, data=data, request=request)
     if assessment.is_open:
         _notify(response=response, kind="invitation", by=by)
     return response
@@ -384,10 +391,12 @@ def _assessing_user_ids(assessment: Assessment) -> set[int]:
 
 @transaction.atomic
 def respondents_add_members(*, by: OrgAccess, assessment: Assessment, users: Iterable[User],
+                            group: str = "",
                             request: HttpRequest | None = None) -> list[Response]:
     """Ask members to answer; each gets an email (now if open, else when it opens)."""
     by.require("assess")
     _require_changeable(assessment)
+    group = clean_group(assessment, group)
     allowed = _assessing_user_ids(assessment)
     existing = set(Response.objects.filter(assessment=assessment, user__isnull=False)
                    .values_list("user_id", flat=True))
@@ -398,7 +407,7 @@ def respondents_add_members(*, by: OrgAccess, assessment: Assessment, users: Ite
                                   % {"user": user})
         if user.pk in existing:
             continue
-        response = Response.objects.create(assessment=assessment, user=user,
+        response = Response.objects.create(assessment=assessment, user=user, group=group,
                                            language=user.language or "en", invited_by=by.user)
         added.append(response)
         audit(organisation=assessment.organisation, actor=by.user,
@@ -501,6 +510,221 @@ def respondent_revoke(*, by: OrgAccess, response: Response,
                     "response": str(response.public_id)},
               request=request)
     return response
+
+
+# --- Respondent groups -------------------------------------------------------------------
+
+
+def suggested_groups(assessment: Assessment) -> list[str]:
+    """The names a group field offers: the round's groups so far, then the usual ones
+    (in the reader's language) that are not among them."""
+    used = sorted({g for g in Response.objects.filter(assessment=assessment)
+                   .exclude(group="").values_list("group", flat=True)}
+                  | {g for g in SharedLink.objects.filter(assessment=assessment)
+                     .exclude(group="").values_list("group", flat=True)}, key=str.casefold)
+    taken = {g.casefold() for g in used}
+    usual = [_("Service desk agents"), _("Team leads"), _("Customers / business")]
+    return used + [g for g in usual if g.casefold() not in taken]
+
+
+def clean_group(assessment: Assessment, group: str | None) -> str:
+    """A group name as stored: spaces collapsed, at most MAX_GROUP_LENGTH characters,
+    spelled as the round already spells it ("team leads" joins "Team leads"); "" for
+    no group. ValidationError (field ``group``) otherwise."""
+    group = " ".join((group or "").split())
+    if NUL in group:
+        raise ValidationError({"group": _("Null characters are not allowed.")})
+    if len(group) > MAX_GROUP_LENGTH:
+        raise ValidationError({"group": _(
+            "A group name can be at most %(max)s characters long.") % {"max": MAX_GROUP_LENGTH}})
+    if not group:
+        return ""
+    for existing in suggested_groups(assessment):
+        if existing.casefold() == group.casefold():
+            return existing
+    return group
+
+
+def _results_changed(assessment: Assessment) -> None:
+    """Something the results show changed besides the answers (a respondent's group):
+    a PDF asked for now is rendered afresh (reports' input hash reads updated_at)."""
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def respondents_set_groups(*, by: OrgAccess, assessment: Assessment,
+                           groups: Mapping[str, str],
+                           request: HttpRequest | None = None) -> int:
+    """Give the round's respondents groups: ``groups`` maps a response's public id (as
+    text) to its group ("" for none). Only while the round can change; a response of
+    another round is refused. Returns how many changed; one audit row says which."""
+    by.require("assess")
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _require_changeable(assessment)
+    responses = {str(r.public_id): r for r in Response.objects.filter(assessment=assessment)}
+    unknown = [key for key in groups if key not in responses]
+    if unknown:
+        raise ValidationError(_("Some of these respondents are not in this round any more. "
+                                "Reload the page and try again."))
+    cleaned = {key: clean_group(assessment, value) for key, value in groups.items()}
+    changed = []
+    for key, group in cleaned.items():
+        response = responses[key]
+        if response.group != group:
+            response.group = group
+            changed.append(response)
+    if changed:
+        Response.objects.bulk_update(changed, ["group"])
+        _results_changed(assessment)
+        audit(organisation=assessment.organisation, actor=by.user,
+              action="assessment.groups_changed", target=str(assessment),
+              data={"assessment": str(assessment.public_id),
+                    "responses": {str(r.public_id): r.group for r in changed}},
+              request=request)
+    return len(changed)
+
+
+# --- Shared round links --------------------------------------------------------------------
+
+MAX_SHARED_CAP = 10000
+
+
+def _check_shared_expiry(assessment: Assessment, expires_on: date) -> datetime:
+    """The end of ``expires_on``, when a shared link may stop working then: not in the
+    past, and never before the round's due date (``link_expiry``'s floor)."""
+    expires_at = timezone.make_aware(datetime.combine(expires_on, time.max))
+    if expires_on < timezone.localdate():
+        raise ValidationError({"expires_on": _(
+            "The date %(date)s is in the past. Choose today or a later date.") % {
+                "date": formats.date_format(expires_on, "SHORT_DATE_FORMAT")}})
+    floor = link_expiry(assessment)
+    if floor is not None and expires_at < floor:
+        raise ValidationError({"expires_on": _(
+            "A shared link works at least until the round's due date, %(date)s. Choose that "
+            "date or a later one.") % {
+                "date": formats.date_format(assessment.due_date, "SHORT_DATE_FORMAT")}})
+    return expires_at
+
+
+def shared_link_default_expiry(assessment: Assessment) -> date:
+    """The date a new shared link's form proposes: as long as a personal link issued now."""
+    return timezone.localdate(link_expiry(assessment, issued_at=timezone.now()))
+
+
+@transaction.atomic
+def shared_link_create(*, by: OrgAccess, assessment: Assessment, label: str, cap: int,
+                       expires_on: date, group: str = "", language: str = "en",
+                       request: HttpRequest | None = None) -> tuple[SharedLink, str]:
+    """A link for a whole group of people, beside the personal ones: returns it and its
+    token. Each person who opens it gets a response of their own, up to ``cap``."""
+    by.require("assess")
+    _require_changeable(assessment)
+    label = " ".join((label or "").split())
+    if not label or NUL in label:
+        raise ValidationError({"label": _("Give the link a name, for example “Newsletter”.")})
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_SHARED_CAP:
+        raise ValidationError({"cap": _(
+            "The maximum number of responses must be a whole number from 1 to %(max)s.")
+            % {"max": MAX_SHARED_CAP}})
+    expires_at = _check_shared_expiry(assessment, expires_on)
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    secret = secrets.token_urlsafe(32)
+    token = link_token_for_secret(secret)
+    link = SharedLink.objects.create(
+        assessment=assessment, label=label[:100], group=clean_group(assessment, group),
+        cap=cap, language=language, link_secret=secret, token_hash=hash_token(token),
+        expires_at=expires_at, created_by=by.user)
+    audit(organisation=assessment.organisation, actor=by.user,
+          action="assessment.shared_link_created", target=link.label,
+          data={"assessment": str(assessment.public_id), "link": str(link.public_id),
+                "cap": cap, "expires_at": expires_at.isoformat(), "group": link.group},
+          request=request)
+    return link, token
+
+
+def shared_link_token(link: SharedLink) -> str | None:
+    """The token of a shared link (None if it cannot be derived: a changed SECRET_KEY)."""
+    token = link_token_for_secret(link.link_secret)
+    return token if hmac.compare_digest(hash_token(token), link.token_hash) else None
+
+
+@transaction.atomic
+def shared_link_revoke(*, by: OrgAccess, link: SharedLink,
+                       request: HttpRequest | None = None) -> SharedLink:
+    """Stop a shared link at once: nobody new can start through it, and the responses
+    started through it and not submitted are withdrawn with it (submitted answers still
+    count)."""
+    by.require("assess")
+    now = timezone.now()
+    changed = SharedLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=now)
+    if changed:
+        withdrawn = Response.objects.filter(shared_link=link, submitted_at__isnull=True,
+                                            revoked_at__isnull=True).update(revoked_at=now)
+        link.refresh_from_db()
+        audit(organisation=link.assessment.organisation, actor=by.user,
+              action="assessment.shared_link_revoked", target=link.label,
+              data={"assessment": str(link.assessment.public_id), "link": str(link.public_id),
+                    "withdrawn_responses": withdrawn},
+              request=request)
+    return link
+
+
+class SharedLinkClosed(Exception):
+    """A shared link that starts no new response; ``code`` is ``revoked``, ``expired``,
+    ``full``, ``not_open`` or ``closed``."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+def shared_link_refusal(link: SharedLink, *, started: int | None = None) -> str | None:
+    """Why nobody new can start through ``link`` now (a ``SharedLinkClosed`` code), or
+    None. ``started``: the responses started through it, if already counted."""
+    if link.revoked_at is not None:
+        return "revoked"
+    status = link.assessment.status
+    if status in (Assessment.Status.CLOSED, Assessment.Status.CANCELLED):
+        return "closed"
+    if status != Assessment.Status.OPEN:
+        return "not_open"
+    if link.expires_at <= timezone.now():
+        return "expired"
+    if started is None:
+        started = link.responses.count()
+    if started >= link.cap:
+        return "full"
+    return None
+
+
+@transaction.atomic
+def shared_link_start(*, link: SharedLink, language: str,
+                      request: HttpRequest | None = None) -> tuple[Response, str]:
+    """A new response for a person who opened a shared link, and the token of its own
+    personal link (what their device resumes with). Refused with ``SharedLinkClosed``
+    when the link is revoked, expired, full, or its round not open. The link's row is
+    locked, so that two people starting at once never pass the cap."""
+    link = (SharedLink.objects.select_for_update(of=("self",))
+            .select_related("assessment__organisation").get(pk=link.pk))
+    started = link.responses.count()
+    problem = shared_link_refusal(link, started=started)
+    if problem is not None:
+        raise SharedLinkClosed(problem)
+    if language not in dict(settings.LANGUAGES):
+        language = link.language
+    response = Response.objects.create(
+        assessment=link.assessment, shared_link=link, group=link.group,
+        name=f"{link.label} #{started + 1}", language=language, invited_by=link.created_by)
+    response.assessment = link.assessment
+    token = issue_link(response=response, expires_at=link.expires_at)
+    audit(organisation=link.assessment.organisation, actor=response.name,
+          action="assessment.shared_link_started", target=link.label,
+          data={"assessment": str(link.assessment.public_id), "link": str(link.public_id),
+                "response": str(response.public_id)},
+          request=request)
+    return response, token
 
 
 # --- Answering ---------------------------------------------------------------------------

@@ -22,8 +22,16 @@ from organisations.service_views import call_service
 from . import offline as sheets
 from . import selectors, services
 from . import session as consensus
-from .anonymity import names_visible
-from .forms import AssessmentEditForm, AssessmentForm, InviteForm, MembersForm, OfflineUploadForm
+from .anonymity import MIN_GROUP_SIZE, names_visible
+from .forms import (
+    AssessmentEditForm,
+    AssessmentForm,
+    GroupsForm,
+    InviteForm,
+    MembersForm,
+    OfflineUploadForm,
+    SharedLinkForm,
+)
 from .presentation import percent, present
 
 
@@ -122,15 +130,22 @@ def detail(request, access, assessment_id):
             if total_questions else 100
     result = selectors.assessment_results(assessment)
     before, agreed = consensus.session_outcome(assessment)
-    summary = present(result, model_texts(assessment.model_version),
-                      target_is_default=assessment.target_level is None, before=before,
-                      agreed=agreed)
+    texts = model_texts(assessment.model_version)
+    summary = present(result, texts, target_is_default=assessment.target_level is None,
+                      before=before, agreed=agreed)
+    group_summary = (selectors.group_summary(assessment, result, texts, responses=people)
+                     if counts["submitted"] and not assessment.is_cancelled else None)
     summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
     summary["next_steps"] = summary["next_steps"][:MAX_STEPS]
     mine = next((r for r in people if r.user_id == request.user.pk), None)
+    links = selectors.links_to_copy(access, assessment, people) \
+        if access.can("assess") else {"personal": {}, "shared": []}
+    for response in people:
+        response.copy_url = links["personal"].get(response.pk)
     return render(request, "assessments/detail.html", _base(
         access, assessment=assessment, respondents=people, counts=counts, summary=summary,
-        result=result, total_questions=total_questions, my_response=mine,
+        result=result, group_summary=group_summary, shared_links=links["shared"],
+        total_questions=total_questions, my_response=mine,
         can_assess=access.can("assess"), can_reopen=access.can("reopen")))
 
 
@@ -260,7 +275,8 @@ def invite(request, access, assessment_id):
                                 assessment_id=assessment.public_id)
             return _to_detail(access, assessment)
     return render(request, "assessments/invite.html", _base(
-        access, form=form, assessment=assessment))
+        access, form=form, assessment=assessment,
+        group_suggestions=services.suggested_groups(assessment)))
 
 
 @tenant_view("assess", write="assess")
@@ -271,14 +287,71 @@ def add_members(request, access, assessment_id):
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.respondents_add_members, form=form, by=access,
-            assessment=assessment, users=form.cleaned_data["users"], request=request,
+            assessment=assessment, users=form.cleaned_data["users"],
+            group=form.cleaned_data["group"], request=request,
             done=lambda added: ngettext("%(count)s respondent added.",
                                         "%(count)s respondents added.",
                                         len(added)) % {"count": len(added)})
         if outcome.ok:
             return _to_detail(access, assessment)
     return render(request, "assessments/members.html", _base(
-        access, form=form, assessment=assessment))
+        access, form=form, assessment=assessment,
+        group_suggestions=services.suggested_groups(assessment)))
+
+
+@tenant_view("assess", write="assess")
+def groups(request, access, assessment_id):
+    """Every respondent's group on one page, while the round can change."""
+    assessment = selectors.get_assessment(access, assessment_id)
+    if not assessment.is_changeable:
+        messages.error(request, _("Groups can be changed while the round is a draft or open."))
+        return _to_detail(access, assessment)
+    form = GroupsForm(*_posted(request), responses=selectors.respondents(assessment))
+    if request.method == "POST" and form.is_valid():
+        outcome = call_service(
+            request, services.respondents_set_groups, form=form, by=access,
+            assessment=assessment, groups=form.groups(), request=request,
+            done=_("The groups are saved."))
+        if outcome.ok:
+            return _to_detail(access, assessment)
+    return render(request, "assessments/groups.html", _base(
+        access, form=form, assessment=assessment, min_group_size=MIN_GROUP_SIZE,
+        group_suggestions=services.suggested_groups(assessment)))
+
+
+# --- Shared links -----------------------------------------------------------------------------
+
+
+@tenant_view("assess", write="assess")
+def shared_link_create(request, access, assessment_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    if not assessment.is_changeable:
+        messages.error(request, _("Links can be added while the round is a draft or open."))
+        return _to_detail(access, assessment)
+    form = SharedLinkForm(*_posted(request), assessment=assessment, initial={
+        "language": get_language(), "cap": 50,
+        "expires_on": services.shared_link_default_expiry(assessment)})
+    if request.method == "POST" and form.is_valid():
+        outcome = call_service(
+            request, services.shared_link_create, form=form, by=access, assessment=assessment,
+            request=request, **form.cleaned_data,
+            done=_("The shared link is ready: copy it from the list of links."))
+        if outcome.ok:
+            return redirect(reverse("assessments:detail", args=[
+                access.organisation.slug, assessment.public_id]) + "#links")
+    return render(request, "assessments/shared_link_form.html", _base(
+        access, form=form, assessment=assessment,
+        group_suggestions=services.suggested_groups(assessment)))
+
+
+@tenant_view("assess", write="assess")
+@require_POST
+def shared_link_revoke(request, access, assessment_id, link_id):
+    assessment = selectors.get_assessment(access, assessment_id)
+    link = selectors.get_shared_link(access, assessment, link_id)
+    call_service(request, services.shared_link_revoke, by=access, link=link, request=request,
+                 done=_("The shared link “%(name)s” no longer works.") % {"name": link.label})
+    return _to_detail(access, assessment)
 
 
 @tenant_view("assess", write="assess")

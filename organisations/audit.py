@@ -34,6 +34,10 @@ ACTION_LABELS = {
     "assessment.session_started": _("Consensus session started"),
     "assessment.consensus_recorded": _("Consensus answer recorded"),
     "assessment.consensus_removed": _("Consensus answer removed"),
+    "assessment.groups_changed": _("Respondent groups changed"),
+    "assessment.shared_link_created": _("Shared link created"),
+    "assessment.shared_link_revoked": _("Shared link withdrawn"),
+    "assessment.shared_link_started": _("Questionnaire started through a shared link"),
     # Reports
     "report.requested": _("PDF report requested"),
     "report.retried": _("PDF report tried again"),

@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from assessments.models import Assessment
 from assessments.selectors import (
     consensus_by_assessment,
+    group_summary,
     response_counts,
     results_by_assessment,
     scoring_document,
@@ -88,7 +89,7 @@ def _headers(top: int) -> list[str]:
     return ["organisation", "department", "assessment", "assessment_id", "model", "version",
             "scope", "key", "name", "level", "level_name", "index", "target_level",
             *[f"fulfilment_{n}" for n in range(2, top + 1)], "position", "completeness",
-            "respondents", "agreed_in_session"]
+            "respondents", "agreed_in_session", "group", "groups_differ"]
 
 
 def _table(title: str, rounds: list[Assessment], language: str) -> Table:
@@ -106,13 +107,51 @@ def _table(title: str, rounds: list[Assessment], language: str) -> Table:
     counts = response_counts([a.pk for a in rounds])
     table = Table(title, _headers(top))
     for assessment in rounds:
-        table.rows += _rows(assessment, results[assessment.pk],
-                            texts[assessment.model_version_id], top=top,
-                            submitted=counts[assessment.pk]["submitted"],
-                            before=before.get(assessment.pk) if agreed.get(assessment.pk)
-                            else None,
-                            agreed=len(agreed.get(assessment.pk, {})))
+        table.rows += [row + [None, None] for row in _rows(
+            assessment, results[assessment.pk], texts[assessment.model_version_id], top=top,
+            submitted=counts[assessment.pk]["submitted"],
+            before=before.get(assessment.pk) if agreed.get(assessment.pk) else None,
+            agreed=len(agreed.get(assessment.pk, {})))]
     return table
+
+
+def _with_groups(table: Table, groups: dict | None) -> Table:
+    """A round's table with its respondent groups (``assessments.selectors.group_summary``):
+    whether groups differ on each dimension and axis row, and a row per shown group and
+    dimension or axis (scope ``group_dimension``, ``group_axis``). Groups that may not be
+    shown on their own are not in ``groups``, so never here."""
+    if not groups or not groups["compared"]:
+        return table
+    differ = {("dimension", row["key"]): row["flagged"] for row in groups["dimensions"]}
+    differ |= {("axis", row["key"]): row["flagged"] for row in groups["axes"]}
+    scope, key = table.headers.index("scope"), table.headers.index("key")
+    names = {row["key"]: row["name"] for row in groups["dimensions"] + groups["axes"]}
+    width = len(table.headers)
+    columns = {name: i for i, name in enumerate(table.headers)}
+    rows = []
+    for row in table.rows:
+        row = list(row)
+        row[-1] = differ.get((row[scope], row[key]), row[-1])
+        rows.append(row)
+    base = rows[0][:columns["scope"]] if rows else []
+    for i, group in enumerate(groups["groups"]):
+        for kind, items in (("dimension", groups["dimensions"]), ("axis", groups["axes"])):
+            for item in items:
+                cell = item["groups"][i]
+                row = base + [None] * (width - len(base))
+                row[columns["scope"]] = f"group_{kind}"
+                row[columns["key"]] = item["key"]
+                row[columns["name"]] = names[item["key"]]
+                if kind == "dimension":
+                    row[columns["level"]] = cell["level"]
+                    row[columns["index"]] = _rounded(cell["index"])
+                else:
+                    row[columns["position"]] = _rounded(cell["position"])
+                row[columns["respondents"]] = group["respondents"]
+                row[columns["group"]] = group["name"]
+                row[columns["groups_differ"]] = item["flagged"]
+                rows.append(row)
+    return Table(table.title, table.headers, rows)
 
 
 def _organisation_rounds(access: OrgAccess) -> list[Assessment]:
@@ -129,7 +168,37 @@ def _sheet_name(language: str) -> str:
 
 
 def assessment_table(access: OrgAccess, assessment: Assessment, *, language: str) -> Table:
-    return _table(_sheet_name(language), [assessment], language)
+    return _with_groups(_table(_sheet_name(language), [assessment], language),
+                        _groups(assessment, language))
+
+
+def _groups(assessment: Assessment, language: str) -> dict | None:
+    result = results_by_assessment([assessment], language)[assessment.pk]
+    with translation.override(language):
+        return group_summary(assessment, result,
+                             model_texts(assessment.model_version, language), language)
+
+
+def _groups_contract(groups: dict | None) -> dict | None:
+    """The respondent groups in the JSON export: each shown group's dimension indices
+    and axis positions (4 decimals, as the result), where groups differ, and how many
+    groups are not shown on their own."""
+    if groups is None:
+        return None
+    return {
+        "groups": [{
+            "name": group["name"], "respondents": group["respondents"],
+            "dimensions": [{"key": d["key"], "level": d["groups"][i]["level"],
+                            "index": _rounded(d["groups"][i]["index"])}
+                           for d in groups["dimensions"]],
+            "axes": [{"key": a["key"], "position": _rounded(a["groups"][i]["position"])}
+                     for a in groups["axes"]],
+        } for i, group in enumerate(groups["groups"])],
+        "differ": {"dimensions": [d["key"] for d in groups["dimensions"] if d["flagged"]],
+                   "axes": [a["key"] for a in groups["axes"] if a["flagged"]]},
+        "not_shown_on_their_own": groups["hidden"],
+        "minimum_group_size": groups["min_size"],
+    }
 
 
 def organisation_table(access: OrgAccess, *, language: str) -> Table:
@@ -162,6 +231,9 @@ def assessment_contract(access: OrgAccess, assessment: Assessment, *, language: 
                                                 version=texts.version,
                                                 level_names=texts.level_names()),
         }
+    groups = _groups_contract(_groups(assessment, language))
+    if groups is not None:
+        document["respondent_groups"] = groups
     return document
 
 

@@ -24,6 +24,7 @@ from assessments.presentation import present
 from assessments.selectors import (
     RoundFigures,
     figures_by_assessment,
+    group_summary,
     response_counts,
     results_by_assessment,
 )
@@ -46,7 +47,7 @@ from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file.
-TEMPLATE_VERSION = "2026-12-02.3"
+TEMPLATE_VERSION = "2026-12-03.1"
 
 
 # --------------------------------------------------------------------------- reports
@@ -138,6 +139,8 @@ class AssessmentReport:
     # The consensus session: the result without its agreed answers, and the answers.
     before: ScoreResult | None = None
     agreed: list = field(default_factory=list)
+    # The respondent groups beside the whole (assessments.selectors.group_summary).
+    groups: dict | None = None
 
     @cached_property
     def presented(self) -> dict:
@@ -281,6 +284,8 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
         previous=previous, previous_result=results[previous.pk] if previous else None,
         appendix=appendix(assessment, texts, language, names=names) if with_appendix else [],
         before=before, agreed=agreed,
+        groups=group_summary(assessment, results[assessment.pk], texts, language)
+        if submitted else None,
     )
 
 

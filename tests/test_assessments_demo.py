@@ -42,7 +42,9 @@ def test_it_seeds_three_rounds_per_department_and_is_idempotent(orgs):
                     else {"acme": "topdesk-semm", "globex": "hu-service-maturity"}[
                         assessment.organisation.slug])
         assert assessment.model_version.model.slug == expected
-        assert 2 <= assessment.responses.count() <= 4
+        grouped = (assessment.organisation.slug, assessment.department.name,
+                   assessment.name) == demo.GROUPED_ROUND  # more respondents, in groups
+        assert 2 <= assessment.responses.count() <= (10 if grouped else 4)
         assert assessment.responses.filter(user__email__startswith="manager@").count() == 1
     statuses = sorted(a.status for a in rounds if a.department.name == "HR Services"
                       and a.organisation.slug == "acme")
@@ -88,3 +90,22 @@ def test_new_rounds_use_the_newest_published_version_of_each_shipped_model(db, t
         department__name="Facilities")
     assert rounds.exists()
     assert set(rounds.values_list("model_version", flat=True)) == {newest.pk}
+
+
+def test_a_closed_demo_round_has_respondent_groups_with_a_privacy_note(orgs, client):
+    from assessments.selectors import assessment_results, group_summary
+    from models_catalog.texts import model_texts
+
+    demo.seed(orgs)
+    slug, department, name = demo.GROUPED_ROUND
+    assessment = Assessment.objects.get(organisation__slug=slug, department__name=department,
+                                        name=name)
+    assert assessment.is_closed
+    summary = group_summary(assessment, assessment_results(assessment),
+                            model_texts(assessment.model_version))
+    shown = {g["name"]: g["respondents"] for g in summary["groups"]}
+    assert summary["compared"] and min(shown.values()) >= 3
+    assert "Service desk agents" in shown
+    assert summary["hidden"] >= 1  # a group of fewer than three: the page says so
+    assert "IT management" not in shown
+    assert summary["flags"] >= 1

@@ -197,9 +197,11 @@ QUERY_COUNTS = {
     "autosave": 5 if connection.vendor == "postgresql" else 9,
     # + assessment, respondents with their answered counts, question count, response
     #   counts (who counts as invited: presentation.COUNTED_AS_INVITED), results (1:
-    #   kept in the cache since the warm-up request), and the organisation switcher;
-    #   the texts are read once per process (models_catalog.texts.model_texts)
-    "results page": 9,
+    #   kept in the cache since the warm-up request), the shared links with their
+    #   counts (issue 15), and the organisation switcher; the texts are read once per
+    #   process (models_catalog.texts.model_texts); respondent groups read the
+    #   respondents already read, and their answers only when there are groups
+    "results page": 10,
     # + department, rounds, results (1, kept), response counts, and the organisation
     #   switcher (texts: once per process and version)
     "department": 8,

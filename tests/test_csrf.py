@@ -22,10 +22,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from assessments import services as assessment_services
 from organisations import services
 from organisations.models import Department, Invitation, Role, User, hash_token
 from tests.assessment_factories import invitee, make_assessment
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, access_for
 from tests.tenant_params import ParamResolver, load_params, unfillable
 from tests.tenant_params._urls import _walk, changed_tables, db_fingerprint, tenant_routes
 
@@ -99,6 +100,10 @@ def outside(world):
     for_member = _invitation_token(world, world.globex.manager.email)
     assessment = make_assessment(world, name="CSRF round")
     _response, link = invitee(assessment, "guest@example.test")
+    _shared, shared_token = assessment_services.shared_link_create(
+        by=access_for(world.acme.manager, world.acme.org), assessment=assessment,
+        label="CSRF link", cap=5,
+        expires_on=assessment_services.shared_link_default_expiry(assessment))
     uid = urlsafe_base64_encode(force_bytes(world.acme.viewer.pk))
     reset = default_token_generator.make_token(world.acme.viewer)
     pending = User.objects.create_user(email="pending@example.test", password=PASSWORD,
@@ -129,6 +134,7 @@ def outside(world):
         "respondent:review": (anonymous, f"/r/{link}/review/"),
         "respondent:save": (anonymous, f"/r/{link}/save/"),
         "respondent:submit": (anonymous, f"/r/{link}/submit/"),
+        "respondent:shared": (anonymous, f"/r/shared/{shared_token}/"),
         "admin:login": (anonymous, "/admin/login/"),
         "admin:logout": (owner, "/admin/logout/"),
     }

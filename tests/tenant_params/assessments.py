@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.assessment_factories import invitee, make_assessment, version_with
 
 
@@ -22,7 +24,21 @@ def _response(world):
     return world.memo["assessment_response"]
 
 
+def _shared_link(world):
+    if "shared_link" not in world.memo:
+        from assessments.models import SharedLink
+        from organisations.models import hash_token
+
+        assessment = _assessment(world)
+        world.memo["shared_link"] = SharedLink.objects.create(
+            assessment=assessment, label="Isolation link", cap=5, link_secret="s",
+            token_hash=hash_token("isolation-shared-link"),
+            expires_at=assessment.created_at + timedelta(days=30))
+    return world.memo["shared_link"]
+
+
 PARAMS = {
+    "link_id": lambda world: _shared_link(world).public_id,
     "assessment_id": lambda world: _assessment(world).public_id,
     "response_id": lambda world: _response(world).public_id,
 }
