@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import accumulate
 
@@ -50,7 +50,7 @@ from organisations.models import Department, Membership, hash_token
 from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, ModelSpec, ScoreResult, score
 
-from .models import Answer, Assessment, Response
+from .models import Answer, Assessment, CarriedAnswer, Response
 from .presentation import COUNTED_AS_INVITED, percent
 
 # --- Assessments and responses -----------------------------------------------------------
@@ -253,6 +253,9 @@ class QuestionItem:
     question: Question
     option: str = ""
     comment: str = ""
+    # The answer from the respondent's previous round, while it waits for confirmation
+    # (``CarriedAnswer``); empty once the statement is answered.
+    carried: str = ""
 
     @property
     def key(self) -> str:
@@ -284,6 +287,11 @@ class DimensionPage:
     def unanswered(self) -> list[QuestionItem]:
         return [item for item in self.items if not item.answered]
 
+    @property
+    def carried(self) -> list[QuestionItem]:
+        """Statements with an answer from last round waiting for confirmation."""
+        return [item for item in self.items if item.carried]
+
 
 @dataclass
 class Questionnaire:
@@ -309,9 +317,16 @@ class Questionnaire:
     def page(self, key: str) -> DimensionPage | None:
         return next((page for page in self.pages if page.key == key), None)
 
+    @cached_property
+    def carried(self) -> int:
+        return sum(len(page.carried) for page in self.pages)
 
-_ANSWERS_SQL = (  # a response's answers: question id, option, comment
-    f'SELECT "question_id", "option", "comment" FROM "{Answer._meta.db_table}" '  # noqa: S608
+
+_ANSWERS_SQL = (  # a response's answers, then its answers carried from last round:
+    # question id, option, comment, carried
+    f'SELECT "question_id", "option", "comment", FALSE FROM "{Answer._meta.db_table}" '  # noqa: S608
+    'WHERE "response_id" = %s UNION ALL '
+    f'SELECT "question_id", "option", \'\', TRUE FROM "{CarriedAnswer._meta.db_table}" '
     'WHERE "response_id" = %s')
 
 
@@ -321,20 +336,24 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
     process has read a released version: ``models_catalog.selectors.version_structure``).
     """
     structure = version_structure(version)
-    answers = {}
+    answers, carried = {}, {}
     if response is not None and response.pk is not None:
         # Written out: the ORM's Python for this query costs several times its run.
         with connection.cursor() as cursor:
-            execute(cursor, _ANSWERS_SQL, [response.pk])
-            answers = {question_id: (option, comment)
-                       for question_id, option, comment in cursor.fetchall()}
+            execute(cursor, _ANSWERS_SQL, [response.pk, response.pk])
+            for question_id, option, comment, is_carried in cursor.fetchall():
+                if is_carried:
+                    carried[question_id] = option
+                else:
+                    answers[question_id] = (option, comment)
     pages = {d.pk: DimensionPage(d) for d in structure.dimensions}
     for question in structure.questions:
         page = pages.get(question.dimension_id)
         if page is None:
             continue
         option, comment = answers.get(question.pk, ("", ""))
-        page.items.append(QuestionItem(question, option, comment))
+        page.items.append(QuestionItem(question, option, comment,
+                                       "" if option else carried.get(question.pk, "")))
     return Questionnaire(version=version, pages=list(pages.values()),
                          options=list(structure.options), levels=dict(structure.levels))
 
@@ -391,7 +410,9 @@ def _results_key(assessment: Assessment, language: str,
         return None
     # The pickled classes' modules too: a result pickled before the engine moved
     # (assessments.scoring → scoring) would fail to load after it, not merely be stale.
+    # RoundFigures' fields too: figures cached before a field was added lack it.
     identity = repr((scoring.ENGINE_VERSION, ScoreResult.__module__, RoundFigures.__module__,
+                     tuple(f.name for f in fields(RoundFigures)),
                      assessment.pk, assessment.created_at.isoformat(),
                      version.pk,
                      assessment.target_level, language,
@@ -448,13 +469,16 @@ class RoundFigures:
     target: int
     axes: dict[str, float | None]
     dimension_levels: dict[str, int]
+    # For trends across model versions, which compare rounds per dimension.
+    dimension_indices: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, result: ScoreResult) -> RoundFigures:
         return cls(level=result.overall.level, index=result.overall.index,
                    target=result.target_level,
                    axes={a.key: a.position for a in result.axes},
-                   dimension_levels={d.key: d.level for d in result.dimensions})
+                   dimension_levels={d.key: d.level for d in result.dimensions},
+                   dimension_indices={d.key: d.index for d in result.dimensions})
 
 
 def figures_by_assessment(assessment_list: Sequence[Assessment],

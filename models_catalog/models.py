@@ -450,6 +450,10 @@ class Question(VersionPart):
     # marked when a draft's default-language text changes, cleared when that language
     # is edited or its texts are confirmed. Only a draft's own: an export leaves it out.
     needs_review = models.JSONField(_("translations to review"), default=list, blank=True)
+    # Keys of earlier versions' statements whose answers carry over to this one in a
+    # follow-up round (docs/model-format.md, "carried_from"). Not part of the content
+    # hash: it says nothing about what is asked or how it scores.
+    carried_from = models.JSONField(_("carried from"), default=list, blank=True)
 
     class Meta:
         ordering = ["version", "position", "id"]

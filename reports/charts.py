@@ -64,6 +64,8 @@ class TrendPoint:
     when: date | None
     index: float
     level: int
+    version: int = 0  # the model version's number
+    dimensions: Mapping[str, float] = field(default_factory=dict)  # dimension key → index
 
 
 # -------------------------------------------------------------------------- helpers
@@ -584,15 +586,38 @@ def trend_rounds(points: Iterable[TrendPoint]) -> int:
     return max(counts.values(), default=0)
 
 
+def trend_versions(points: Iterable[TrendPoint]) -> list[int]:
+    """The model versions a trend's rounds use, oldest first."""
+    return sorted({point.version for point in points})
+
+
+def trend_note(points: Iterable[TrendPoint]) -> str:
+    """What a trend over rounds on different versions of a model says under it (empty
+    for one version): such rounds are compared per dimension (``trend``)."""
+    versions = trend_versions(points)
+    if len(versions) < 2:
+        return ""
+    return _("These rounds use different versions of the model (%(versions)s): their "
+             "statements differ, so the trend compares them per dimension, whose "
+             "meaning the versions share, not by the overall index.") % {
+        "versions": ", ".join(str(v) for v in versions)}
+
+
 def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
           title: str | None = None) -> dict:
     """The overall maturity index of each department over its rounds. A line needs two
-    rounds: with one, the chart says so instead of drawing a point on five ticks."""
+    rounds: with one, the chart says so instead of drawing a point on five ticks.
+
+    Rounds on different versions of the model are compared per dimension instead (the
+    dimensions the newest version has, ``texts``): one line per dimension, and per
+    department when there are several; ``trend_note`` says so under the chart."""
     title = _("Trend over rounds") if title is None else title
     points = list(points)
     series: dict[str, list[TrendPoint]] = {}
     for point in points:
         series.setdefault(point.department, []).append(point)
+    if len(trend_versions(points)) > 1 and trend_rounds(points) >= 2:
+        return _dimension_trend(series, texts, title)
     if not series:
         return _empty(title, _("No department has a result yet."))
     if trend_rounds(points) < 2:
@@ -618,6 +643,38 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
         yaxis={"range": [1, top], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)}),
         data=[{"name": short_label(department, 18, 40)} for department in series],
+        margin={"l": 48, "r": 16, "t": 52 if title else 24, "b": 40},
+        xaxis={"tickangle": -45, "tickfont": {"size": 10}}, legend={"y": -0.35}))
+
+
+def _dimension_trend(series: Mapping[str, list[TrendPoint]], texts: ModelTexts,
+                     title: str) -> dict:
+    top = texts.top
+    traces, ticks = [], {}
+    several = len(series) > 1
+    for department, items in series.items():
+        items = sorted(items, key=lambda p: (p.when or date.min, p.round))
+        xs = [p.when.isoformat() if p.when else label(p.round) for p in items]
+        for p, x in zip(items, xs, strict=True):
+            ticks[x] = p.when
+        for dimension in texts.dimensions:
+            name = texts.dimension_name(dimension.key)
+            if several:
+                name = f"{department} · {name}"
+            ys = [round(p.dimensions[dimension.key], 2) if dimension.key in p.dimensions
+                  else None for p in items]
+            traces.append(_trace("scatter",
+                x=xs, y=ys, mode="lines+markers", name=label(name, 32),
+                legendgroup=label(department), connectgaps=False,
+                text=[label(f"{p.round} (v{p.version})") for p in items],
+                hovertemplate="%{text}: %{y:.2f}<extra>" + label(name) + "</extra>",
+            ))
+    tickvals = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
+    return _figure(traces, _narrow(_layout(
+        title=title, height=420, legend={"orientation": "h", "y": -0.25},
+        xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": tickvals},
+        yaxis={"range": [1, top], "title": {"text": label(_("Maturity index per dimension"))},
+               "gridcolor": "#e9ecef", **_level_ticks(top)}),
         margin={"l": 48, "r": 16, "t": 52 if title else 24, "b": 40},
         xaxis={"tickangle": -45, "tickfont": {"size": 10}}, legend={"y": -0.35}))
 
