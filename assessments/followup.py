@@ -164,7 +164,9 @@ def carried_option(given: list[str], old_values: dict[str, float],
     if not values:
         return NA if all(o == NA for o in given) else None
     mean = sum(values) / len(values)
-    return min(new_options, key=lambda kv: (abs(kv[1] - mean), kv[1]))[0] if new_options else None
+    # Rounded: 1/3 and 2/3 are equally far from 1/2, up to floating point.
+    return min(new_options, key=lambda kv: (round(abs(kv[1] - mean), 9), kv[1]))[0] \
+        if new_options else None
 
 
 def _carry(pairs: Iterable[tuple[Response, Response]], previous: ModelVersion,

@@ -970,10 +970,9 @@ def record_carried_from(version: ModelVersion, document: Mapping[str, Any]) -> b
     if problems:
         raise DocumentError(problems)
     declared = {q["key"]: list(q.get("carried_from") or []) for q in document["questions"]}
-    changed = [q for q in version.questions.all() if q.carried_from != declared.get(q.key, [])]
-    for question in changed:
-        question.carried_from = declared.get(question.key, [])
-    Question.objects.bulk_update(changed, ["carried_from"])
+    changed = {q.pk: declared.get(q.key, []) for q in version.questions.all()
+               if q.carried_from != declared.get(q.key, [])}
+    Question.objects.record_carried_from(changed)
     return bool(changed)
 
 

@@ -295,6 +295,16 @@ class VersionPartQuerySet(models.QuerySet):
         return super().delete()
 
 
+class QuestionQuerySet(VersionPartQuerySet):
+    def record_carried_from(self, mapping: dict[int, list[str]]) -> None:
+        """Set ``carried_from`` of the questions (by id) in ``mapping``, published or not:
+        the one field of a released version's parts that may change, because it is not
+        content (it says how answers of earlier versions carry over, not what is asked
+        or how it scores; ``documents.record_carried_from``)."""
+        for pk, keys in mapping.items():
+            models.QuerySet.update(self.filter(pk=pk), carried_from=list(keys))
+
+
 class VersionPart(models.Model):
     """A part of a version's content: editable only while the version is a draft."""
 
@@ -454,6 +464,8 @@ class Question(VersionPart):
     # follow-up round (docs/model-format.md, "carried_from"). Not part of the content
     # hash: it says nothing about what is asked or how it scores.
     carried_from = models.JSONField(_("carried from"), default=list, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["version", "position", "id"]
