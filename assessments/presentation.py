@@ -25,6 +25,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, QuestionAggregate, ScoreResult
@@ -134,3 +135,15 @@ def present(result: ScoreResult, texts: ModelTexts, *, target_is_default: bool,
                            "spread": q.spread, "value": q.value, "n": q.n_values}
                           for q in most_disputed(result, top=max_disagreements)],
     }
+
+
+def versions_note(versions: list[int]) -> str:
+    """What a trend over rounds on several versions of one model says under it (empty
+    for one version): such rounds are compared per dimension, not by the overall index
+    (the department page's trend and ``reports.charts.trend``)."""
+    if len(versions) < 2:
+        return ""
+    return _("These rounds use different versions of the model (%(versions)s): their "
+             "statements differ, so the trend compares them per dimension, whose "
+             "meaning the versions share, not by the overall index.") % {
+        "versions": ", ".join(str(v) for v in versions)}

@@ -31,7 +31,7 @@ from .forms import (
     OfflineUploadForm,
     version_label,
 )
-from .presentation import percent, present
+from .presentation import percent, present, versions_note
 
 
 def _base(access, **extra) -> dict:
@@ -128,10 +128,7 @@ def _trend(rounds) -> dict | None:
             lines.append({"name": dimension.name, "colour": n % 8, "marks": marks,
                           "polyline": " ".join(f"{x},{y}" for x, y, _n, _i in marks)})
         trend["dimensions"] = lines
-        trend["note"] = _("These rounds use different versions of the model (%(versions)s): "
-                          "their statements differ, so the trend compares them per "
-                          "dimension, whose meaning the versions share, not by the overall "
-                          "index.") % {"versions": ", ".join(str(v) for v in versions)}
+        trend["note"] = versions_note(versions)
     return trend
 
 

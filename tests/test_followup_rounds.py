@@ -21,14 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import followup, selectors, services
-from assessments.models import Answer, Assessment, CarriedAnswer, Response
+from assessments.models import Answer, Assessment, CarriedAnswer
 from assessments.tasks import follow_up_tick
 from maturity_site.celery import app as celery_app
 from models_catalog.documents import (
     DocumentError,
     document_hash,
     export_version,
-    import_document,
     record_carried_from,
     validate_document,
 )
@@ -38,33 +37,15 @@ from reports import charts
 from tests.assessment_factories import invitee, make_assessment, respondents_with_answers
 from tests.catalog_factories import build_document, make_version
 from tests.conftest import access_for, signed_in
+from tests.test_questionnaire_links import _link, _token_in
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def sent(django_capture_on_commit_callbacks):
-    """Run a callable and deliver the mail it queues for after the commit."""
-    def run(function, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(**kwargs)
-    return run
 
 
 def _url(assessment, name, **kwargs):
     return reverse(f"assessments:{name}", kwargs={
         "org_slug": assessment.organisation.slug, "assessment_id": assessment.public_id,
         **kwargs})
-
-
-def _link(token, name="start", **kwargs):
-    return reverse(f"respondent:{name}", kwargs={"token": token, **kwargs})
-
-
-def _token_in(body: str) -> str:
-    match = re.search(r"/r/([A-Za-z0-9_\-]+)/", body)
-    assert match, body
-    return match.group(1)
 
 
 def _tick(now) -> dict:
@@ -454,8 +435,8 @@ def test_a_respondent_who_never_looks_submits_no_carried_answer(world, closed_ro
     guest = follow_up.responses.get(email="guest@example.test")
     token = services.issue_link(response=guest)
     client = Client()
-    assert "From last round:" in client.get(_link(token, "dimension", dimension_key="people")
-                                            ).content.decode()
+    page = client.get(_link(token, "dimension", dimension_key="people")).content.decode()
+    assert 'class="qn-carried-note' in page and "Från förra omgången: Vet inte." in page
     assert client.post(_link(token, "submit")).status_code == 302
     guest.refresh_from_db()
     assert guest.is_submitted
