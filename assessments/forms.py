@@ -14,12 +14,16 @@ from .models import MAX_GROUP_LENGTH, Assessment, Response, SharedLink
 from .services import MAX_SHARED_CAP
 
 
+def version_label(version) -> str:
+    """"TOPdesk …, version 2" in the reader's language."""
+    return _("%(model)s, version %(number)s") % {
+        "model": translate(version.name, None, version.default_language) or version.model.slug,
+        "number": version.number}
+
+
 class VersionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, version):
-        return _("%(model)s, version %(number)s") % {
-            "model": translate(version.name, None, version.default_language)
-            or version.model.slug,
-            "number": version.number}
+        return version_label(version)
 
 
 class TargetLevelField(forms.TypedChoiceField):
@@ -78,17 +82,54 @@ class AssessmentEditForm(forms.ModelForm):
 
     class Meta:
         model = Assessment
-        fields = ["name", "due_date", "target_level", "anonymity"]
+        fields = ["name", "due_date", "target_level", "anonymity", "opens_on",
+                  "remind_every_days"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "anonymity": forms.RadioSelect}
 
     def __init__(self, *args, levels: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_level"].choices = self.fields["target_level"].choices[:levels + 1]
         self.fields["anonymity"].required = False  # not posted: unchanged
+        self.fields["remind_every_days"].widget.attrs.update(min=1, max=365)
         if not self.instance.is_draft:
             # Respondents were told when they started: the edit page shows it read-only.
             del self.fields["anonymity"]
+            del self.fields["opens_on"]  # it has opened
+
+
+class NextRoundForm(forms.Form):
+    """"Start the next round" of a closed round (``followup.assessment_start_next``)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200,
+                           widget=forms.TextInput(attrs={"placeholder": _("Q1 2027")}))
+    model_choice = forms.ChoiceField(label=_("Maturity model"), widget=forms.RadioSelect)
+    carry_answers = forms.BooleanField(
+        label=_("Start from each respondent's answers of this round"), required=False,
+        initial=True,
+        help_text=_("Their submitted answers are shown as “from last round, please "
+                    "confirm”: they count only once the respondent confirms them, and those "
+                    "not confirmed are left out when the respondent submits. On a newer "
+                    "version, only statements the version maps from earlier ones are "
+                    "carried."))
+    opens_on = forms.DateField(
+        label=_("Opens on"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=Assessment._meta.get_field("opens_on").help_text)
+    due_date = forms.DateField(label=_("Due date"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    remind_every_days = forms.IntegerField(
+        label=_("Remind every (days)"), required=False, min_value=1, max_value=365,
+        help_text=Assessment._meta.get_field("remind_every_days").help_text)
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model_choice"].choices = choices
+        self.fields["model_choice"].initial = choices[-1][0]
+        today = timezone.localdate().isoformat()
+        self.fields["opens_on"].widget.attrs["min"] = today
+        self.fields["due_date"].widget.attrs["min"] = today
 
 
 GROUP_SUGGESTIONS = "group-suggestions"  # the id of the page's <datalist> of group names

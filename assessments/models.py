@@ -88,6 +88,19 @@ class Assessment(models.Model):
     # key and of a PDF's inputs, and lets the session view poll for changes cheaply.
     session_started_at = models.DateTimeField(null=True, blank=True)
     consensus_updated_at = models.DateTimeField(null=True, blank=True)
+    # Follow-up rounds (assessments/followup.py): the round this one follows, the day a
+    # draft opens itself, and how often those who have not submitted are reminded.
+    follows = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="follow_ups", verbose_name=_("follows"))
+    opens_on = models.DateField(
+        _("opens on"), null=True, blank=True,
+        help_text=_("Empty: open it yourself. Otherwise the round opens itself on this day "
+                    "and the respondents get their invitation."))
+    remind_every_days = models.PositiveSmallIntegerField(
+        _("remind every (days)"), null=True, blank=True,
+        help_text=_("Empty: no automatic reminders. Otherwise those who have not submitted "
+                    "are reminded, with the same link, this many days after their last "
+                    "email, while the round is open."))
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -101,6 +114,9 @@ class Assessment(models.Model):
             models.CheckConstraint(condition=Q(target_level__isnull=True)
                                    | Q(target_level__gte=1),
                                    name="assessment_target_level_positive"),
+            models.CheckConstraint(condition=Q(remind_every_days__isnull=True)
+                                   | Q(remind_every_days__gte=1),
+                                   name="assessment_remind_every_positive"),
         ]
 
     def __str__(self) -> str:
@@ -371,3 +387,29 @@ class ConsensusAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}:{self.question_id}={self.option}"
+
+
+class CarriedAnswer(models.Model):
+    """An answer from the respondent's previous round, carried to a follow-up round
+    through the model's mapping (``Question.carried_from``): "from last round, please
+    confirm". It is a suggestion, not an answer: it counts nowhere (progress, results,
+    exports) until the respondent confirms it, which turns it into an ``Answer``
+    (``followup.carried_confirm``); answering the statement makes it moot, and
+    submitting drops what was not confirmed."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE,
+                                 related_name="carried_answers")
+    question = models.ForeignKey("models_catalog.Question", on_delete=models.CASCADE,
+                                 related_name="+")
+    option = models.CharField(_("answer"), max_length=64)
+
+    class Meta:
+        verbose_name = _("answer from last round")
+        verbose_name_plural = _("answers from last round")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"],
+                                    name="one_carried_answer_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}:{self.question_id}~{self.option}"

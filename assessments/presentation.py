@@ -273,3 +273,15 @@ def present_groups(groups: Sequence, whole: ScoreResult, texts: ModelTexts, *,
         "index_gap": GROUP_INDEX_GAP,
         "axis_gap": GROUP_AXIS_GAP,
     }
+
+
+def versions_note(versions: list[int]) -> str:
+    """What a trend over rounds on several versions of one model says under it (empty
+    for one version): such rounds are compared per dimension, not by the overall index
+    (the department page's trend and ``reports.charts.trend``)."""
+    if len(versions) < 2:
+        return ""
+    return _("These rounds use different versions of the model (%(versions)s): their "
+             "statements differ, so the trend compares them per dimension, whose "
+             "meaning the versions share, not by the overall index.") % {
+        "versions": ", ".join(str(v) for v in versions)}

@@ -33,7 +33,7 @@ from django.views.decorators.cache import never_cache
 
 from organisations.access import OrgAccess, tenant_view
 
-from . import services
+from . import followup, services
 from .models import Assessment, Response, SharedLink
 from .selectors import (
     get_assessment,
@@ -182,6 +182,8 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
     position = q.pages.index(page)
     previous_page = q.pages[position - 1] if position > 0 else None
     next_page = q.pages[position + 1] if position + 1 < len(q.pages) else None
+    if request.method == "POST" and "confirm_carried" in request.POST:
+        return _confirm_carried(request, seat, page)
     if request.method == "POST":
         return _save_page(request, seat, page, next_page,
                           numbering_offset=sum(p.total for p in q.pages[:position]))
@@ -191,6 +193,23 @@ def dimension(request, seat: Seat, dimension_key: str) -> HttpResponse:
         answered_elsewhere=q.answered - page.answered,
         numbering_offset=sum(p.total for p in q.pages[:position]),
     ))
+
+
+def _confirm_carried(request, seat: Seat, page) -> HttpResponse:
+    """The page's "Confirm the answers from last round": what it shows becomes the
+    respondent's answers (``followup.carried_confirm``); then the same page again."""
+    here = seat.url("dimension", dimension_key=page.key)
+    if seat.response.pk is None:  # a member who has no response has nothing carried
+        return redirect(here)
+    try:
+        confirmed = followup.carried_confirm(response=seat.response, dimension_key=page.key)
+    except services.AnswerRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(here)
+    messages.success(request, ngettext("%(count)s answer from last round is confirmed.",
+                                       "%(count)s answers from last round are confirmed.",
+                                       confirmed) % {"count": confirmed})
+    return redirect(here)
 
 
 def _posted_text(value: str | None) -> str | None:

@@ -18,13 +18,13 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils.translation import get_language
 
@@ -57,7 +57,7 @@ from .anonymity import (
     respondent_labels,
     shown_respondent_groups,
 )
-from .models import Answer, Assessment, ConsensusAnswer, Response, SharedLink
+from .models import Answer, Assessment, CarriedAnswer, ConsensusAnswer, Response, SharedLink
 from .presentation import COUNTED_AS_INVITED, percent, present_groups
 
 # --- Assessments and responses -----------------------------------------------------------
@@ -266,6 +266,9 @@ class QuestionItem:
     question: Question
     option: str = ""
     comment: str = ""
+    # The answer from the respondent's previous round, while it waits for confirmation
+    # (``CarriedAnswer``); empty once the statement is answered.
+    carried: str = ""
 
     @property
     def key(self) -> str:
@@ -297,6 +300,11 @@ class DimensionPage:
     def unanswered(self) -> list[QuestionItem]:
         return [item for item in self.items if not item.answered]
 
+    @property
+    def carried(self) -> list[QuestionItem]:
+        """Statements with an answer from last round waiting for confirmation."""
+        return [item for item in self.items if item.carried]
+
 
 @dataclass
 class Questionnaire:
@@ -322,6 +330,9 @@ class Questionnaire:
     def page(self, key: str) -> DimensionPage | None:
         return next((page for page in self.pages if page.key == key), None)
 
+    @cached_property
+    def carried(self) -> int:
+        return sum(len(page.carried) for page in self.pages)
 
 def questionnaire(version: ModelVersion, response: Response | None) -> Questionnaire:
     """Everything a questionnaire page shows, whatever its size: one query for the
@@ -329,18 +340,29 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
     process has read a released version: ``models_catalog.selectors.version_structure``).
     """
     structure = version_structure(version)
-    answers = {}
+    answers, carried = {}, {}
     if response is not None and response.pk is not None:
-        answers = {question_id: (option, comment) for question_id, option, comment in (
-            Answer.objects.filter(response_id=response.pk)
-            .values_list("question_id", "option", "comment"))}
+        # One query for both: the respondent's answers, then the answers carried from
+        # last round (suggestions to confirm).
+        own = (Answer.objects.filter(response_id=response.pk)
+               .annotate(carried=Value(False))
+               .values_list("question_id", "option", "comment", "carried"))
+        suggested = (CarriedAnswer.objects.filter(response_id=response.pk)
+                     .annotate(no_comment=Value(""), carried=Value(True))
+                     .values_list("question_id", "option", "no_comment", "carried"))
+        for question_id, option, comment, is_carried in own.union(suggested, all=True):
+            if is_carried:
+                carried[question_id] = option
+            else:
+                answers[question_id] = (option, comment)
     pages = {d.pk: DimensionPage(d) for d in structure.dimensions}
     for question in structure.questions:
         page = pages.get(question.dimension_id)
         if page is None:
             continue
         option, comment = answers.get(question.pk, ("", ""))
-        page.items.append(QuestionItem(question, option, comment))
+        page.items.append(QuestionItem(question, option, comment,
+                                       "" if option else carried.get(question.pk, "")))
     return Questionnaire(version=version, pages=list(pages.values()),
                          options=list(structure.options), levels=dict(structure.levels))
 
@@ -400,7 +422,9 @@ def _results_key(assessment: Assessment, language: str,
     # Consensus answers change the result: their last change is part of the key (a
     # round without any keeps the key it always had, as does the result before them).
     stamp = assessment.consensus_updated_at if consensus else None
+    # RoundFigures' fields too: figures cached before a field was added lack it.
     identity = repr((scoring.ENGINE_VERSION, ScoreResult.__module__, RoundFigures.__module__,
+                     tuple(f.name for f in fields(RoundFigures)),
                      assessment.pk, assessment.created_at.isoformat(),
                      version.pk,
                      assessment.target_level, language,
@@ -608,13 +632,16 @@ class RoundFigures:
     target: int
     axes: dict[str, float | None]
     dimension_levels: dict[str, int]
+    # For trends across model versions, which compare rounds per dimension.
+    dimension_indices: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, result: ScoreResult) -> RoundFigures:
         return cls(level=result.overall.level, index=result.overall.index,
                    target=result.target_level,
                    axes={a.key: a.position for a in result.axes},
-                   dimension_levels={d.key: d.level for d in result.dimensions})
+                   dimension_levels={d.key: d.level for d in result.dimensions},
+                   dimension_indices={d.key: d.index for d in result.dimensions})
 
 
 def figures_by_assessment(assessment_list: Sequence[Assessment],

@@ -39,10 +39,21 @@ from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
 from . import sql
-from .models import MAX_GROUP_LENGTH, Answer, Assessment, ConsensusAnswer, Response, SharedLink
+from .models import (
+    MAX_GROUP_LENGTH,
+    Answer,
+    Assessment,
+    CarriedAnswer,
+    ConsensusAnswer,
+    Response,
+    SharedLink,
+)
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"
+# Who the audit trail names for what a round's schedule does (open it, remind): the
+# product, never translated.
+SCHEDULE_ACTOR = "Maturity Desk"
 
 
 class AnswerRefused(Exception):
@@ -113,17 +124,33 @@ def assessment_create(*, by: OrgAccess, department: Department, model_version: M
     return assessment
 
 
+KEEP = object()  # a setting an update leaves as it is
+
+
 @transaction.atomic
 def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
                       due_date: date | None, target_level: int | None,
-                      anonymity: str | None = None,
+                      anonymity: str | None = None, opens_on=KEEP, remind_every_days=KEEP,
                       request: HttpRequest | None = None) -> Assessment:
-    """Change a round's name, due date and target; its anonymity only while it is a
-    draft (respondents are told it before they answer)."""
+    """Change a round's name, due date and target; its anonymity and the day it opens
+    itself only while it is a draft (respondents are told it before they answer), and
+    how often it reminds (``followup``)."""
+    from .followup import check_interval, check_schedule
+
     by.require("assess")
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_changeable(assessment)
     _check_due_date(due_date, unchanged=assessment.due_date)
+    if opens_on is not KEEP and opens_on != assessment.opens_on:
+        if not assessment.is_draft:
+            raise ValidationError({"opens_on": _("The round is open already.")})
+        check_schedule(opens_on, None)
+        assessment.opens_on = opens_on
+    if assessment.is_draft:
+        check_schedule(None, due_date, opens=assessment.opens_on)
+    if remind_every_days is not KEEP:
+        check_interval(remind_every_days)
+        assessment.remind_every_days = remind_every_days
     data = {"assessment": str(assessment.public_id)}
     if anonymity and anonymity != assessment.anonymity:  # empty: unchanged
         _check_anonymity(anonymity)
@@ -137,7 +164,7 @@ def assessment_update(*, by: OrgAccess, assessment: Assessment, name: str,
     assessment.due_date = due_date
     assessment.target_level = _target_from(assessment.model_version, target_level)
     assessment.save(update_fields=["name", "due_date", "target_level", "anonymity",
-                                   "updated_at"])
+                                   "opens_on", "remind_every_days", "updated_at"])
     # A later due date takes the personal links with it (an earlier one shortens none:
     # the emails promised their date). Withdrawn links stay withdrawn (revoked_at).
     floor = link_expiry(assessment)
@@ -157,7 +184,7 @@ def _check_anonymity(anonymity: str) -> None:
                                               "named.")})
 
 
-def _transition(*, by: OrgAccess, assessment: Assessment, source: str, target: str,
+def _transition(*, by: OrgAccess | None, assessment: Assessment, source: str, target: str,
                 action: str, message: str, request: HttpRequest | None,
                 **fields) -> Assessment:
     """Move ``assessment`` from ``source`` to ``target`` with a conditional update, so
@@ -168,7 +195,8 @@ def _transition(*, by: OrgAccess, assessment: Assessment, source: str, target: s
     if not changed:
         raise ValidationError(message)
     assessment.refresh_from_db()
-    audit(organisation=assessment.organisation, actor=by.user, action=action,
+    audit(organisation=assessment.organisation, actor=by.user if by else SCHEDULE_ACTOR,
+          action=action,
           target=str(assessment), data={"assessment": str(assessment.public_id)},
           request=request)
     return assessment
@@ -179,6 +207,13 @@ def assessment_open(*, by: OrgAccess, assessment: Assessment,
                     request: HttpRequest | None = None) -> Assessment:
     """Open a draft for answers; respondents added so far get their email now."""
     by.require("assess")
+    return open_round(by=by, assessment=assessment, request=request)
+
+
+def open_round(*, by: OrgAccess | None, assessment: Assessment,
+               request: HttpRequest | None = None) -> Assessment:
+    """``assessment_open`` once allowed; ``by`` None: the round's schedule opens it
+    (``followup.open_scheduled_rounds``)."""
     assessment = _transition(by=by, assessment=assessment, source=Assessment.Status.DRAFT,
                              target=Assessment.Status.OPEN, action="assessment.opened",
                              message=_("Only a draft assessment can be opened."),
@@ -321,7 +356,7 @@ def _link_to_send(response: Response) -> tuple[str, bool]:
 
 
 def _notify(*, response: Response, kind: str, by: OrgAccess | None,
-            renewed: bool = False) -> None:
+            renewed: bool = False, now: datetime | None = None) -> None:
     """Email ``response``'s respondent after commit, with their link (an invitee's
     current personal link; a new one only for a first email or a renewal)."""
     from .emails import send_respondent_email
@@ -332,7 +367,7 @@ def _notify(*, response: Response, kind: str, by: OrgAccess | None,
             token = issue_link(response=response)
         else:
             token, renewed = _link_to_send(response)
-    response.last_emailed_at = timezone.now()
+    response.last_emailed_at = now or timezone.now()
     response.save(update_fields=["last_emailed_at"])
     # After commit: no mail for a change that was rolled back, and no SMTP round-trip
     # while the transaction holds its locks.
@@ -945,6 +980,8 @@ def response_submit(*, response: Response, request: HttpRequest | None = None,
     now = timezone.now()
     Response.objects.filter(pk=locked.pk).update(
         submitted_at=now, started_at=locked.started_at or now)
+    # Answers from last round that were never confirmed are not the respondent's: dropped.
+    CarriedAnswer.objects.filter(response_id=locked.pk).delete()
     response.submitted_at = now
     response.started_at = locked.started_at or now
     assessment = locked.assessment

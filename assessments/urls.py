@@ -23,6 +23,7 @@ urlpatterns = [
     path(A + "reopen/", views.reopen_round, name="reopen"),
     path(A + "cancel/", views.cancel_round, name="cancel"),
     path(A + "delete/", views.delete_round, name="delete"),
+    path(A + "next/", views.start_next, name="start_next"),
     path(A + "respondents/invite/", views.invite, name="invite"),
     path(A + "respondents/members/", views.add_members, name="add_members"),
     path(A + "respondents/remind/", views.remind_all, name="remind_all"),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -19,8 +20,8 @@ from organisations.access import tenant_view
 from organisations.selectors import departments, get_department
 from organisations.service_views import call_service
 
+from . import followup, selectors, services
 from . import offline as sheets
-from . import selectors, services
 from . import session as consensus
 from .anonymity import MIN_GROUP_SIZE, names_visible
 from .forms import (
@@ -29,10 +30,12 @@ from .forms import (
     GroupsForm,
     InviteForm,
     MembersForm,
+    NextRoundForm,
     OfflineUploadForm,
     SharedLinkForm,
+    version_label,
 )
-from .presentation import percent, present
+from .presentation import percent, present, versions_note
 
 
 def _base(access, **extra) -> dict:
@@ -96,23 +99,41 @@ def department(request, access, department_id):
 
 
 def _trend(rounds) -> dict | None:
-    """An inline SVG line of the overall index over the rounds (oldest first)."""
+    """An inline SVG line of the overall index over the rounds (oldest first).
+
+    Rounds on different versions of one model are compared per dimension instead: a
+    line per dimension of the newest round's version, with a note that says so (as the
+    organisation report's trend, ``reports.charts.trend``)."""
     if not rounds:
         return None
     width, height, pad = 640, 200, 32
     top = max(a.result.levels for a in rounds)
     step = (width - 2 * pad) / max(1, len(rounds) - 1)
+
+    def y_of(index: float) -> float:
+        return round(height - pad - (index - 1) / max(1, top - 1) * (height - 2 * pad), 1)
+
     points = []
     for i, assessment in enumerate(rounds):
         x = pad + (i * step if len(rounds) > 1 else (width - 2 * pad) / 2)
-        y = height - pad - (assessment.result.overall.index - 1) / max(1, top - 1) * (
-            height - 2 * pad)
-        points.append({"x": round(x, 1), "y": round(y, 1), "assessment": assessment,
-                       "index": assessment.result.overall.index})
-    grid = [{"level": n, "y": round(height - pad - (n - 1) / max(1, top - 1)
-                                    * (height - 2 * pad), 1)} for n in range(1, top + 1)]
-    return {"width": width, "height": height, "pad": pad, "points": points, "grid": grid,
-            "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}
+        points.append({"x": round(x, 1), "y": y_of(assessment.result.overall.index),
+                       "assessment": assessment, "index": assessment.result.overall.index})
+    grid = [{"level": n, "y": y_of(n)} for n in range(1, top + 1)]
+    trend = {"width": width, "height": height, "pad": pad, "points": points, "grid": grid,
+             "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}
+    versions = sorted({a.model_version.number for a in rounds})
+    if len({a.model_version.model_id for a in rounds}) == 1 and len(versions) > 1:
+        texts = rounds[-1].texts
+        lines = []
+        for n, dimension in enumerate(texts.dimensions):
+            marks = [(p["x"], y_of(d.index), p["assessment"].name, d.index)
+                     for p in points for d in p["assessment"].result.dimensions
+                     if d.key == dimension.key]
+            lines.append({"name": dimension.name, "colour": n % 8, "marks": marks,
+                          "polyline": " ".join(f"{x},{y}" for x, y, _n, _i in marks)})
+        trend["dimensions"] = lines
+        trend["note"] = versions_note(versions)
+    return trend
 
 
 # --- One round ---------------------------------------------------------------------------------
@@ -194,6 +215,37 @@ def edit(request, access, assessment_id):
     return render(request, "assessments/form.html", _base(
         access, form=form, assessment=assessment, heading=_("Edit the assessment"),
         has_versions=True))
+
+
+@tenant_view("assess", write="assess")
+def start_next(request, access, assessment_id):
+    """"Start the next round" of a closed round: a draft with its settings and
+    respondents (``followup.assessment_start_next``)."""
+    assessment = selectors.get_assessment(access, assessment_id)
+    if not assessment.is_closed:
+        messages.error(request, _("Only a closed round can be followed by a next round."))
+        return _to_detail(access, assessment)
+    version = assessment.model_version
+    choices = [(followup.SAME_VERSION, _("The same version: %(version)s")
+                % {"version": version_label(version)})]
+    latest = followup.latest_version(version, access)
+    if latest is not None and latest.number > version.number:
+        choices.append((followup.LATEST_VERSION, _("The latest published version: %(version)s")
+                        % {"version": version_label(latest)}))
+    form = NextRoundForm(*_posted(request), choices=choices)
+    if request.method == "POST" and form.is_valid():
+        outcome = call_service(
+            request, followup.assessment_start_next, form=form, by=access,
+            assessment=assessment, request=request, **form.cleaned_data,
+            done=lambda new: _("The next round is ready as a draft. It opens itself on "
+                               "%(date)s.") % {"date": formats.date_format(new.opens_on)}
+            if new.opens_on else _("The next round is ready as a draft. Check the "
+                                   "respondents, then open it for answers."))
+        if outcome.ok:
+            return _to_detail(access, outcome.result)
+    return render(request, "assessments/form.html", _base(
+        access, form=form, assessment=assessment, heading=_("Start the next round"),
+        has_versions=True, submit_label=_("Create the next round")))
 
 
 def _transition(request, access, assessment_id, service, done: str):

@@ -301,6 +301,18 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # PDFs may get a queue of their own (start workers with -Q <name>); default: "celery".
 REPORTS_QUEUE = env_str("REPORTS_QUEUE")
+# Periodic tasks, sent by exactly one Celery beat: inside the worker with the embedded
+# defaults (`celery worker -B`, scripts/run.sh), a `beat` service of its own in
+# production (docker-compose.yml). One entry per job; add yours beside these.
+# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html
+CELERY_BEAT_SCHEDULE = {
+    # Follow-up rounds: open the rounds whose day has come, send the reminders due.
+    "follow-up-rounds": {
+        "task": "assessments.follow_up_tick",
+        "schedule": env_int("FOLLOW_UP_TICK_SECONDS", 15 * 60),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

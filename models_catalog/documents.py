@@ -125,6 +125,7 @@ def export_version(version: ModelVersion) -> dict[str, Any]:
                 "help": texts_in_order(q.help),
                 **_source(q.source),
                 "recommendation": texts_in_order(q.recommendation),
+                **_carried(q.carried_from),
             }
             for q in questions
         ],
@@ -170,6 +171,8 @@ def document_hash(document: Mapping[str, Any]) -> str:
     """
     normal = normalise(document)
     normal["version"].pop("number", None)
+    for question in normal["questions"]:  # how answers carry over is not content
+        question.pop("carried_from", None)
     canonical = json.dumps(normal, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -215,6 +218,7 @@ def normalise(document: Mapping[str, Any]) -> dict[str, Any]:
                 "help": _texts(q.get("help")),
                 **_source(q.get("source")),
                 "recommendation": _texts(q["recommendation"]),
+                **_carried(q.get("carried_from")),
             }
             for q in document["questions"]
         ],
@@ -231,6 +235,12 @@ def _source(value: Mapping[str, str] | None) -> dict[str, dict[str, str]]:
     for a new version)."""
     texts = _texts(value)
     return {"source": texts} if texts else {}
+
+
+def _carried(value: list[str] | None) -> dict[str, list[str]]:
+    """A question's ``carried_from`` entry: only when it maps something, so that the
+    documents written before mappings existed look as they did."""
+    return {"carried_from": list(value)} if value else {}
 
 
 def _at(path: str, message: str) -> str:
@@ -782,21 +792,23 @@ def _check_questions(v: _Validator, data: Mapping[str, Any], *, top: int | None,
         else:
             questions = v.items(data["questions"], "questions")
     usable_dimensions = dimension_keys if isinstance(data.get("dimensions"), list) else None
+    carried: dict[str, str] = {}
     for i, question in enumerate(questions):
         _check_question(v, question, i, question_keys=question_keys, top=top,
-                        dimension_keys=usable_dimensions, axis_keys=axis_keys)
+                        dimension_keys=usable_dimensions, axis_keys=axis_keys,
+                        carried=carried)
 
 
 def _check_question(v: _Validator, question: Any, i: int, *, question_keys: dict[str, int],
                     top: int | None, dimension_keys: Mapping[str, int] | None,
-                    axis_keys: Mapping[str, int]) -> None:
+                    axis_keys: Mapping[str, int], carried: dict[str, str]) -> None:
     """``questions[i]``. ``question_keys`` collects the keys seen so far (duplicates are
     problems); ``dimension_keys`` is None when the dimensions could not be read."""
     path = f"questions[{i}]"
     if not v.mapping(question, path,
                      required=("key", "dimension", "level", "weight", "statement",
                                "recommendation"),
-                     optional=("loadings", "help", "source")):
+                     optional=("loadings", "help", "source", "carried_from")):
         return
     if "key" in question:
         v.key(question["key"], f"{path}.key", question_keys, "question", "questions", i)
@@ -843,6 +855,48 @@ def _check_question(v: _Validator, question: Any, i: int, *, question_keys: dict
             v.texts(question[field], f"{path}.{field}")
     v.texts(question.get("help"), f"{path}.help", required=False)
     v.texts(question.get("source"), f"{path}.source", required=False)
+    _check_carried_from(v, question.get("carried_from"), path, carried=carried)
+
+
+def _check_carried_from(v: _Validator, value: Any, path: str, *,
+                        carried: dict[str, str]) -> None:
+    """``carried_from``: a list of earlier statements' keys, each mapped once in the whole
+    document (``carried`` collects where each was mapped). Whether an earlier version
+    has them is checked on import (``check_carried_from``)."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        v.add(f"{path}.carried_from", _("must be a list of statement keys, got %(type)s")
+              % {"type": _type_name(value)})
+        return
+    for j, old in enumerate(value):
+        where = f"{path}.carried_from[{j}]"
+        if not isinstance(old, str) or not KEY_RE.fullmatch(old) or len(old) > KEY_MAX_LENGTH:
+            v.add(where, _("%(key)s is not a valid statement key") % {"key": _show(old)})
+        elif old in carried:
+            v.add(where, _("%(key)s is already carried to %(other)s: an earlier statement's "
+                           "answer can carry to one statement only")
+                  % {"key": _show(old), "other": carried[old]})
+        else:
+            carried[old] = where
+
+
+def check_carried_from(document: Mapping[str, Any], earlier_keys: Iterable[str] | None
+                       ) -> list[str]:
+    """The problems of a valid document's ``carried_from`` keys against the statement
+    keys of the model's earlier versions (None: the model has none here, as a fresh
+    installation loading a shipped version 2: nothing to check against)."""
+    if earlier_keys is None:
+        return []
+    known = set(earlier_keys)
+    problems = []
+    for i, question in enumerate(document["questions"]):
+        for j, old in enumerate(question.get("carried_from") or []):
+            if old not in known:
+                problems.append(_at(f"questions[{i}].carried_from[{j}]", _(
+                    "unknown statement %(key)s: no earlier version of this model has it")
+                    % {"key": _show(old)}))
+    return problems
 
 
 # ---------------------------------------------------------------------------- import
@@ -880,6 +934,9 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
             raise DocumentError([_at("model.slug", _(
                 "%(slug)s already has a draft; publish or discard it before importing "
                 "another") % {"slug": repr(model.slug)})])
+        problems = check_carried_from(data, _earlier_keys(model))
+        if problems:
+            raise DocumentError(problems)
         status = ModelVersion.Status.PUBLISHED if publish else ModelVersion.Status.DRAFT
         version = create_version_from_document(
             model=model, document=data, status=status, by=by,
@@ -892,6 +949,31 @@ def import_document(data: Any, *, organisation=None, by=None, publish: bool = Tr
               data={"slug": model.slug, "version": version.number, "status": status,
                     "content_hash": version.content_hash}, request=request)
     return version
+
+
+def _earlier_keys(model: MaturityModel) -> set[str] | None:
+    """The statement keys of every version the model has here; None for a new model."""
+    if model.pk is None or not model.versions.exists():
+        return None
+    return set(Question.objects.filter(version__model=model).values_list("key", flat=True))
+
+
+def record_carried_from(version: ModelVersion, document: Mapping[str, Any]) -> bool:
+    """Give ``version`` the ``carried_from`` mapping of ``document``, the same content
+    (same ``document_hash``) with a mapping declared after it was loaded: the mapping
+    is not content, so this is not a new version. True if anything changed; raises
+    DocumentError for keys no earlier version has."""
+    earlier = set(Question.objects.filter(version__model_id=version.model_id,
+                                          version__number__lt=version.number)
+                  .values_list("key", flat=True))
+    problems = check_carried_from(document, earlier or None)
+    if problems:
+        raise DocumentError(problems)
+    declared = {q["key"]: list(q.get("carried_from") or []) for q in document["questions"]}
+    changed = {q.pk: declared.get(q.key, []) for q in version.questions.all()
+               if q.carried_from != declared.get(q.key, [])}
+    Question.objects.record_carried_from(changed)
+    return bool(changed)
 
 
 def slugs_in_use(organisation) -> QuerySet[MaturityModel]:
@@ -983,6 +1065,7 @@ def create_version_from_document(*, model: MaturityModel, document: Mapping[str,
         Question(version=version, key=q["key"], dimension=by_key[q["dimension"]],
                  level=q["level"], weight=q["weight"], loadings=q["loadings"],
                  statement=q["statement"], help=q["help"], source=q.get("source", {}),
-                 recommendation=q["recommendation"], position=i)
+                 recommendation=q["recommendation"], carried_from=q.get("carried_from", []),
+                 position=i)
         for i, q in enumerate(doc["questions"]))
     return version

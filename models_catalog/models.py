@@ -295,6 +295,16 @@ class VersionPartQuerySet(models.QuerySet):
         return super().delete()
 
 
+class QuestionQuerySet(VersionPartQuerySet):
+    def record_carried_from(self, mapping: dict[int, list[str]]) -> None:
+        """Set ``carried_from`` of the questions (by id) in ``mapping``, published or not:
+        the one field of a released version's parts that may change, because it is not
+        content (it says how answers of earlier versions carry over, not what is asked
+        or how it scores; ``documents.record_carried_from``)."""
+        for pk, keys in mapping.items():
+            models.QuerySet.update(self.filter(pk=pk), carried_from=list(keys))
+
+
 class VersionPart(models.Model):
     """A part of a version's content: editable only while the version is a draft."""
 
@@ -450,6 +460,12 @@ class Question(VersionPart):
     # marked when a draft's default-language text changes, cleared when that language
     # is edited or its texts are confirmed. Only a draft's own: an export leaves it out.
     needs_review = models.JSONField(_("translations to review"), default=list, blank=True)
+    # Keys of earlier versions' statements whose answers carry over to this one in a
+    # follow-up round (docs/model-format.md, "carried_from"). Not part of the content
+    # hash: it says nothing about what is asked or how it scores.
+    carried_from = models.JSONField(_("carried from"), default=list, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["version", "position", "id"]

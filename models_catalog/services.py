@@ -204,6 +204,8 @@ def model_copy(*, version: ModelVersion, by: OrgAccess, slug: str | None = None,
     if name and name.strip():
         document["model"]["name"] = {version.default_language: name.strip()}
     document["version"]["notes"] = {}
+    for question in document["questions"]:  # a new model: no earlier version to carry from
+        question.pop("carried_from", None)
     model = MaturityModel.objects.create(
         slug=slug, owner=organisation, name=document["model"]["name"],
         description=document["model"]["description"], source=document["model"]["source"],
@@ -240,6 +242,10 @@ def draft_create(*, version: ModelVersion, by, request=None) -> ModelVersion:
                                 "or discard it first.") % {"number": existing.number})
     document = export_version(version)
     document["version"]["notes"] = {}
+    for question in document["questions"]:
+        # The draft's statements are the copied version's: answers to each carry over
+        # to it in a follow-up round (docs/model-format.md, carried_from).
+        question["carried_from"] = [question["key"]]
     draft = create_version_from_document(model=model, document=document,
                                          status=ModelVersion.Status.DRAFT, by=_user(by),
                                          based_on=version)

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "assessment.reopened": _("Assessment round reopened"),
     "assessment.cancelled": _("Assessment round cancelled"),
     "assessment.deleted": _("Draft assessment round deleted"),
+    "assessment.follow_up_started": _("Next assessment round started"),
     "assessment.respondent_invited": _("Respondent invited"),
     "assessment.reminder_sent": _("Reminder sent"),
     "assessment.link_renewed": _("Questionnaire link renewed"),

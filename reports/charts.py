@@ -26,7 +26,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from assessments.presentation import most_disputed, percent
+from assessments.presentation import most_disputed, percent, versions_note
 from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, ScoreResult
 
@@ -64,6 +64,8 @@ class TrendPoint:
     when: date | None
     index: float
     level: int
+    version: int = 0  # the model version's number
+    dimensions: Mapping[str, float] = field(default_factory=dict)  # dimension key → index
 
 
 # -------------------------------------------------------------------------- helpers
@@ -584,10 +586,25 @@ def trend_rounds(points: Iterable[TrendPoint]) -> int:
     return max(counts.values(), default=0)
 
 
+def trend_versions(points: Iterable[TrendPoint]) -> list[int]:
+    """The model versions a trend's rounds use, oldest first."""
+    return sorted({point.version for point in points})
+
+
+def trend_note(points: Iterable[TrendPoint]) -> str:
+    """What a trend over rounds on different versions of a model says under it (empty
+    for one version): such rounds are compared per dimension (``trend``)."""
+    return versions_note(trend_versions(points))
+
+
 def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
           title: str | None = None) -> dict:
     """The overall maturity index of each department over its rounds. A line needs two
-    rounds: with one, the chart says so instead of drawing a point on five ticks."""
+    rounds: with one, the chart says so instead of drawing a point on five ticks.
+
+    Rounds on different versions of the model are compared per dimension instead (the
+    dimensions the newest version has, ``texts``): one line per dimension, and per
+    department when there are several; ``trend_note`` says so under the chart."""
     title = _("Trend over rounds") if title is None else title
     points = list(points)
     series: dict[str, list[TrendPoint]] = {}
@@ -597,27 +614,45 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
         return _empty(title, _("No department has a result yet."))
     if trend_rounds(points) < 2:
         return _empty(title, trend_needs_two())
+    per_dimension = len(trend_versions(points)) > 1
+    several = len(series) > 1
+
+    def lines(department: str, items: list[TrendPoint]) -> list[tuple[str, list]]:
+        """(name, y values) of the department's lines: its overall index, or, across
+        versions, one line per dimension of the newest version."""
+        if not per_dimension:
+            return [(department, [round(p.index, 2) for p in items])]
+        return [(f"{department} · {d.name}" if several else d.name,
+                 [round(p.dimensions[d.key], 2) if d.key in p.dimensions else None
+                  for p in items]) for d in texts.dimensions]
+
     top = texts.top
-    traces, ticks = [], {}
+    traces, ticks, names = [], {}, []
     for department, items in series.items():
         items = sorted(items, key=lambda p: (p.when or date.min, p.round))
         xs = [p.when.isoformat() if p.when else label(p.round) for p in items]
         for p, x in zip(items, xs, strict=True):
             ticks[x] = p.when
-        traces.append(_trace("scatter",
-            x=xs, y=[round(p.index, 2) for p in items], mode="lines+markers",
-            name=label(department, 24), text=[label(p.round) for p in items],
-            hovertemplate="%{text}: %{y:.2f}<extra>" + label(department) + "</extra>",
-        ))
+        for name, ys in lines(department, items):
+            names.append(name)
+            traces.append(_trace("scatter",
+                x=xs, y=ys, mode="lines+markers", name=label(name, 32 if per_dimension else 24),
+                legendgroup=label(department),
+                text=[label(f"{p.round} (v{p.version})" if per_dimension else p.round)
+                      for p in items],
+                hovertemplate="%{text}: %{y:.2f}<extra>" + label(name) + "</extra>",
+            ))
     # Ticks at the rounds' dates only (numeric: plotly's month names are English in
     # every language), never plotly's automatic ones between or around them.
     tickvals = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
+    axis_title = _("Maturity index per dimension") if per_dimension else _("Maturity index")
     return _figure(traces, _narrow(_layout(
-        title=title, height=380, legend={"orientation": "h", "y": -0.25},
+        title=title, height=420 if per_dimension else 380,
+        legend={"orientation": "h", "y": -0.25},
         xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": tickvals},
-        yaxis={"range": [1, top], "title": {"text": label(_("Maturity index"))},
+        yaxis={"range": [1, top], "title": {"text": label(axis_title)},
                "gridcolor": "#e9ecef", **_level_ticks(top)}),
-        data=[{"name": short_label(department, 18, 40)} for department in series],
+        data=[{"name": short_label(name, 18, 40)} for name in names],
         margin={"l": 48, "r": 16, "t": 52 if title else 24, "b": 40},
         xaxis={"tickangle": -45, "tickfont": {"size": 10}}, legend={"y": -0.35}))
 

@@ -385,7 +385,9 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
         model_id = newest.model_version.model_id
         departments = {a.department_id for a in items}
         trend = [TrendPoint(a.department.name, a.name, a.created_at.date(),
-                            results[a.pk].index, results[a.pk].level)
+                            results[a.pk].index, results[a.pk].level,
+                            version=a.model_version.number,
+                            dimensions=results[a.pk].dimension_indices)
                  for a in rounds
                  if a.model_version.model_id == model_id and a.department_id in departments]
         rows = [department_result(a, results[a.pk], texts) for a in items]

@@ -415,9 +415,11 @@ def _organisation_document(access: OrgAccess, language: str):
             figures.append((names["trend"], charts.trend(section.trend, section.texts,
                                                          title=""), CHART_WIDTH))
             trend_message = ""
+            trend_note = charts.trend_note(section.trend)
         else:  # a trend needs two rounds: the PDF says so instead of drawing one point
-            trend_message = charts.trend_needs_two()
-        sections.append({"section": section, "charts": names, "trend_message": trend_message})
+            trend_message, trend_note = charts.trend_needs_two(), ""
+        sections.append({"section": section, "charts": names, "trend_message": trend_message,
+                         "trend_note": trend_note})
     if data.portfolio:
         figures.append(("portfolio", charts.portfolio(data.portfolio, top=data.portfolio_top,
                                                       title=""), CHART_WIDTH))

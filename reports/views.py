@@ -82,6 +82,7 @@ def organisation_report(request, access):
         if charts.trend_rounds(section.trend) >= 2:
             sections[-1]["charts"].append(
                 _chart(f"s{i}-trend", charts.trend(section.trend, section.texts)))
+            sections[-1]["trend_note"] = charts.trend_note(section.trend)
         else:  # a trend needs two rounds: say so, rather than draw one point
             sections[-1]["trend_message"] = charts.trend_needs_two()
     portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,

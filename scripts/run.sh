@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the app on the embedded defaults: SQLite, a filesystem Celery broker, demo
-# data. Starts the web server and a Celery worker together; Ctrl-C stops both.
+# data. Starts the web server and a Celery worker together; Ctrl-C stops both. The
+# worker runs Celery beat inside it (-B: the periodic tasks of CELERY_BEAT_SCHEDULE,
+# such as opening scheduled rounds), so no third process is needed.
 # Like the product, DEBUG is off (static files through whitenoise, plain error pages);
 # developers turn it on with `DEBUG=1 make run`. PORT (default 8000) also sets the
 # links in emails unless SITE_URL is given.
@@ -15,7 +17,7 @@ if .venv/bin/python manage.py help load_catalog >/dev/null 2>&1; then
 fi
 .venv/bin/python manage.py seed_demo
 
-.venv/bin/celery -A maturity_site worker --loglevel=INFO --concurrency=1 --pool=solo \
+.venv/bin/celery -A maturity_site worker -B --loglevel=INFO --concurrency=1 --pool=solo \
   > var/celery-worker.log 2>&1 &
 worker=$!
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT" &

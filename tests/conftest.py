@@ -114,3 +114,12 @@ def access_for(user: User, org: Organisation):
     from organisations.access import organisation_access
 
     return organisation_access(user, org.slug)
+
+
+@pytest.fixture
+def sent(django_capture_on_commit_callbacks):
+    """Run a service and deliver the mail it queues for after the commit."""
+    def run(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+    return run

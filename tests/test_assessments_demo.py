@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,13 @@ def test_new_rounds_use_the_newest_published_version_of_each_shipped_model(db, t
     catalogue = Path(settings.BASE_DIR) / "models_catalog" / "catalogue"
     old = yaml.safe_load((catalogue / "topdesk-semm.yaml").read_text(encoding="utf-8"))
     old["model"]["name"]["en"] = "An older TOPdesk model"
+    # It has the statements the current file's answers carry from (carried_from).
+    keys = {q["key"] for q in old["questions"]}
+    for question in list(old["questions"]):
+        for key in question.pop("carried_from", []):
+            if key not in keys:
+                old["questions"].append({**copy.deepcopy(question), "key": key})
+                keys.add(key)
     (tmp_path / "topdesk-semm.yaml").write_text(yaml.safe_dump(old, allow_unicode=True))
     call_command("load_catalog", "--directory", str(tmp_path), verbosity=0)
     first = ModelVersion.objects.get(model__slug="topdesk-semm")

@@ -127,7 +127,7 @@ BAD_DOCUMENTS = {
     "unknown field": (
         lambda d: d["questions"][0].update(statment={"en": "typo"}),
         "questions[0].statment: unknown field (expected: key, dimension, level, weight, "
-        "statement, recommendation, loadings, help, source)"),
+        "statement, recommendation, loadings, help, source, carried_from)"),
     "unknown language": (
         lambda d: d["dimensions"][0]["name"].update(de="Leute"),
         "dimensions[0].name.de: unknown language 'de' (supported: en, sv, hu, nb)"),

@@ -36,15 +36,6 @@ def assessment(world):
     return make_assessment(world)
 
 
-@pytest.fixture
-def sent(django_capture_on_commit_callbacks):
-    """Run a service and deliver the mail it queues for after the commit."""
-    def run(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-    return run
-
-
 def test_it_opens_the_questionnaire_without_an_account(world, assessment):
     response, token = invitee(assessment, name="Gita Guest")
     client = Client()

@@ -48,18 +48,22 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
         statement, statement_lang = shown_text(question.statement, language, default)
         card = {"key": question.key, "number": number, "statement": statement,
                 "statement_lang": statement_lang, "option": item.option,
-                "comment": item.comment, "help": "", "source": ""}
+                "comment": item.comment, "help": "", "source": "", "carried": item.carried}
         if question.help:
             card["help"], card["help_lang"] = shown_text(question.help, language, default)
         if question.source:
             card["source"], card["source_lang"] = shown_text(question.source, language, default)
         cards.append(card)
+    scale = [(option.key, shown_text(option.label, language, default)[0]) for option in options]
+    extra = [("na", gettext("Not applicable")), ("dk", gettext("Don't know"))]
+    labels = dict(scale + extra)
+    for card in cards:
+        if card["carried"]:
+            card["carried_label"] = labels.get(card["carried"], card["carried"])
     html = _cards_template().render({
-        "cards": cards, "readonly": readonly,
-        "scale": [(option.key, shown_text(option.label, language, default)[0])
-                  for option in options],
-        "extra": [("na", gettext("Not applicable")), ("dk", gettext("Don't know"))],
+        "cards": cards, "readonly": readonly, "scale": scale, "extra": extra,
         "texts": {"source": gettext("Source:"),
+                  "carried": gettext("From last round: %(answer)s. Please confirm."),
                   "comment_summary": gettext("Comment or evidence (optional)"),
                   "comment_label": gettext("Comment on statement %(number)s")},
     })

@@ -360,6 +360,15 @@
       if (el.type === "radio") {
         enqueue(key, {option: el.value}, true);
         updateProgress();
+        // An answer replaces the one carried from last round (assessments/followup.py).
+        const card = fieldset.closest(".qn-carried");
+        if (card) {
+          card.classList.remove("qn-carried");
+          fieldset.querySelectorAll(".qn-carried-note").forEach((note) => { note.hidden = true; });
+          fieldset.querySelectorAll(".qn-label-carried").forEach((label) => {
+            label.classList.remove("qn-label-carried");
+          });
+        }
       } else if (el.tagName === "TEXTAREA") {
         window.clearTimeout(commentTimers[key]);
         enqueue(key, {comment: el.value}, true);

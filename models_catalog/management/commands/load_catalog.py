@@ -8,6 +8,7 @@ from models_catalog.documents import (
     document_hash,
     import_document,
     parse,
+    record_carried_from,
     validate_document,
 )
 from models_catalog.models import MaturityModel
@@ -55,6 +56,9 @@ class Command(BaseCommand):
             # staff retired on purpose is not brought back by the next start-up.
             latest = model.versions.order_by("-number").first()
             if latest is not None and latest.content_hash == document_hash(data):
+                if record_carried_from(latest, data):
+                    return (f"{slug} unchanged (version {latest.number}, {latest.status}); "
+                            "its carried_from mapping recorded")
                 return f"{slug} unchanged (version {latest.number}, {latest.status})"
         version = import_document(data, organisation=None, publish=True)
         return f"{slug} version {version.number} published"
