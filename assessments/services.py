@@ -33,7 +33,7 @@ from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
-from . import answer_store
+from . import answer_store, signals
 from .models import Answer, Assessment, Response
 
 MAX_COMMENT_LENGTH = 5000
@@ -182,6 +182,7 @@ def assessment_open(*, by: OrgAccess, assessment: Assessment,
     for response in waiting:
         if response.user_id or response.email:
             _notify(response=response, kind="invitation", by=by)
+    signals.round_opened.send(sender=Assessment, assessment=assessment, by=by)
     return assessment
 
 
@@ -190,10 +191,12 @@ def assessment_close(*, by: OrgAccess, assessment: Assessment,
                      request: HttpRequest | None = None) -> Assessment:
     """Close the round: it becomes read-only; only submitted responses count."""
     by.require("assess")
-    return _transition(by=by, assessment=assessment, source=Assessment.Status.OPEN,
-                       target=Assessment.Status.CLOSED, action="assessment.closed",
-                       message=_("Only an open assessment can be closed."),
-                       request=request, closed_at=True)
+    assessment = _transition(by=by, assessment=assessment, source=Assessment.Status.OPEN,
+                             target=Assessment.Status.CLOSED, action="assessment.closed",
+                             message=_("Only an open assessment can be closed."),
+                             request=request, closed_at=True)
+    signals.round_closed.send(sender=Assessment, assessment=assessment, by=by)
+    return assessment
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ from organisations.models import Organisation
 from organisations.selectors import departments as scoped_departments
 from scoring import DK, ENGINE_VERSION, NA, ScoreResult
 
+from . import extensions
 from .charts import DepartmentResult, TrendPoint, dimension_spreads
 from .models import Report
 
@@ -134,6 +135,8 @@ class AssessmentReport:
     previous_result: ScoreResult | None = None
     appendix: list[dict] = field(default_factory=list)
     names: bool = False  # whether this reader sees who answered what
+    # Added by apps above reports (reports.extensions): shown after the roadmap.
+    sections: list[dict] = field(default_factory=list)
 
     @cached_property
     def presented(self) -> dict:
@@ -276,12 +279,14 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
     counts = response_counts([assessment.pk])[assessment.pk]
     submitted, invited = counts["submitted"], counts["total"]
     names = names_visible(access, assessment.anonymity)
-    return AssessmentReport(
+    report = AssessmentReport(
         organisation=access.organisation, assessment=assessment, texts=texts, names=names,
         result=results[assessment.pk], respondents=submitted, invited=invited,
         previous=previous, previous_result=results[previous.pk] if previous else None,
         appendix=appendix(assessment, texts, language, names=names) if with_appendix else [],
     )
+    report.sections = extensions.sections_for(access, report)
+    return report
 
 
 # ---------------------------------------------------------------- an organisation
@@ -447,6 +452,7 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
         "organisation": access.organisation.name,
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
+        "sections": extensions.fingerprints(assessment),
     })
 
 
