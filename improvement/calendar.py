@@ -15,7 +15,7 @@ from .models import Action
 
 def feed(organisation, actions: list[Action]) -> bytes:
     calendar = Calendar()
-    calendar.add("prodid", "-//Maturity Desk//Action plan//EN")
+    calendar.add("prodid", "-//Maturity Desk//Action plan//EN")  # i18n: ignore
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", _("Action plan · %(organisation)s")
                  % {"organisation": organisation.name})
@@ -24,7 +24,7 @@ def feed(organisation, actions: list[Action]) -> bytes:
         if action.due_date is None:
             continue
         event = Event()
-        event.add("uid", f"{action.public_id}@maturity-desk")
+        event.add("uid", f"{action.public_id}@maturity-desk")  # i18n: ignore
         event.add("dtstamp", stamp)
         event.add("last-modified", action.updated_at)
         event.add("dtstart", action.due_date)
@@ -38,8 +38,8 @@ def feed(organisation, actions: list[Action]) -> bytes:
         event.add("description", "\n".join(lines))
         event.add("url", settings.SITE_URL + reverse("improvement:detail", kwargs={
             "org_slug": organisation.slug, "action_id": action.public_id}))
-        event.add("status", "CANCELLED" if action.status == Action.Status.DROPPED
-                  else "CONFIRMED")
-        event.add("transp", "TRANSPARENT")
+        dropped = action.status == Action.Status.DROPPED
+        event.add("status", "CANCELLED" if dropped else "CONFIRMED")  # i18n: ignore
+        event.add("transp", "TRANSPARENT")  # i18n: ignore
         calendar.add_component(event)
     return calendar.to_ical()

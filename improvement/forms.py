@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Action, Webhook
 
@@ -17,7 +18,7 @@ class ActionForm(forms.Form):
                                           "this empty and give a name and an email address."))
     owner_name = forms.CharField(label=_("Owner's name"), max_length=150, required=False)
     owner_email = forms.EmailField(label=_("Owner's email address"), required=False)
-    due_date = forms.DateField(label=_("Due date"), required=False,
+    due_date = forms.DateField(label=pgettext_lazy("action", "Due date"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"},
                                                       format="%Y-%m-%d"))
     done_when = forms.CharField(label=_("Done when"), required=False, max_length=5000,

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ActionQuerySet(models.QuerySet):
@@ -59,7 +60,7 @@ class Action(models.Model):
                               blank=True, related_name="actions", verbose_name=_("owner"))
     owner_name = models.CharField(_("owner's name"), max_length=150, blank=True)
     owner_email = models.EmailField(_("owner's email address"), blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(pgettext_lazy("action", "due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.PLANNED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
@@ -119,6 +120,8 @@ class ActionNote(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
 
     def __str__(self) -> str:
         return f"{self.action_id}: {self.status or self.text[:40]}"
@@ -136,6 +139,8 @@ class ActionDigest(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("weekly digest")
+        verbose_name_plural = _("weekly digests")
         constraints = [models.UniqueConstraint(fields=["address", "week"],
                                                name="one_digest_per_address_and_week")]
 
@@ -153,6 +158,8 @@ class CalendarFeed(models.Model):
     last_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("calendar link")
+        verbose_name_plural = _("calendar links")
         constraints = [models.UniqueConstraint(fields=["user", "organisation"],
                                                name="one_calendar_feed_per_user_and_org")]
 
@@ -184,6 +191,8 @@ class Webhook(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
 
     def __str__(self) -> str:
         return self.url
@@ -214,6 +223,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         indexes = [models.Index(fields=["status", "next_attempt_at"],
                                 name="delivery_due"),
                    models.Index(fields=["webhook", "-created_at"], name="delivery_log")]

@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment
-from assessments.presentation import percent
 from assessments.selectors import assessments as scoped_assessments
 from assessments.selectors import results_by_assessment
 from models_catalog.texts import model_texts
@@ -129,7 +128,7 @@ def next_round(action: Action) -> Assessment | None:
 def progress_for_round(assessment: Assessment, result, language: str) -> list[dict]:
     """Per action of the department that was planned before this round (from an
     earlier round of the same model): each addressed statement's value before (in the
-    action's round) and after (in this one), as percentages."""
+    action's round) and after (in this one)."""
     earlier = list(Action.objects.filter(
         department_id=assessment.department_id, assessment__isnull=False,
         assessment__created_at__lt=assessment.created_at,
@@ -150,7 +149,7 @@ def progress_for_round(assessment: Assessment, result, language: str) -> list[di
             statements.append({
                 "key": key,
                 "statement": texts.questions[key].statement if key in texts.questions else key,
-                "before": _percent(old), "after": _percent(new),
+                "before": _value(old), "after": _value(new),
                 "moved": _moved(old, new),
             })
         rows.append({"action": action, "round": action.assessment.name,
@@ -158,8 +157,8 @@ def progress_for_round(assessment: Assessment, result, language: str) -> list[di
     return rows
 
 
-def _percent(aggregate) -> int | None:
-    return None if aggregate is None else percent(aggregate.value)
+def _value(aggregate) -> float | None:
+    return None if aggregate is None else aggregate.value
 
 
 def _moved(old, new) -> str:

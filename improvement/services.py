@@ -32,6 +32,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from organisations.access import OrgAccess
 from organisations.emails import render_email
@@ -107,9 +108,10 @@ def _owner_fields(by: OrgAccess, owner_id: str | None, owner_name: str,
 
 def _check_due(due_date: date | None, *, unchanged: date | None = None) -> None:
     if due_date is not None and due_date < timezone.localdate() and due_date != unchanged:
-        raise ValidationError({"due_date": _(
-            "The due date %(date)s is in the past. Choose today or a later date, or leave "
-            "it empty.") % {"date": formats.date_format(due_date, "SHORT_DATE_FORMAT")}})
+        raise ValidationError({"due_date": pgettext(
+            "action", "The due date %(date)s is in the past. Choose today or a later date, "
+            "or leave it empty.") % {"date": formats.date_format(due_date,
+                                                                "SHORT_DATE_FORMAT")}})
 
 
 def _note(action: Action, by, *, text: str = "", status: str = "") -> ActionNote:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.selectors import get_assessment
@@ -208,9 +209,9 @@ def delete(request, access, action_id):
 
 
 def _table(access, items) -> Table:
-    headers = [_("Department"), _("Title"), _("Status"), _("Owner"), _("Owner's email address"),
-               _("Due date"), _("Overdue"), _("Done when"), _("Statements addressed"),
-               _("Round"), _("Created")]
+    headers = [_("Department"), _("Title"), _("Status"), _("Owner"),
+               _("Owner's email address"), pgettext("action", "Due date"), _("Overdue"),
+               _("Done when"), _("Statements addressed"), _("Round"), _("Created")]
     rows = [[a.department.name, a.title, a.get_status_display(), a.owner_label,
              a.owner_address, a.due_date.isoformat() if a.due_date else "",
              _("yes") if a.is_overdue else "", a.done_when, ", ".join(a.statements),

@@ -129,6 +129,7 @@ def outside(world):
         "respondent:review": (anonymous, f"/r/{link}/review/"),
         "respondent:save": (anonymous, f"/r/{link}/save/"),
         "respondent:submit": (anonymous, f"/r/{link}/submit/"),
+        "calendar_feed": (anonymous, "/calendar/not-a-token.ics"),
         "admin:login": (anonymous, "/admin/login/"),
         "admin:logout": (owner, "/admin/logout/"),
     }

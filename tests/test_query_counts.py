@@ -18,9 +18,10 @@ from tests.conftest import signed_in
 # home: departments with the member and pending invitation counts, in one statement
 # (+ clients for a consultancy), the member's own unanswered questionnaires, and the
 # closed rounds of the executive overview (tests/test_overview.py pins the overview
-# with rounds); portfolio: clients with member counts, their departments.
-HOME_QUERIES = 7
-CONSULTANCY_HOME_QUERIES = 8
+# with rounds), the member's own overdue actions (improvement); portfolio: clients with
+# member counts, their departments.
+HOME_QUERIES = 8
+CONSULTANCY_HOME_QUERIES = 9
 PORTFOLIO_QUERIES = 6
 LOGIN_QUERIES = 0
 
