@@ -100,9 +100,16 @@ def department_managers(organisation) -> list:
 # ------------------------------------------------------- statements and progress
 
 
-def statement_choices(version, language: str | None = None) -> list[tuple[str, str]]:
+def statement_choices(version, language: str | None = None) -> list:
+    """A version's statements grouped by dimension, by level within each."""
     texts = model_texts(version, language)
-    return [(key, f"{q.key} · {q.statement}") for key, q in texts.questions.items()]
+    groups = []
+    for dimension in texts.dimensions:
+        questions = sorted((q for q in texts.questions.values()
+                            if q.dimension == dimension.key), key=lambda q: (q.level, q.key))
+        if questions:
+            groups.append((dimension.name, [(q.key, q.statement) for q in questions]))
+    return groups
 
 
 def statement_texts(action: Action, language: str | None = None) -> list[dict]:
