@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -35,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from organisations.access import OrgAccess
-from organisations.emails import render_email
+from organisations.emails import email_language, send_email
 from organisations.models import Organisation, hash_token
 from organisations.services import audit
 
@@ -267,29 +266,15 @@ def member_left(*, organisation: Organisation, user, by=None, **kwargs) -> None:
 def send_unassigned_email(*, organisation_id: int, action_ids: list[int], former: str) -> int:
     organisation = Organisation.objects.get(pk=organisation_id)
     actions = list(Action.objects.filter(pk__in=action_ids).select_related("department"))
+    plan_url = (settings.SITE_URL + reverse("improvement:index", args=[organisation.slug])
+                + "?owner=none")
     sent = 0
     for user in selectors.department_managers(organisation):
-        language = _language(user.language)
-        sent += _send_email("improvement/email/unassigned", to=user.email, language=language,
-                            context={"organisation": organisation, "actions": actions,
-                                     "former": former, "recipient": user,
-                                     "plan_url": settings.SITE_URL + reverse(
-                                         "improvement:index", args=[organisation.slug])
-                                     + "?owner=none"})
+        sent += send_email(prefix="improvement/email/unassigned", to=user.email,
+                           language=email_language(user.language), context={
+                               "organisation": organisation, "actions": actions,
+                               "former": former, "recipient": user, "plan_url": plan_url})
     return sent
-
-
-def _language(language: str | None) -> str:
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def _send_email(prefix: str, *, to: str, language: str, context: dict) -> int:
-    subject, text, html = render_email(prefix, {**context, "site_url": settings.SITE_URL},
-                                       language=language)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to],
-                                     headers={"Content-Language": language})
-    message.attach_alternative(html, "text/html")
-    return message.send()
 
 
 # ------------------------------------------------------------- overdue and digest
@@ -312,8 +297,8 @@ def send_weekly_digest(*, today: date | None = None) -> int:
         if not address or (action.owner_id and not action.owner.is_active):
             continue
         by_address[address.lower()].append(action)
-        languages[address.lower()] = _language(action.owner.language if action.owner_id
-                                               else "")
+        languages[address.lower()] = email_language(action.owner.language if action.owner_id
+                                                    else "")
     sent = 0
     for address, owned in by_address.items():
         try:
@@ -322,8 +307,8 @@ def send_weekly_digest(*, today: date | None = None) -> int:
         except IntegrityError:
             continue  # this week's digest went out already
         members = {a.organisation_id for a in owned if a.owner_id}
-        sent += _send_email("improvement/email/digest", to=address,
-                            language=languages[address], context={
+        sent += send_email(prefix="improvement/email/digest", to=address,
+                           language=languages[address], context={
                                 "actions": owned, "today": today, "name": owned[0].owner_label,
                                 "links": bool(members)})
     return sent

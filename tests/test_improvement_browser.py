@@ -8,45 +8,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
-from assessments import demo as assessments_demo
 from improvement.models import Action, Webhook
-from organisations.demo import seed_organisations
 
+from . import test_browser_roles as roles
 from .browser import sign_in
-from .test_browser_roles import (
-    LAPTOP,
-    PASSWORD,
-    _closed_round,
-    _page,
-    at_both_widths,
-    check_pages,
-)
+from .test_browser_roles import _closed_round, _page, at_both_widths, check_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(locale="en-GB", viewport=LAPTOP)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def demo(monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
-    call_command("load_catalog", verbosity=0)
-    orgs = seed_organisations()
-    assessments_demo.seed(orgs)
-    return orgs
+# The demo data and a browser context, as the role tests make them.
+demo = roles.demo
+context = roles.context
 
 
 def test_a_consultant_plans_an_action_from_next_steps(live_server, context, request, demo):
     page = _page(context, request)
-    sign_in(page, live_server, "consultant@example.com", PASSWORD)
+    sign_in(page, live_server, "consultant@example.com", roles.PASSWORD)
     closed = _closed_round("acme")
     page.goto(f"{live_server.url}/o/acme/assessments/{closed.public_id}/")
     page.get_by_role("link", name="Plan an action").first.click()
