@@ -64,20 +64,18 @@ def filtered_actions(access: OrgAccess, chosen: ActionFilter) -> QuerySet[Action
     return queryset.order_by("department__name", "due_date", "created_at", "id")
 
 
-def owner_choices(access: OrgAccess) -> list[tuple[str, str]]:
-    """Who may own an action: the members of the organisation and, for a client, the
-    consultancy's owners and consultants (value: the user's id)."""
-    people: dict[int, str] = {}
-    for membership in list(memberships(access)) + list(inherited_memberships(access)):
-        people.setdefault(membership.user_id, membership.user.get_full_name())
-    return sorted(((str(pk), name) for pk, name in people.items()), key=lambda p: p[1].lower())
-
-
 def owner_users(access: OrgAccess) -> dict[str, object]:
+    """Who may own an action, by user id as text: the members of the organisation and,
+    for a client, the consultancy's owners and consultants."""
     found = {}
     for membership in list(memberships(access)) + list(inherited_memberships(access)):
-        found[str(membership.user_id)] = membership.user
+        found.setdefault(str(membership.user_id), membership.user)
     return found
+
+
+def owner_choices(access: OrgAccess) -> list[tuple[str, str]]:
+    return sorted(((pk, user.get_full_name()) for pk, user in owner_users(access).items()),
+                  key=lambda choice: choice[1].lower())
 
 
 def my_overdue_actions(access: OrgAccess) -> list[Action]:
