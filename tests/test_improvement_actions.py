@@ -313,3 +313,22 @@ def test_a_changed_action_changes_the_pdfs_inputs(world, version):
     services.action_progress(by=access, action=action, status="done")
     after_done = report_selectors.assessment_input_hash(access, spring, "en")
     assert len({before, after_create, after_done}) == 3
+
+
+def test_the_rendered_pdf_reads_the_actions_and_their_progress(world, version, tmp_path):
+    import subprocess
+
+    from reports import services as report_services
+
+    spring = answered_round(world, version, option="partly", name="Spring")
+    make_action(world, assessment=spring, statements=["people.2.1"], title="Raise people.2.1",
+                owner_name="Kim Extern", owner_email="kim@example.test")
+    autumn = answered_round(world, version, option="fully", name="Autumn")
+    pdf = report_services.build_pdf(access=access_for(world.acme.manager, world.acme.org),
+                                    assessment=autumn, language="en")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], check=True,
+                                   capture_output=True, text=True, timeout=60).stdout.split())
+    assert "Raise people.2.1" in text and "Kim Extern" in text and "Planned" in text
+    assert "33 % → 100 % (moved up)" in text
