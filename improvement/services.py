@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import secrets
 import socket
 import urllib.error
@@ -436,13 +437,20 @@ def _deliver_later(webhook: Webhook, event: str, data: dict) -> WebhookDelivery:
     return delivery
 
 
+def webhooks_queue() -> str | None:
+    """The Celery queue for webhook deliveries (None: the default queue), so that a
+    deployment can give them workers of their own, and the worker tests a queue."""
+    return getattr(settings, "WEBHOOKS_QUEUE", None) or os.environ.get("WEBHOOKS_QUEUE") or None
+
+
 def enqueue_delivery(delivery_id: int, *, countdown: float | None = None) -> bool:
     """Send a delivery to a worker; a broker that cannot be reached is logged, and the
     hourly sweep (``resend_lost``) sends it again."""
     from .tasks import deliver_webhook_task
 
     try:
-        deliver_webhook_task.apply_async(args=[delivery_id], countdown=countdown)
+        deliver_webhook_task.apply_async(args=[delivery_id], countdown=countdown,
+                                         queue=webhooks_queue())
     except Exception:  # noqa: BLE001 - kombu raises many kinds; the delivery is not lost
         logger.exception("Could not send webhook delivery %s to a worker", delivery_id)
         return False
