@@ -38,7 +38,7 @@ from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
-from . import sql
+from . import signals, sql
 from .models import (
     MAX_GROUP_LENGTH,
     Answer,
@@ -224,6 +224,7 @@ def open_round(*, by: OrgAccess | None, assessment: Assessment,
     for response in waiting:
         if response.user_id or response.email:
             _notify(response=response, kind="invitation", by=by)
+    signals.round_opened.send(sender=Assessment, assessment=assessment, by=by)
     return assessment
 
 
@@ -232,10 +233,12 @@ def assessment_close(*, by: OrgAccess, assessment: Assessment,
                      request: HttpRequest | None = None) -> Assessment:
     """Close the round: it becomes read-only; only submitted responses count."""
     by.require("assess")
-    return _transition(by=by, assessment=assessment, source=Assessment.Status.OPEN,
-                       target=Assessment.Status.CLOSED, action="assessment.closed",
-                       message=_("Only an open assessment can be closed."),
-                       request=request, closed_at=True)
+    assessment = _transition(by=by, assessment=assessment, source=Assessment.Status.OPEN,
+                             target=Assessment.Status.CLOSED, action="assessment.closed",
+                             message=_("Only an open assessment can be closed."),
+                             request=request, closed_at=True)
+    signals.round_closed.send(sender=Assessment, assessment=assessment, by=by)
+    return assessment
 
 
 @transaction.atomic

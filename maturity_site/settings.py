@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "models_catalog",
     "assessments",
     "reports",
+    "improvement",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +301,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Action plans (improvement/tasks.py): the weekly digest of overdue actions to their
+# owners (Mondays, 06:00 UTC), and each hour the "action.overdue" webhook events and a
+# sweep that resends webhook deliveries whose message was lost. Merged into whatever
+# schedule is defined above, so each app's entries stand on their own.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "improvement-weekly-digest": {"task": "improvement.weekly_digest",
+                                  "schedule": crontab(minute=0, hour=6, day_of_week="mon")},
+    "improvement-hourly": {"task": "improvement.hourly", "schedule": crontab(minute=17)},
+}
+# Outbound webhooks: seconds to wait for an endpoint's answer, and whether an endpoint
+# may be on a private, loopback or link-local address (development and tests only).
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", not PRODUCTION)
 # PDFs may get a queue of their own (start workers with -Q <name>); default: "celery".
 REPORTS_QUEUE = env_str("REPORTS_QUEUE")
 # Periodic tasks, sent by exactly one Celery beat: inside the worker with the embedded

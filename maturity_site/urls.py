@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from improvement import views as improvement_views
 from organisations import views as org_views
 
 urlpatterns = [
@@ -14,5 +15,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/models/", include("models_catalog.urls")),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/actions/", include("improvement.urls")),
+    # A calendar app's subscription: the secret token is the only credential.
+    path("calendar/<str:token>.ics", improvement_views.calendar_feed, name="calendar_feed"),
     path("r/", include("assessments.respondent_urls")),
 ]

@@ -43,6 +43,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Executives read reports and download PDFs: asking for a PDF is the one write a
     # viewer may do (it creates a Report, never changes assessment data).
     "request_reports": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER}),
+    # Outbound webhooks (improvement/): their secrets and delivery logs.
+    "manage_webhooks": frozenset({Role.OWNER, Role.CONSULTANT}),
+    # A personal calendar link to the action plan's due dates: the one other write a
+    # viewer may do (it changes no tenant data, only the viewer's own link).
+    "calendar_feed": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER, Role.VIEWER}),
 }
 # The same, by role: read on every tenant page (navigation, panels), computed once.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {

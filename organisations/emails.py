@@ -56,7 +56,8 @@ def send_invitation_email(*, invitation: Invitation, token: str) -> int:
     return message.send()
 
 
-def _send(*, prefix: str, context: dict, to: str, language: str) -> int:
+def send_email(*, prefix: str, context: dict, to: str, language: str) -> int:
+    """An email of the ``prefix`` triple to one address, in ``language``."""
     subject, text, html = render_email(prefix, {**context, "site_url": settings.SITE_URL},
                                        language=language)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to],
@@ -65,14 +66,15 @@ def _send(*, prefix: str, context: dict, to: str, language: str) -> int:
     return message.send()
 
 
-def _language(language: str) -> str:
+def email_language(language: str | None) -> str:
+    """``language`` if the interface has it, else the default."""
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def send_signup_verification_email(*, user, payload: str, language: str) -> int:
     """The link that proves the address and creates the account's organisation."""
-    return _send(prefix="organisations/email/signup_verify", to=user.email,
-                 language=_language(language), context={
+    return send_email(prefix="organisations/email/signup_verify", to=user.email,
+                 language=email_language(language), context={
                      "user": user, "days": settings.SIGNUP_VERIFICATION_DAYS,
                      "verify_url": settings.SITE_URL + reverse("signup_verify",
                                                                args=[payload])})
@@ -81,8 +83,8 @@ def send_signup_verification_email(*, user, payload: str, language: str) -> int:
 def send_signup_existing_email(*, user, language: str) -> int:
     """Someone signed up with an address that has an account: its owner is told, and
     how to reset the password if it was them (the sign-up page said nothing)."""
-    return _send(prefix="organisations/email/signup_existing", to=user.email,
-                 language=_language(language), context={
+    return send_email(prefix="organisations/email/signup_existing", to=user.email,
+                 language=email_language(language), context={
                      "user": user,
                      "login_url": settings.SITE_URL + reverse("login"),
                      "reset_url": settings.SITE_URL + reverse("password_reset")})

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from . import signals
 from .access import ROLE_RANK, OrgAccess
 from .models import (
     AuditEvent,
@@ -348,9 +349,11 @@ def membership_remove(*, by: OrgAccess, membership: Membership,
     _ensure_may_touch(by, membership.role)
     _ensure_not_last_owner(membership)
     organisation, email, role = membership.organisation, membership.user.email, membership.role
+    user = membership.user
     membership.delete()
     audit(organisation=organisation, actor=by.user, action="membership.removed", target=email,
           data={"role": role}, request=request)
+    signals.member_removed.send(sender=Membership, organisation=organisation, user=user, by=by)
 
 
 # --- Invitations ------------------------------------------------------------------

@@ -42,6 +42,7 @@ from organisations.models import Organisation
 from organisations.selectors import departments as scoped_departments
 from scoring import DK, ENGINE_VERSION, NA, ScoreResult
 
+from . import extensions
 from .charts import DepartmentResult, TrendPoint, dimension_spreads
 from .models import Report
 
@@ -141,6 +142,8 @@ class AssessmentReport:
     agreed: list = field(default_factory=list)
     # The respondent groups beside the whole (assessments.selectors.group_summary).
     groups: dict | None = None
+    # Added by apps above reports (reports.extensions): shown after the roadmap.
+    sections: list[dict] = field(default_factory=list)
 
     @cached_property
     def presented(self) -> dict:
@@ -278,7 +281,7 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
     submitted, invited = counts["submitted"], counts["total"]
     names = names_visible(access, assessment.anonymity)
     before, agreed = session_outcome(assessment, language)
-    return AssessmentReport(
+    report = AssessmentReport(
         organisation=access.organisation, assessment=assessment, texts=texts, names=names,
         result=results[assessment.pk], respondents=submitted, invited=invited,
         previous=previous, previous_result=results[previous.pk] if previous else None,
@@ -287,6 +290,8 @@ def assessment_report(access: OrgAccess, assessment: Assessment, *, language: st
         groups=group_summary(assessment, results[assessment.pk], texts, language)
         if submitted else None,
     )
+    report.sections = extensions.sections_for(access, report)
+    return report
 
 
 # ---------------------------------------------------------------- an organisation
@@ -456,6 +461,7 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
         "organisation": access.organisation.name,
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
+        "sections": extensions.fingerprints(assessment),
     })
 
 

@@ -33,7 +33,7 @@ from organisations.models import Role
 from organisations.security import log_security_event
 from organisations.services import audit
 
-from . import charts, selectors
+from . import charts, selectors, signals
 from .chart_export import ChartExportError, stop_chart_server, submit_figures
 from .models import Report
 
@@ -348,6 +348,8 @@ def render_report(report: Report) -> Report:
         logger.warning("Report %s was claimed by another worker; dropped this render",
                        report.pk)
     report.refresh_from_db()
+    if done:
+        signals.report_ready.send(sender=Report, report=report)
     return report
 
 

@@ -135,6 +135,7 @@ def outside(world):
         "respondent:save": (anonymous, f"/r/{link}/save/"),
         "respondent:submit": (anonymous, f"/r/{link}/submit/"),
         "respondent:shared": (anonymous, f"/r/shared/{shared_token}/"),
+        "calendar_feed": (anonymous, "/calendar/not-a-token.ics"),
         "admin:login": (anonymous, "/admin/login/"),
         "admin:logout": (owner, "/admin/logout/"),
     }

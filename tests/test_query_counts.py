@@ -20,10 +20,11 @@ from tests.conftest import signed_in
 # executive overview, benchmarks/README.md)
 # (+ clients for a consultancy), the member's own unanswered questionnaires, and the
 # closed rounds of the executive overview (tests/test_overview.py pins the overview
-# with rounds); portfolio: clients with member counts, their departments.
-HOME_QUERIES = 9
+# with rounds), the member's own overdue actions (improvement); portfolio: clients with
+# member counts, their departments.
+HOME_QUERIES = 10
 VIEWER_HOME_QUERIES = HOME_QUERIES - 2  # no member or invitation counts
-CONSULTANCY_HOME_QUERIES = 10
+CONSULTANCY_HOME_QUERIES = 11
 PORTFOLIO_QUERIES = 6
 LOGIN_QUERIES = 0
 
@@ -89,3 +90,28 @@ def test_it_pins_a_consultancys_home(world):
     _grow_clients(world, 20)
     _departments(world.northwind.org, 20, "Own")
     assert _count(consultant, "/o/northwind/") == small == CONSULTANCY_HOME_QUERIES
+
+
+# The organisation's action plan: the tenant page's four, the owners (members, and the
+# consultancy's people for a client), the departments and the actions with their
+# departments, owners and rounds in one.
+ACTION_PLAN_QUERIES = 8
+
+
+def test_it_pins_the_action_plan(world):
+    from improvement.models import Action
+
+    client = signed_in(world.acme.manager)
+
+    def add_actions(n: int, tag: str) -> None:
+        Action.objects.bulk_create(
+            Action(organisation=world.acme.org, department=world.acme.departments[i % 2],
+                   title=f"{tag} {i}", owner=world.acme.manager if i % 2 else None,
+                   owner_name="" if i % 2 else "Kim")
+            for i in range(n))
+
+    add_actions(2, "Small")
+    small = _count(client, "/o/acme/actions/")
+    add_actions(18, "More")
+    _departments(world.acme.org, 18, "More")
+    assert _count(client, "/o/acme/actions/") == small == ACTION_PLAN_QUERIES

@@ -29,8 +29,10 @@ def _url(route, resolver, org_slug="acme"):
 
 # The writes a viewer may make: executives ask for PDF reports. Declared on the view
 # as tenant_view(..., write="request_reports"); they create Report rows only.
-VIEWER_WRITE_CAPABILITIES = {"request_reports"}
-VIEWER_WRITE_ROUTES = {"reports:organisation_pdf", "reports:assessment_pdf", "reports:retry"}
+# A viewer may also make (or revoke) their own calendar link to the action plan.
+VIEWER_WRITE_CAPABILITIES = {"request_reports", "calendar_feed"}
+VIEWER_WRITE_ROUTES = {"reports:organisation_pdf", "reports:assessment_pdf", "reports:retry",
+                       "improvement:calendar", "improvement:calendar_revoke"}
 
 
 def _viewer_may_write(url: str) -> bool:
