@@ -14,5 +14,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/models/", include("models_catalog.urls")),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/api-tokens/", include("api.tenant_urls")),
     path("r/", include("assessments.respondent_urls")),
+    # The REST API (api/v1.py): token-authenticated, outside the tenant pages.
+    path("api/", include("api.urls")),
 ]

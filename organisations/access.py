@@ -44,6 +44,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
     "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
     "view_audit": frozenset({Role.OWNER}),
+    # API tokens act for the whole organisation: only owners create and revoke them.
+    "manage_api_tokens": frozenset({Role.OWNER}),
     # Who answered what, in a round that is named (never in an anonymous one, never
     # executives): assessments.anonymity.names_visible.
     "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),

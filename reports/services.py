@@ -156,6 +156,25 @@ def report_file_readable(report: Report) -> bool:
         return False
 
 
+def report_file_open(report: Report):
+    """A ready report's PDF, open at its start, for a download; None when the file is
+    missing or unreadable, and then the report becomes failed (:func:`report_file_lost`)
+    so that asking for it again makes it anew."""
+    handle = None
+    try:
+        handle = default_storage.open(report.file.name, "rb")
+        readable = handle.read(len(PDF_SIGNATURE)) == PDF_SIGNATURE
+        handle.seek(0)
+    except Exception:  # noqa: BLE001 - missing or unreadable: each storage raises its own
+        readable = False
+    if readable:
+        return handle
+    if handle is not None:
+        handle.close()
+    report_file_lost(report=report)
+    return None
+
+
 def report_file_lost(*, report: Report) -> bool:
     """A ready report whose file is missing or unreadable becomes failed, with the reason,
     so that asking again or "Try again" renders it anew (a ready report would otherwise

@@ -1,4 +1,5 @@
-"""Apps import one way (DESIGN.md): organisations ← models_catalog ← assessments ← reports,
+"""Apps import one way (DESIGN.md): organisations ← models_catalog ← assessments ← reports
+← api,
 and the scoring engine depends on nothing of Django."""
 
 import ast
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "reports"]
+LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "reports", "api"]
 
 
 def _imported_packages(path: Path) -> set[str]:
