@@ -25,6 +25,11 @@ from tests.catalog_factories import build_document
 PROBLEM = "application/problem+json"
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def _problem(response, status: int) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
