@@ -25,9 +25,7 @@ class ApiToken(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE,
                                      related_name="api_tokens",
                                      verbose_name=_("organisation"))
-    name = models.CharField(_("name"), max_length=100,
-                            help_text=_("What the token is for, e.g. “Service desk "
-                                        "dashboard”. It is shown in the audit trail."))
+    name = models.CharField(_("name"), max_length=100)
     scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices,
                              default=Scope.READ)
     # The first characters of the secret, to tell tokens apart in the list.

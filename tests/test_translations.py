@@ -48,6 +48,7 @@ AREAS = {
     "models_catalog": ["models_catalog", "templates/models_catalog"],
     "assessments": ["assessments", "templates/assessments"],
     "reports": ["reports", "templates/reports"],
+    "api": ["api", "templates/api"],
 }
 # Not scanned: migrations, and management commands (their output is for operators).
 SKIPPED_PARTS = {"migrations", "management", "__pycache__"}

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('name', models.CharField(help_text='What the token is for, e.g. “Service desk dashboard”. It is shown in the audit trail.', max_length=100, verbose_name='name')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('scope', models.CharField(choices=[('read', 'Read'), ('write', 'Read and write')], default='read', max_length=8, verbose_name='scope')),
                 ('prefix', models.CharField(editable=False, max_length=16, verbose_name='starts with')),
                 ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
