@@ -12,7 +12,7 @@ from organisations.service_views import call_service
 from . import selectors, services
 from .forms import TokenForm
 
-SECTION = "api_tokens"
+SECTION = "members"  # reached from the members page, highlighted as it in the navigation
 
 
 def _render(request, access, template: str, context: dict):

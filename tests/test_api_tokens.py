@@ -73,8 +73,9 @@ def test_only_owners_manage_tokens(world, role):
     assert ApiToken.objects.count() == 1 and ApiToken.objects.get().revoked_at is None
 
 
-def test_the_owners_navigation_links_the_tokens_page(world):
-    page = signed_in(world.acme.owner).get(reverse("organisations:home", args=["acme"]))
+def test_the_members_page_links_the_tokens_page_for_owners(world):
+    page = signed_in(world.acme.owner).get(reverse("organisations:member_list", args=["acme"]))
     assert _url("token_list") in page.content.decode()
-    page = signed_in(world.acme.consultant).get(reverse("organisations:home", args=["acme"]))
+    page = signed_in(world.acme.consultant).get(reverse("organisations:member_list",
+                                                        args=["acme"]))
     assert _url("token_list") not in page.content.decode()
