@@ -209,6 +209,11 @@ def report_download(request, access, report_id):
         messages.error(request, _("The PDF file of this report could not be read. Create "
                                   "the PDF again (or ask someone who may) to download it."))
         return redirect(f"{_report_page(access, report)}#pdf")
+    return pdf_response(request, access, report, handle)
+
+
+def pdf_response(request, access: OrgAccess, report: Report, handle) -> FileResponse:
+    """A ready report's open file as its download, logged (the page's and the API's)."""
     services.log_download(report=report, by=access, request=request)
     response = FileResponse(handle, as_attachment=True,
                             filename=services.download_name(report),

@@ -8,7 +8,6 @@ report, and a file is opened only by the audience of the page it renders
 from uuid import UUID
 
 from django.conf import settings
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from ninja.pagination import paginate
 
 from reports import selectors, services
 from reports.models import Report
+from reports.views import pdf_response
 
 from .. import problems
 from ..auth import REPORTS
@@ -103,9 +103,4 @@ def download_report(request, org_slug: str, report_id: UUID):
     if handle is None:
         return problems.problem(request, 409, _("The PDF file of this report could not be "
                                                 "read. Ask for the report again."))
-    services.log_download(report=report, by=access, request=request)
-    response = FileResponse(handle, as_attachment=True,
-                            filename=services.download_name(report),
-                            content_type="application/pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(request, access, report, handle)
