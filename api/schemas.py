@@ -7,18 +7,31 @@ times are ISO 8601 (times in UTC). Input schemas forbid unknown fields, so a typ
 
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]  # type: ignore[valid-type]
 
 
 class Input(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; Django's form fields refuse it the same way.
+    if "\x00" in value:
+        raise ValueError("Null characters are not allowed.")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+# A name: not blank once stripped.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 AfterValidator(_no_nul)]
 
 
 # ------------------------------------------------------------------ organisations
@@ -145,15 +158,15 @@ class RoundIn(Input):
     department: UUID
     model_version: UUID = Field(description="The id of a published version "
                                             "(GET …/models).")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     due_date: date | None = None
     target_level: int | None = Field(None, ge=1)
     anonymity: Literal["anonymous", "named"] = "anonymous"
 
 
 class RespondentIn(Input):
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    name: str = Field("", max_length=200)
+    email: Text = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    name: Text = Field("", max_length=200)
     language: Language = "en"
 
 

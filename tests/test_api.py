@@ -396,6 +396,10 @@ def test_invalid_fields_are_a_400_with_their_path(world):
     body = _problem(client.post("/organisations/acme/rounds", {"name": ""}), 400)
     assert {"#/department", "#/model_version", "#/name"} <= {
         e["pointer"] for e in body["errors"]}
+    body = _problem(_create_round(client, world, version, name="   "), 400)
+    assert [e["pointer"] for e in body["errors"]] == ["#/name"]
+    body = _problem(_create_round(client, world, version, name="Q\x003"), 400)
+    assert [e["pointer"] for e in body["errors"]] == ["#/name"]
     body = _problem(client.post("/organisations/acme/rounds", [1, 2]), 400)
     other = version_with(slug="theirs-department")
     body = _problem(client.post("/organisations/acme/rounds", {
