@@ -39,7 +39,7 @@ def token_access(token: ApiToken) -> OrgAccess | None:
         return None
     role = min(access.role, SCOPE_ROLES[token.scope], key=ROLE_RANK.__getitem__)
     return OrgAccess(user=token.created_by, organisation=access.organisation, role=role,
-                     via_consultancy=access.via_consultancy)
+                     via_consultancy=access.via_consultancy, capped=role != access.role)
 
 
 class TokenAuth(HttpBearer):

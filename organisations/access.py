@@ -70,6 +70,9 @@ class OrgAccess:
     organisation: Organisation
     role: str
     via_consultancy: bool = False
+    # The role is capped below the user's own (an API token's scope): work done later
+    # on this access's behalf (a PDF rendered by a worker) keeps to this role.
+    capped: bool = False
 
     def can(self, capability: str) -> bool:
         return self.role in CAPABILITIES[capability]
