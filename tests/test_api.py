@@ -74,6 +74,16 @@ def test_it_refuses_a_bad_token_with_the_same_401(world, case):
     assert not AuditEvent.objects.filter(action="api.called").exists()
 
 
+def test_a_signed_in_browsers_cookies_open_nothing(world):
+    from tests.conftest import signed_in
+
+    browser = signed_in(world.acme.owner)
+    _problem(browser.get("/api/v1/organisations/acme"), 401)
+    _problem(browser.post("/api/v1/organisations/acme/reports", "{}",
+                          content_type="application/json"), 401)
+    assert not Report.objects.exists()
+
+
 def test_it_gives_the_same_answer_for_a_revoked_token_and_an_unknown_one(world):
     token, secret = make_token(world.acme)
     token.revoked_at = timezone.now()
