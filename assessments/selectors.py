@@ -47,7 +47,7 @@ from organisations.access import (
     visible_to_organisation,
 )
 from organisations.models import Department, Membership, hash_token
-from organisations.selectors import MAX_TOKEN_LENGTH
+from organisations.selectors import MAX_TOKEN_LENGTH, by_token
 from scoring import DK, NA, ModelSpec, ScoreResult, score, with_consensus
 
 from . import sql
@@ -130,15 +130,9 @@ def response_by_token(token: str) -> Response | None:
 
     Only the token's SHA-256 is stored; the match is confirmed in constant time.
     """
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    digest = hash_token(token)
-    response = (Response.objects.select_related(
+    return by_token(Response.objects.select_related(
         "assessment__organisation", "assessment__department", "assessment__model_version__model",
-        "invited_by").filter(token_hash=digest).first())
-    if response is None or not hmac.compare_digest(response.token_hash, digest):
-        return None
-    return response
+        "invited_by"), token)
 
 
 def shared_link_by_token(token: str) -> SharedLink | None:

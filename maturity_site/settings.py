@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "assessments",
     "reports",
     "improvement",
+    "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.middleware.ApiMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "organisations.middleware.UserLanguageMiddleware",
@@ -347,6 +350,13 @@ THROTTLE_WINDOW_MINUTES = env_int("THROTTLE_WINDOW_MINUTES", 60)
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+# The REST API (api/): calls per token in each window of API_THROTTLE_WINDOW_SECONDS.
+API_THROTTLE_PER_TOKEN = env_int("API_THROTTLE_PER_TOKEN", 120)
+API_THROTTLE_WINDOW_SECONDS = env_int("API_THROTTLE_WINDOW_SECONDS", 60)
+# django-ninja: a page of a list holds this many items unless the caller asks for fewer.
+NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
 
 # Security. Scripts and styles come only from our own static files; no inline script.
 # https://docs.djangoproject.com/en/6.1/ref/csp/

@@ -18,5 +18,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/actions/", include("improvement.urls")),
     # A calendar app's subscription: the secret token is the only credential.
     path("calendar/<str:token>.ics", improvement_views.calendar_feed, name="calendar_feed"),
+    path("o/<slug:org_slug>/api-tokens/", include("api.tenant_urls")),
     path("r/", include("assessments.respondent_urls")),
+    # The REST API (api/v1.py): token-authenticated, outside the tenant pages.
+    path("api/", include("api.urls")),
 ]

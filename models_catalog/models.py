@@ -21,6 +21,7 @@ worse: empty columns or extra queries for languages a model does not have.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -125,6 +126,9 @@ class MaturityModel(models.Model):
     # sees (models_catalog.documents.slugs_in_use), and where two visible models still
     # share one (a shipped model added later), the tenant's own wins
     # (selectors.get_visible_model).
+    # The stable identifier the API gives out (a slug can be reused after a delete).
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     slug = models.SlugField(_("short name"), max_length=SLUG_MAX_LENGTH)
     owner = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, null=True, blank=True,
@@ -184,6 +188,8 @@ class ModelVersion(models.Model):
         "published_at", "published_by_id", "based_on_id",
     )
 
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
+                                 editable=False)
     model = models.ForeignKey(MaturityModel, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"), validators=[MinValueValidator(1)])
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,

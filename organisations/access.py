@@ -37,6 +37,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
     "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
     "view_audit": frozenset({Role.OWNER}),
+    # API tokens act for the whole organisation: only owners create and revoke them.
+    "manage_api_tokens": frozenset({Role.OWNER}),
     # Who answered what, in a round that is named (never in an anonymous one, never
     # executives): assessments.anonymity.names_visible.
     "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),
@@ -66,6 +68,9 @@ class OrgAccess:
     organisation: Organisation
     role: str
     via_consultancy: bool = False
+    # The role is capped below the user's own (an API token's scope): work done later
+    # on this access's behalf (a PDF rendered by a worker) keeps to this role.
+    capped: bool = False
 
     def can(self, capability: str) -> bool:
         return self.role in CAPABILITIES[capability]

@@ -70,6 +70,10 @@ ACTION_LABELS = {
     "model.question_edited": _("Statement edited"),
     "model.question_deleted": _("Statement deleted"),
     "model.question_moved": _("Statement moved"),
+    # The REST API (api/)
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
+    "api.called": _("API call"),
 }
 
 

@@ -67,20 +67,22 @@ def pending_invitations(access: OrgAccess) -> QuerySet[Invitation]:
 MAX_TOKEN_LENGTH = 128
 
 
-def invitation_by_token(token: str) -> Invitation | None:
-    """The invitation a link's token opens, whatever its state, or None.
-
-    The token itself is the credential (it is not tenant-scoped): only its SHA-256
-    is stored, so the lookup is by hash, and the match is confirmed in constant time.
-    """
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+def by_token(queryset: QuerySet, token: str, *, max_length: int = MAX_TOKEN_LENGTH):
+    """The object of ``queryset`` whose ``token_hash`` is the SHA-256 of ``token``, or
+    None. The token itself is the credential (it is not tenant-scoped): only its hash is
+    stored, so the lookup is by hash, and the match is confirmed in constant time."""
+    if not token or len(token) > max_length:
         return None
     digest = hash_token(token)
-    invitation = (Invitation.objects.select_related("organisation", "invited_by")
-                  .filter(token_hash=digest).first())
-    if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
+    found = queryset.filter(token_hash=digest).first()
+    if found is None or not hmac.compare_digest(found.token_hash, digest):
         return None
-    return invitation
+    return found
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token opens, whatever its state, or None."""
+    return by_token(Invitation.objects.select_related("organisation", "invited_by"), token)
 
 
 def audit_events(access: OrgAccess) -> QuerySet[AuditEvent]:

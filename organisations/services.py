@@ -41,12 +41,17 @@ from .security import client_ip, log_security_event
 
 def audit(*, organisation: Organisation | None, actor, action: str, target: str = "",
           data: dict | None = None, request: HttpRequest | None = None) -> AuditEvent:
-    """Record that ``actor`` did ``action`` on ``target`` in ``organisation``."""
+    """Record that ``actor`` did ``action`` on ``target`` in ``organisation``.
+
+    A request made with an API token says so (``request.audit_via``, set by the API):
+    the row names the token beside the person who created it."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    via = getattr(request, "audit_via", None)
     return AuditEvent.objects.create(
         organisation=organisation,
         actor=actor if is_user else None,
-        actor_label=(actor.email if is_user else str(actor or "")),
+        actor_label=(f"{actor.email if is_user else actor or ''} · {via}" if via
+                     else actor.email if is_user else str(actor or ""))[:254],
         action=action,
         target=str(target)[:300],
         data=data or {},

@@ -1,8 +1,8 @@
-"""Throttles for the pages that email someone without a sign-in: sign-up and password
-reset. Each request counts against the email address it names and against the
-client's address (the login lockout's trusted-proxy rule, ``security.client_ip``),
-in fixed windows kept in Django's cache (Redis in production, so every web process
-shares the counts).
+"""Throttles for the pages that email someone without a sign-in (sign-up and password
+reset) and for the REST API's tokens (:func:`within_limit`). Each request to those
+pages counts against the email address it names and against the client's address
+(the login lockout's trusted-proxy rule, ``security.client_ip``), in fixed windows
+kept in Django's cache (Redis in production, so every web process shares the counts).
 
 The answer is the same whether or not an account exists for the address, so a
 throttled request tells nothing about accounts either.
@@ -11,6 +11,7 @@ throttled request tells nothing about accounts either.
 from __future__ import annotations
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,3 +48,13 @@ def allow(request, *, action: str, email: str) -> bool:
 def refusal() -> str:
     return _("Too many requests for this address or from your network. Please try again "
              "later.")
+
+
+def within_limit(key: str, *, limit: int, window: int) -> tuple[bool, int]:
+    """Count one request for ``key`` in the current fixed window of ``window`` seconds:
+    whether it is within ``limit``, and the seconds until the window ends (for a
+    ``Retry-After``). The REST API counts each token's calls with it."""
+    now = time.time()
+    start = int(now // window) * window
+    count = _count(f"{PREFIX}:{key}:{start}", window)
+    return count <= limit, max(1, int(start + window - now + 0.999))

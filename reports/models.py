@@ -51,6 +51,9 @@ class Report(models.Model):
                                    help_text=_("Empty for an organisation report."))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")
+    # Set when the requester acted with less than their own role (an API token's
+    # scope): the report renders with at most this role (reports.services._access_for).
+    requested_role = models.CharField(max_length=20, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
                                 default="en")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
-from organisations.access import OrgAccess, organisation_access
+from organisations.access import ROLE_RANK, OrgAccess, organisation_access
 from organisations.models import Role
 from organisations.security import log_security_event
 from organisations.services import audit
@@ -97,6 +97,7 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
                     report = Report.objects.create(
                         organisation=by.organisation, assessment=assessment,
                         requested_by=by.user if getattr(by.user, "pk", None) else None,
+                        requested_role=by.role if by.capped else "",
                         language=language, input_hash=digest,
                         audience=selectors.report_audience(by, assessment))
             except IntegrityError:  # someone asked for the same inputs a moment ago
@@ -154,6 +155,25 @@ def report_file_readable(report: Report) -> bool:
             return handle.read(len(PDF_SIGNATURE)) == PDF_SIGNATURE
     except Exception:  # noqa: BLE001 - missing or unreadable: each storage raises its own
         return False
+
+
+def report_file_open(report: Report):
+    """A ready report's PDF, open at its start, for a download; None when the file is
+    missing or unreadable, and then the report becomes failed (:func:`report_file_lost`)
+    so that asking for it again makes it anew."""
+    handle = None
+    try:
+        handle = default_storage.open(report.file.name, "rb")
+        readable = handle.read(len(PDF_SIGNATURE)) == PDF_SIGNATURE
+        handle.seek(0)
+    except Exception:  # noqa: BLE001 - missing or unreadable: each storage raises its own
+        readable = False
+    if readable:
+        return handle
+    if handle is not None:
+        handle.close()
+    report_file_lost(report=report)
+    return None
 
 
 def report_file_lost(*, report: Report) -> bool:
@@ -308,9 +328,10 @@ def _claim_is_dead(claimed_by: str, host: str) -> bool:
 
 
 def _access_for(report: Report) -> OrgAccess:
-    """Render with the requester's access as it is now: someone who lost access to
-    the organisation gets no report. Without a requester (the command line) the
-    report is rendered as an owner would see it."""
+    """Render with the requester's access as it is now (capped by the role they asked
+    with, for an API token): someone who lost access to the organisation gets no
+    report. Without a requester (the command line) the report is rendered as an owner
+    would see it."""
     organisation = report.organisation
     if report.requested_by_id is None:
         access = OrgAccess(user=None, organisation=organisation, role=Role.OWNER)
@@ -321,6 +342,8 @@ def _access_for(report: Report) -> OrgAccess:
             raise RenderRefused(_("The person who asked for this report no longer has "
                                   "access to %(organisation)s.")
                                 % {"organisation": organisation.name}) from exc
+    if report.requested_role and ROLE_RANK[access.role] > ROLE_RANK[report.requested_role]:
+        access = replace(access, role=report.requested_role, capped=True)
     # The file is opened by the report's audience only: it must show what that
     # audience's page shows, not what the requester's new role would.
     if selectors.report_audience(access, report.assessment) != report.audience:

@@ -13,7 +13,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -205,21 +204,17 @@ def report_download(request, access, report_id):
     report = selectors.get_report(access, report_id)
     if not report.is_ready or not report.file:
         raise Http404
-    handle = None
-    try:
-        handle = default_storage.open(report.file.name, "rb")
-        readable = handle.read(len(services.PDF_SIGNATURE)) == services.PDF_SIGNATURE
-        handle.seek(0)
-    except Exception:  # noqa: BLE001 - missing or unreadable: each storage raises its own
-        readable = False
-    if not readable:
-        if handle is not None:
-            handle.close()
-        # Not a dead end: the report becomes failed, and the page offers to make it again.
-        services.report_file_lost(report=report)
+    handle = services.report_file_open(report)
+    if handle is None:
+        # Not a dead end: the report became failed, and the page offers to make it again.
         messages.error(request, _("The PDF file of this report could not be read. Create "
                                   "the PDF again (or ask someone who may) to download it."))
         return redirect(f"{_report_page(access, report)}#pdf")
+    return pdf_response(request, access, report, handle)
+
+
+def pdf_response(request, access: OrgAccess, report: Report, handle) -> FileResponse:
+    """A ready report's open file as its download, logged (the page's and the API's)."""
     services.log_download(report=report, by=access, request=request)
     response = FileResponse(handle, as_attachment=True,
                             filename=services.download_name(report),

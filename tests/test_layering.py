@@ -1,5 +1,5 @@
 """Apps import one way (DESIGN.md): organisations ← models_catalog ← assessments ← reports
-← improvement,
+← improvement ← api,
 and the scoring engine depends on nothing of Django."""
 
 import ast
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "reports",
-          "improvement"]
+          "improvement", "api"]
 
 
 def _imported_packages(path: Path) -> set[str]:

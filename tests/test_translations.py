@@ -49,6 +49,7 @@ AREAS = {
     "assessments": ["assessments", "templates/assessments"],
     "reports": ["reports", "templates/reports"],
     "improvement": ["improvement", "templates/improvement"],
+    "api": ["api", "templates/api"],
 }
 # Not scanned: migrations, and management commands (their output is for operators).
 SKIPPED_PARTS = {"migrations", "management", "__pycache__"}

@@ -1,0 +1,1 @@
+"""One module per resource, each with a ``router`` (added in ``api/v1.py``)."""
