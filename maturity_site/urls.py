@@ -7,6 +7,7 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),
     path("accounts/", include("organisations.account_urls")),
+    path("accounts/sso/", include("sso.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Tenant URLs: everything below /o/<org-slug>/ goes through organisations.access.
@@ -14,5 +15,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/models/", include("models_catalog.urls")),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/settings/sso/", include("sso.urls")),
     path("r/", include("assessments.respondent_urls")),
 ]

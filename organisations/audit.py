@@ -31,6 +31,12 @@ ACTION_LABELS = {
     "assessment.respondent_revoked": _("Questionnaire link withdrawn"),
     "assessment.response_submitted": _("Answers submitted"),
     "assessment.answers_uploaded": _("Answer sheet uploaded"),
+    # Single sign-on
+    "sso.provider_saved": _("Single sign-on settings saved"),
+    "sso.domain_added": _("Email domain added for single sign-on"),
+    "sso.domain_verified": _("Email domain verified"),
+    "sso.domain_removed": _("Email domain removed"),
+    "sso.member_joined": _("Joined through single sign-on"),
     # Reports
     "report.requested": _("PDF report requested"),
     "report.retried": _("PDF report tried again"),
