@@ -92,6 +92,12 @@ INSTALLED_APPS = [
     "improvement",
     "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN)
     "api",
+    # Single sign-on through OpenID Connect (sso/), with django-allauth's protocol code.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "organisations.middleware.PermissionDeniedMiddleware",
 ]
 
@@ -194,6 +201,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on (sso/): each organisation's identity provider is configured by its
+# owner in the app; django-allauth runs the OpenID Connect flow. Only its OpenID Connect
+# views are routed (sso/account_urls.py): sign-up and passwords stay the product's own.
+SOCIALACCOUNT_ADAPTER = "sso.adapter.OrganisationSSOAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches (email_verified)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # sso.adapter links accounts itself
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# http:// issuers are refused unless this is on (the tests' local provider).
+SSO_ALLOW_HTTP_ISSUER = env_bool("SSO_ALLOW_HTTP_ISSUER", False)
+# DNS servers that check the email domains' TXT records ("host" or "host:port"); empty:
+# the system's resolver.
+SSO_DNS_NAMESERVERS = [s for s in (env_str("SSO_DNS_NAMESERVERS") or "").split(",") if s]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 # Caches: Redis when REDIS_URL is set (shared by every process), else local memory.

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),
     path("accounts/", include("organisations.account_urls")),
+    path("accounts/sso/", include("sso.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Tenant URLs: everything below /o/<org-slug>/ goes through organisations.access.
@@ -19,6 +20,7 @@ urlpatterns = [
     # A calendar app's subscription: the secret token is the only credential.
     path("calendar/<str:token>.ics", improvement_views.calendar_feed, name="calendar_feed"),
     path("o/<slug:org_slug>/api-tokens/", include("api.tenant_urls")),
+    path("o/<slug:org_slug>/settings/sso/", include("sso.urls")),
     path("r/", include("assessments.respondent_urls")),
     # The REST API (api/v1.py): token-authenticated, outside the tenant pages.
     path("api/", include("api.urls")),

@@ -39,6 +39,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_audit": frozenset({Role.OWNER}),
     # API tokens act for the whole organisation: only owners create and revoke them.
     "manage_api_tokens": frozenset({Role.OWNER}),
+    "manage_sso": frozenset({Role.OWNER}),  # single sign-on settings (sso/)
     # Who answered what, in a round that is named (never in an anonymous one, never
     # executives): assessments.anonymity.names_visible.
     "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),

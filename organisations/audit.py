@@ -39,6 +39,12 @@ ACTION_LABELS = {
     "assessment.shared_link_created": _("Shared link created"),
     "assessment.shared_link_revoked": _("Shared link withdrawn"),
     "assessment.shared_link_started": _("Questionnaire started through a shared link"),
+    # Single sign-on
+    "sso.provider_saved": _("Single sign-on settings saved"),
+    "sso.domain_added": _("Email domain added for single sign-on"),
+    "sso.domain_verified": _("Email domain verified"),
+    "sso.domain_removed": _("Email domain removed"),
+    "sso.member_joined": _("Joined through single sign-on"),
     # Reports
     "report.requested": _("PDF report requested"),
     "report.retried": _("PDF report tried again"),

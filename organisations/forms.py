@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from . import login_policy
 from .emails import render_email_templates
 from .models import Department, Organisation, Role, User
 
@@ -21,6 +22,11 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if message := login_policy.refusal(user):
+            raise forms.ValidationError(message, code="password_refused")
 
 
 class LocalizedPasswordResetForm(PasswordResetForm):

@@ -136,6 +136,9 @@ def outside(world):
         "respondent:submit": (anonymous, f"/r/{link}/submit/"),
         "respondent:shared": (anonymous, f"/r/shared/{shared_token}/"),
         "calendar_feed": (anonymous, "/calendar/not-a-token.ics"),
+        "sso_start": (anonymous, "/accounts/sso/"),
+        "openid_connect_login": (anonymous, "/accounts/sso/acme/login/"),
+        "openid_connect_callback": (anonymous, "/accounts/sso/acme/login/callback/"),
         "admin:login": (anonymous, "/admin/login/"),
         "admin:logout": (owner, "/admin/logout/"),
     }
@@ -152,6 +155,7 @@ def outside(world):
                                        "new_password2": "another-long-passphrase-7"},
         "/accounts/password-reset/": {"email": world.acme.viewer.email},
         "/i18n/setlang/": {"language": "hu", "next": "/"},
+        "/accounts/sso/": {"email": world.acme.owner.email},
         f"/r/{link}/dimension/people/": {"q-people.2.1": "fully"},
         f"/r/{link}/save/": {"question": "people.2.1", "option": "fully"},
     }

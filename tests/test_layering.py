@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "reports",
-          "improvement", "api"]
+          "improvement", "api", "sso"]
 
 
 def _imported_packages(path: Path) -> set[str]:
