@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_catalog.selectors import find_version
+from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess
 from organisations.models import Department, Membership, Organisation, Role, hash_token
 from scoring import DK, NA
@@ -107,11 +108,11 @@ def _seed_round(access, department, version, name, number, created, closed, base
                                             model_version=version, name=name)
     services.assessment_open(by=access, assessment=assessment)
     rng = random.Random(f"{department.organisation.slug}/{department.name}/{version.model.slug}")
-    dimensions = list(version.dimensions.order_by("position", "id"))
+    dimensions = snapshot(version).dimensions
     profile = {d.pk: base + rng.uniform(-0.9, 0.9) for d in dimensions}
     tilt = {"focus": rng.uniform(-0.9, 0.9), "mindset": rng.uniform(-0.9, 0.9)}
     gain = 0.35 * number
-    questions = list(version.questions.order_by("position", "id"))
+    questions = snapshot(version).questions
 
     respondents = [(access.user, None, None, access.user.language or "en")] + [
         (None, full_name, email, language) for full_name, email, language in people]
