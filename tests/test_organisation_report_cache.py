@@ -5,16 +5,26 @@ new round does."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments import services as assessment_services
+from assessments.models import Assessment
 from reports.selectors import organisation_input_hash
 from tests.assessment_factories import respondents_with_answers
+from tests.catalog_factories import make_version
 from tests.conftest import access_for, signed_in
-from tests.test_reports_views import media, seeded  # noqa: F401 - fixtures
+from tests.report_samples import seed_rounds
 
 URL = "/o/acme/reports/"
+
+
+@pytest.fixture
+def rounds(world) -> list[Assessment]:
+    """Two rounds per Acme department, the last one open."""
+    return seed_rounds(organisation=world.acme.org, version=make_version(slug="report-model"),
+                       rounds=2, respondents=3)
 
 
 def _get(client) -> tuple[str, int]:
@@ -29,7 +39,7 @@ def _body(html: str) -> str:
     return html[html.index('id="pdf"'):].split("</section>", 1)[1]
 
 
-def test_it_renders_the_report_once_and_serves_it_until_something_shown_changes(world, seeded):
+def test_it_renders_the_report_once_and_serves_it_until_something_shown_changes(world, rounds):
     owner = signed_in(world.acme.owner)
     first, rendered = _get(owner)
     again, kept = _get(owner)
@@ -45,9 +55,9 @@ def test_it_renders_the_report_once_and_serves_it_until_something_shown_changes(
     assert "Field Services" in renamed and "Field Services" not in first
 
 
-def test_an_answer_in_progress_changes_neither_the_report_nor_its_pdf(world, seeded):
+def test_an_answer_in_progress_changes_neither_the_report_nor_its_pdf(world, rounds):
     access = access_for(world.acme.owner, world.acme.org)
-    latest = seeded["latest"]  # the open round
+    latest = next(a for a in rounds if a.status == Assessment.Status.OPEN)
     before = organisation_input_hash(access, "en")
     page, _queries = _get(signed_in(world.acme.owner))
     [response] = respondents_with_answers(latest, 1, submitted=False)
@@ -59,7 +69,7 @@ def test_an_answer_in_progress_changes_neither_the_report_nor_its_pdf(world, see
     assert _body(after) != _body(page) and 'id="chart-s0-quadrant"' in after
 
 
-def test_what_is_kept_is_the_same_for_every_reader(world, seeded):
+def test_what_is_kept_is_the_same_for_every_reader(world, rounds):
     owner = signed_in(world.acme.owner)
     viewer_page, rendered = _get(signed_in(world.acme.viewer))
     owner_page, kept = _get(owner)
