@@ -130,7 +130,9 @@ def _seed_round(access, department, version, name, number, created, closed, base
         if open_round and index == len(respondents) - 1 and index > 1:
             continue
         partial = open_round and index == 0
-        rng_r = random.Random(f"{assessment.department_id}/{name}/{email or 'manager'}")
+        # Seeded by names, not primary keys: the same demo whatever was created before.
+        rng_r = random.Random(f"{department.organisation.slug}/{department.name}/{name}/"
+                              f"{email or 'manager'}")
         bias = rng_r.uniform(-0.45, 0.45)
         rows = []
         for position, question in enumerate(questions):
