@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from models_catalog.selectors import find_version
+from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess, organisation_access
 from organisations.demo import CONSULTANT_EMAIL
 from organisations.models import Department, Membership, Organisation, Role, User, hash_token
@@ -141,11 +142,11 @@ def _seed_round(access, department, version, name, number, created, closed, base
                                             model_version=version, name=name)
     services.assessment_open(by=access, assessment=assessment)
     rng = random.Random(f"{department.organisation.slug}/{department.name}/{version.model.slug}")
-    dimensions = list(version.dimensions.order_by("position", "id"))
+    dimensions = snapshot(version).dimensions
     profile = {d.pk: base + rng.uniform(-0.9, 0.9) for d in dimensions}
     tilt = {"focus": rng.uniform(-0.9, 0.9), "mindset": rng.uniform(-0.9, 0.9)}
     gain = 0.35 * number
-    questions = list(version.questions.order_by("position", "id"))
+    questions = snapshot(version).questions
 
     grouped = (department.organisation.slug, department.name, name) == GROUPED_ROUND
     if grouped:
@@ -167,7 +168,9 @@ def _seed_round(access, department, version, name, number, created, closed, base
         if open_round and index == len(respondents) - 1 and index > 1:
             continue
         partial = open_round and index == 0
-        rng_r = random.Random(f"{assessment.department_id}/{name}/{email or 'manager'}")
+        # Seeded by names, not primary keys: the same demo whatever was created before.
+        rng_r = random.Random(f"{department.organisation.slug}/{department.name}/{name}/"
+                              f"{email or 'manager'}")
         bias = rng_r.uniform(-0.45, 0.45)
         if grouped:
             bias += GROUP_BIAS.get(GROUP_OF.get(email, ""), 0.0)

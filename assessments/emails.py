@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from models_catalog.models import translate
+from models_catalog.snapshot import snapshot
 from organisations.emails import render_email
 
 from .models import Response
@@ -38,14 +38,13 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
     assessment = response.assessment
     language = (response.user.language if response.user_id and response.user.language
                 else response.language)
-    version = assessment.model_version
+    content = snapshot(assessment.model_version)
     context = {
         "response": response,
         "assessment": assessment,
         "organisation": assessment.organisation,
         "department": assessment.department,
-        "model_name": translate(version.name, language, version.default_language)
-        or version.model.slug,
+        "model_name": content.texts(language).name,
         "respondent_name": response.display_name if response.user_id else response.name,
         "sender_name": sender.get_full_name() if sender else "",
         "url": questionnaire_url(response, token),
@@ -53,7 +52,7 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
         "expires_at": response.expires_at if token else None,
         "renewed": renewed,
         "due_date": assessment.due_date,
-        "question_count": version.questions.count(),
+        "question_count": len(content.questions),
         "site_url": settings.SITE_URL,
     }
     subject, text, html = render_email(f"assessments/email/{kind}", context, language=language)

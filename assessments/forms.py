@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from models_catalog.models import translate
+from models_catalog.snapshot import snapshot
 
 from .anonymity import MIN_GROUP_SIZE
 from .models import MAX_GROUP_LENGTH, Assessment, Response, SharedLink
@@ -71,9 +72,10 @@ class AssessmentForm(forms.Form):
     def clean(self):
         data = super().clean()
         version, target = data.get("model_version"), data.get("target_level")
-        if version is not None and target is not None and target > version.levels.count():
+        levels = snapshot(version).top if version is not None else None
+        if levels is not None and target is not None and target > levels:
             self.add_error("target_level", _("This model has only %(n)s levels.")
-                           % {"n": version.levels.count()})
+                           % {"n": levels})
         return data
 
 

@@ -27,7 +27,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from maturity_site.spreadsheets import csv_text, restore, xlsx_row
-from models_catalog.models import ModelVersion, translate
+from models_catalog.models import ModelVersion
+from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess
 from organisations.services import audit
 from scoring import DK, NA, RESERVED_OPTIONS
@@ -101,17 +102,15 @@ class SheetContent:
 
 
 def _sheet_content(version: ModelVersion, language: str | None) -> SheetContent:
-    from models_catalog.selectors import version_content
-
-    content = version_content(version)
-    default = version.default_language
+    content = snapshot(version)
+    texts = content.texts(language)
+    labels = texts.option_labels()
     rows = []
     for dimension in content.dimensions:
         for q in content.by_dimension.get(dimension.pk, []):
-            rows.append((q.key, dimension.key, q.level,
-                         translate(q.statement, language, default), "", ""))
-    options = [(o.key, translate(o.label, language, default), o.value)
-               for o in content.options]
+            rows.append((q.key, dimension.key, q.level, texts.question(q.key).statement,
+                         "", ""))
+    options = [(o.key, labels[o.key], o.value) for o in content.options]
     options += [(NA, _("Not applicable"), None), (DK, _("Don't know"), None)]
     return SheetContent(version, rows, options)
 
@@ -140,7 +139,8 @@ EXPORT_COLUMNS = ("respondent", "email", "status", "question_key", "dimension", 
 
 def export_rows(assessment: Assessment, language: str | None = None, *,
                 names: bool = False) -> list[tuple]:
-    """Every answer of every submitted response, with its comment: four queries.
+    """Every answer of every submitted response, with its comment: two queries, and
+    the version's snapshot.
 
     Unsubmitted responses never appear, in a named round or an anonymous one: a
     respondent may still change or withdraw those answers, and the results do not
@@ -148,12 +148,11 @@ def export_rows(assessment: Assessment, language: str | None = None, *,
     is "Respondent 3": no email, and no time of the answer (which the audit trail
     could tie to a person).
     """
-    from models_catalog.selectors import version_content
-
-    content = version_content(assessment.model_version)
-    default = assessment.model_version.default_language
+    content = snapshot(assessment.model_version)
+    texts = content.texts(language)
+    option_labels = texts.option_labels()
     questions = {q.pk: q for q in content.questions}
-    options = {o.key: (translate(o.label, language, default), o.value) for o in content.options}
+    options = {o.key: (option_labels[o.key], o.value) for o in content.options}
     options[NA] = (_("Not applicable"), None)
     options[DK] = (_("Don't know"), None)
     responses = {r.pk: r for r in Response.objects.filter(
@@ -173,7 +172,7 @@ def export_rows(assessment: Assessment, language: str | None = None, *,
         rows.append((labels[response.pk], response.contact_email if names else "",
                      str(response.get_status_display()), question.key,
                      question.dimension.key, question.level,
-                     translate(question.statement, language, default), answer.option, label,
+                     texts.question(question.key).statement, answer.option, label,
                      value, answer.comment,
                      timezone.localtime(answer.updated_at).strftime("%Y-%m-%d %H:%M")
                      if names else ""))
@@ -342,9 +341,7 @@ class ParsedSheet:
 
 def parse_answers(rows: list[tuple[int, list[str]]], version: ModelVersion) -> ParsedSheet:
     """The answers of a sheet, or SheetError with every problem and its row."""
-    from models_catalog.selectors import version_content
-
-    content = version_content(version)
+    content = snapshot(version)
     questions = {q.key for q in content.questions}
     allowed = {o.key for o in content.options} | set(RESERVED_OPTIONS)
     labels = {}

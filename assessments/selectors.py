@@ -330,8 +330,8 @@ class Questionnaire:
 
 def questionnaire(version: ModelVersion, response: Response | None) -> Questionnaire:
     """Everything a questionnaire page shows, whatever its size: one query for the
-    respondent's answers, plus the version's structure (four queries, none once the
-    process has read a released version: ``models_catalog.selectors.version_structure``).
+    respondent's answers, plus the version's structure (from its snapshot: none once
+    the process has read a released version, ``models_catalog.snapshot``).
     """
     structure = version_structure(version)
     answers, carried = {}, {}

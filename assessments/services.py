@@ -26,8 +26,9 @@ from django.utils import formats, timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from models_catalog.models import ModelVersion, Question, ScaleOption
+from models_catalog.models import ModelVersion, Question
 from models_catalog.selectors import version_structure
+from models_catalog.snapshot import snapshot
 from organisations.access import (
     CAPABILITIES,
     OrgAccess,
@@ -74,7 +75,7 @@ class AnswerRefused(Exception):
 def _target_from(version: ModelVersion, target_level: int | None) -> int | None:
     if target_level in (None, ""):
         return None
-    levels = version.levels.count()
+    levels = snapshot(version).top
     if not 1 <= int(target_level) <= levels:
         raise ValidationError({"target_level": _(
             "The target level must be between 1 and %(levels)s.") % {"levels": levels}})
@@ -928,12 +929,8 @@ def answers_save(*, response: Response, answers: Mapping[str, Mapping[str, str]]
     missing). Everything is validated before anything is written.
     """
     locked = _locked(response)
-    version_id = locked.assessment.model_version_id
-    ids = dict(Question.objects.filter(version_id=version_id,
-                                       key__in=[k for k in answers if NUL not in k])
-               .values_list("key", "pk"))
-    options = set(ScaleOption.objects.filter(version_id=version_id)
-                  .values_list("key", flat=True))
+    structure = version_structure(locked.assessment.model_version)
+    ids, options = structure.question_ids, structure.option_keys
     errors = []
     cleaned = []
     for key, given in answers.items():

@@ -15,6 +15,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from models_catalog.snapshot import snapshot
 from models_catalog.texts import model_texts
 from organisations.access import tenant_view
 from organisations.selectors import departments, get_department
@@ -144,7 +145,7 @@ def _trend(rounds) -> dict | None:
 def detail(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
     people = selectors.respondents(assessment)
-    total_questions = assessment.model_version.questions.count()
+    total_questions = len(snapshot(assessment.model_version).questions)
     counts = selectors.response_counts([assessment.pk])[assessment.pk]
     for response in people:
         response.percent = percent(response.n_answered / total_questions) \
@@ -205,7 +206,7 @@ def edit(request, access, assessment_id):
         messages.error(request, _("This assessment was cancelled; nothing in it can change."))
         return _to_detail(access, assessment)
     form = AssessmentEditForm(*_posted(request), instance=assessment,
-                              levels=assessment.model_version.levels.count())
+                              levels=snapshot(assessment.model_version).top)
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.assessment_update, form=form, by=access, assessment=assessment,

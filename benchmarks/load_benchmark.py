@@ -308,10 +308,11 @@ def free_port() -> int:
 
 class Gunicorn:
     def __init__(self, env: dict[str, str], workdir: Path, workers: int = 2,
-                 worker_class: str = "sync", threads: int = 1):
+                 worker_class: str = "sync", threads: int = 1,
+                 app: str = "benchmarks.wsgi:application", extra: tuple[str, ...] = ()):
         self.port = free_port()
         self.log_path = workdir / "gunicorn.log"
-        command = [str(Path(sys.executable).parent / "gunicorn"), "benchmarks.wsgi:application",
+        command = [str(Path(sys.executable).parent / "gunicorn"), app, *extra,
                    "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                    "--chdir", str(BASE_DIR), "--log-level", "warning",
                    "--graceful-timeout", "5", "--worker-class", worker_class,
@@ -322,13 +323,13 @@ class Gunicorn:
                                         start_new_session=True)
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 60, path: str = "/healthz/floor") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{self.tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz/floor", timeout=2) as reply:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}{path}", timeout=2) as reply:  # noqa: S310
                     if reply.status == 200:
                         return
             except OSError:

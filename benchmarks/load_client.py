@@ -125,20 +125,25 @@ class Worker(threading.Thread):
         status, _response, body = self.request("POST", target["save"], target["headers"],
                                                json.dumps(payload).encode())
         label = str(status or "connection")
-        ok = False
-        if status == 200:
-            try:
-                data = json.loads(body)
-            except ValueError:
-                data = {}
-            ok = (data.get("ok") is True and data.get("question") == question
-                  and data.get("option") == option)
-            if not ok:
-                label = "200-unexpected-body"
+        ok = save_acknowledged(status, body, question, option)
+        if status == 200 and not ok:
+            label = "200-unexpected-body"
         if self.job.get("record"):
             self.saves.append([target["index"], question, option, comment, label,
                                time.monotonic()])
         return ok, label
+
+
+def save_acknowledged(status: int, body: bytes, question: str, option: str) -> bool:
+    """Whether the autosave's reply says it saved this answer."""
+    if status != 200:
+        return False
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return (data.get("ok") is True and data.get("question") == question
+            and data.get("option") == option)
 
 
 def percentile(values: list[float], share: float) -> float | None:

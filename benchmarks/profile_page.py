@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=45, help="0: time only, no profile")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--organisation", type=int, default=0,
+                        help="which of the benchmark's organisations (0..3; a --keep run grew "
+                             "the first one tenfold)")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="profile-page-"))
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.test.utils import CaptureQueriesContext
 
     fixtures = bench.pick_fixtures(4)
-    seat, owner = fixtures["seats"][0], fixtures["owners"][0]
+    seat, owner = (fixtures["seats"][args.organisation],
+                   fixtures["owners"][args.organisation])
     member, boss, anonymous = Client(), Client(), Client()
     member.force_login(seat["response"].user)
     boss.force_login(owner["user"])

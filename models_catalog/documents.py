@@ -53,6 +53,7 @@ from .models import (
     ScaleOption,
     texts_in_order,
 )
+from .snapshot import snapshot
 
 FORMAT = "maturity-model/1"
 FORMATS = ("yaml", "json")
@@ -76,11 +77,10 @@ class DocumentError(Exception):
 
 
 def export_version(version: ModelVersion) -> dict[str, Any]:
-    """The document of one version, in the import format (six queries)."""
+    """The document of one version, in the import format, from its snapshot."""
     model = version.model
-    axes = list(version.axes.all())
-    axis_order = [axis.key for axis in axes]
-    questions = version.questions.select_related("dimension")
+    content = snapshot(version)
+    axis_order = [axis.key for axis in content.axes]
     return {
         "format": FORMAT,
         "model": {
@@ -97,22 +97,22 @@ def export_version(version: ModelVersion) -> dict[str, Any]:
         "levels": [
             {"number": level.number, "name": texts_in_order(level.name),
              "description": texts_in_order(level.description)}
-            for level in version.levels.all()
+            for level in content.levels
         ],
         "dimensions": [
             {"key": d.key, "name": texts_in_order(d.name),
              "description": texts_in_order(d.description)}
-            for d in version.dimensions.all()
+            for d in content.dimensions
         ],
         "axes": [
             {"key": a.key, "name": texts_in_order(a.name),
              "low_label": texts_in_order(a.low_label),
              "high_label": texts_in_order(a.high_label)}
-            for a in axes
+            for a in content.axes
         ],
         "scale": [
             {"key": o.key, "label": texts_in_order(o.label), "value": float(o.value)}
-            for o in version.scale_options.all()
+            for o in content.options
         ],
         "questions": [
             {
@@ -127,7 +127,7 @@ def export_version(version: ModelVersion) -> dict[str, Any]:
                 "recommendation": texts_in_order(q.recommendation),
                 **_carried(q.carried_from),
             }
-            for q in questions
+            for q in content.questions
         ],
     }
 

@@ -8,28 +8,17 @@ progress. Anything else is a 404, as for objects of another organisation.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from copy import copy
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
-from django.utils.translation import get_language
 
 from organisations.access import OrgAccess, visible_to_organisation
-from scoring import ModelSpec, QuestionSpec
+from scoring import ModelSpec
 
-from .models import (
-    Axis,
-    Dimension,
-    Level,
-    MaturityModel,
-    ModelVersion,
-    Question,
-    ScaleOption,
-    translate,
-)
-from .released import ReleasedVersionCache
+from .models import Level, MaturityModel, ModelVersion
+from .snapshot import VersionStructure, snapshot
 
 RELEASED = (ModelVersion.Status.PUBLISHED, ModelVersion.Status.RETIRED)
 
@@ -134,151 +123,39 @@ def catalogue(access: OrgAccess) -> dict[str, list[MaturityModel]]:
 
 
 # ------------------------------------------------------------------ version content
-
-
-@dataclass
-class VersionContent:
-    """Everything in one version, loaded in five queries."""
-
-    version: ModelVersion
-    levels: list[Level]
-    dimensions: list[Dimension]
-    axes: list[Axis]
-    options: list[ScaleOption]
-    questions: list[Question]
-    by_dimension: dict[int, list[Question]] = field(default_factory=dict)
-
-    @property
-    def top(self) -> int:
-        return len(self.levels)
-
-    def level(self, number: int) -> Level | None:
-        return next((lv for lv in self.levels if lv.number == number), None)
-
-    def grouped(self, level: int | None = None) -> list[dict]:
-        """Per dimension, its questions per level (only ``level`` if given)."""
-        groups = []
-        levels = [lv for lv in self.levels if lv.number >= 2 and (level is None
-                                                                   or lv.number == level)]
-        for dimension in self.dimensions:
-            mine = self.by_dimension.get(dimension.pk, [])
-            rows = [{"level": lv, "questions": [q for q in mine if q.level == lv.number]}
-                    for lv in levels]
-            groups.append({"dimension": dimension, "levels": [r for r in rows
-                                                               if r["questions"]],
-                           "count": sum(len(r["questions"]) for r in rows)})
-        return groups
-
-
-def version_content(version: ModelVersion) -> VersionContent:
-    dimensions = list(version.dimensions.all())
-    by_pk = {d.pk: d for d in dimensions}
-    questions = list(version.questions.all())
-    by_dimension: dict[int, list[Question]] = defaultdict(list)
-    for question in questions:
-        question.dimension = by_pk[question.dimension_id]  # no query per question
-        by_dimension[question.dimension_id].append(question)
-    return VersionContent(
-        version=version,
-        levels=list(version.levels.all()),
-        dimensions=dimensions,
-        axes=list(version.axes.all()),
-        options=list(version.scale_options.all()),
-        questions=questions,
-        by_dimension=dict(by_dimension),
-    )
-
-
-@dataclass(frozen=True)
-class VersionStructure:
-    """What a questionnaire shows of a version and what an autosave checks against,
-    in display order. Questions carry their dimension (no query per question)."""
-
-    dimensions: tuple[Dimension, ...]
-    options: tuple[ScaleOption, ...]
-    levels: dict[int, Level]
-    questions: tuple[Question, ...]
-    question_ids: dict[str, int]
-    option_keys: frozenset[str]
-
-
-_structures = ReleasedVersionCache(64)
+# One read of a version's content: models_catalog.snapshot. These names are its
+# accessors, kept for the callers.
 
 
 def version_structure(version: ModelVersion) -> VersionStructure:
-    """The version's dimensions, answer scale, levels and questions: four queries, and
-    none for a published or retired version this process has read before (the
-    questionnaire pages and the autosave, the busiest requests, read it every time)."""
-    return _structures.get(version, build=lambda: _read_structure(version))
+    """What a questionnaire shows and an autosave checks: no query once this process
+    has read a released version (the busiest requests read it every time)."""
+    return snapshot(version).structure
 
 
-def _read_structure(version: ModelVersion) -> VersionStructure:
-    # Explicit orderings: the models' default ones start with "version", a join.
-    dimensions = tuple(Dimension.objects.filter(version=version).order_by("position", "id"))
-    options = tuple(ScaleOption.objects.filter(version=version).order_by("position", "id"))
-    levels = {level.number: level for level in Level.objects.filter(version=version)
-              .order_by("number")}
-    by_pk = {d.pk: d for d in dimensions}
-    questions = tuple(Question.objects.filter(version=version).order_by("position", "id"))
-    for question in questions:
-        if question.dimension_id in by_pk:
-            question.dimension = by_pk[question.dimension_id]
-    structure = VersionStructure(
-        dimensions=dimensions, options=options, levels=levels, questions=questions,
-        question_ids={q.key: q.pk for q in questions},
-        option_keys=frozenset(o.key for o in options),
-    )
-    return structure
+def model_spec(version: ModelVersion, language: str | None = None) -> ModelSpec:
+    """The scoring engine's view of a version, recommendations in ``language``."""
+    return snapshot(version).spec(language)
 
 
 def get_part(version: ModelVersion, kind: str, key: str):
-    """One dimension, axis, option or question of the version by key; 404 otherwise."""
-    queryset = {"dimension": version.dimensions, "axis": version.axes,
-                "option": version.scale_options,
-                "question": version.questions.select_related("dimension")}[kind]
-    try:
-        obj = queryset.filter(key=key).first()
-    except ValueError:  # a NUL from the URL: PostgreSQL refuses it even in a query
-        obj = None
+    """One dimension, axis, option or question of the version by key; 404 otherwise.
+    A copy: the draft editor sets its version and edits it."""
+    obj = snapshot(version).part(kind, key)
     if obj is None:
         raise Http404
+    obj = copy(obj)
     obj.version = version
     return obj
 
 
 def get_level(version: ModelVersion, number: int) -> Level:
-    level = version.levels.filter(number=number).first()
+    level = snapshot(version).level(number)
     if level is None:
         raise Http404
+    level = copy(level)
     level.version = version
     return level
-
-
-# ------------------------------------------------------------------------- scoring
-
-
-def model_spec(version: ModelVersion, language: str | None = None) -> ModelSpec:
-    """The scoring engine's view of a version, in five queries whatever its size.
-
-    Recommendations are carried in ``language`` (default: the active one).
-    """
-    language = language or get_language()
-    levels = version.levels.count()
-    dimensions = list(version.dimensions.values_list("key", flat=True))
-    axes = list(version.axes.values_list("key", flat=True))
-    options = dict(version.scale_options.values_list("key", "value"))
-    questions = tuple(
-        QuestionSpec(key=key, dimension=dimension, level=level, weight=weight,
-                     loadings=loadings or {},
-                     recommendation=translate(recommendation, language,
-                                              version.default_language))
-        for key, dimension, level, weight, loadings, recommendation in
-        version.questions.values_list("key", "dimension__key", "level", "weight", "loadings",
-                                      "recommendation")
-    )
-    return ModelSpec(levels=levels, dimensions=tuple(dimensions), axes=tuple(axes),
-                     options=options, questions=questions, threshold=version.threshold,
-                     overall_rule=version.overall_rule)
 
 
 # ------------------------------------------------------- lookups outside a tenant

@@ -38,6 +38,7 @@ from .forms import (
     ScoringForm,
 )
 from .models import ModelVersion, PublishedVersionError
+from .snapshot import snapshot
 
 SECTION = "models"  # highlights "Models" in templates/organisations/_org_nav.html
 
@@ -113,7 +114,7 @@ def model_detail(request, access, model_slug):
 @read_view
 def version_detail(request, access, model_slug, version):
     version = selectors.get_version(access, model_slug, version)
-    content = selectors.version_content(version)
+    content = snapshot(version)
     return render(request, "models_catalog/version_detail.html", _context(
         access, version, content=content, groups=content.grouped(),
         can_manage=access.can("manage_models")))
@@ -122,7 +123,7 @@ def version_detail(request, access, model_slug, version):
 @read_view
 def level_detail(request, access, model_slug, version, level):
     version = selectors.get_version(access, model_slug, version)
-    content = selectors.version_content(version)
+    content = snapshot(version)
     shown = content.level(level)
     if shown is None:
         raise Http404
@@ -134,7 +135,7 @@ def level_detail(request, access, model_slug, version, level):
 @read_view
 def preview(request, access, model_slug, version):
     version = selectors.get_version(access, model_slug, version)
-    content = selectors.version_content(version)
+    content = snapshot(version)
     return render(request, "models_catalog/preview.html", _context(
         access, version, content=content, groups=content.grouped()))
 
@@ -278,7 +279,7 @@ def edit(request, access, model_slug, version):
     version = _draft(access, model_slug, version)
     if not version.is_draft:
         return _locked(request, access, version)
-    content = selectors.version_content(version)
+    content = snapshot(version)
     return render(request, "models_catalog/edit.html", _context(
         access, version, content=content, groups=content.grouped(),
         problems=services.version_problems(version)))
@@ -409,7 +410,8 @@ def add_level(request, access, model_slug, version):
 @manage_view
 def remove_level(request, access, model_slug, version):
     version = _draft(access, model_slug, version)
-    top = version.levels.order_by("-number").first()
+    levels = snapshot(version).levels
+    top = levels[-1] if levels else None
     return _delete(request, access, version, obj=None,
                    action=lambda _obj: services.level_remove(version=version, by=access,
                                                              request=request),
@@ -521,8 +523,9 @@ add_option, edit_option, delete_option, move_option = _keyed_views(
 
 
 def _question_form_kwargs(version: ModelVersion, obj=None) -> dict:
-    kwargs = {"dimensions": list(version.dimensions.all()),
-              "levels": list(version.levels.all()), "axes": list(version.axes.all())}
+    content = snapshot(version)
+    kwargs = {"dimensions": list(content.dimensions), "levels": list(content.levels),
+              "axes": list(content.axes)}
     if obj is not None:
         kwargs["initial"] = {"dimension": obj.dimension.key, "level": obj.level,
                              "weight": obj.weight}

@@ -14,12 +14,23 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible
-from assessments.models import Assessment, Response
+from assessments.models import Answer, Assessment, Response
 from assessments.presentation import present
 from assessments.selectors import (
     RoundFigures,
@@ -101,12 +112,16 @@ def live_report(access: OrgAccess, input_hash: str) -> Report | None:
     return reports(access).filter(input_hash=input_hash, status__in=Report.LIVE).first()
 
 
-def latest_report(access: OrgAccess, *, assessment: Assessment | None,
-                  language: str) -> Report | None:
-    """The newest report of this kind and language (whatever its inputs), to show its
-    state on the page."""
-    return (reports(access).filter(assessment=assessment, language=language)
-            .order_by("-created_at", "-id").first())
+def shown_report(access: OrgAccess, input_hash: str, *, assessment: Assessment | None,
+                 language: str) -> Report | None:
+    """The report whose state a report page shows, in one query: the live report of
+    these inputs, else the newest of these inputs, else the newest of this kind and
+    language (whatever its inputs)."""
+    same_inputs = Q(input_hash=input_hash)
+    return (reports(access).filter(same_inputs | Q(assessment=assessment, language=language))
+            .order_by(Case(When(same_inputs & Q(status__in=Report.LIVE), then=Value(0)),
+                           When(same_inputs, then=Value(1)), default=Value(2)),
+                      "-created_at", "-id").first())
 
 
 # ------------------------------------------------------------------- an assessment
@@ -432,11 +447,19 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
 
 
 def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
+    # Only submitted responses count in results and reports: an answer saved in a
+    # response still in progress changes nothing a report shows. Their answers' last
+    # change is read per round (a subquery), not by grouping every answer of the
+    # organisation with its round.
+    submitted = Q(responses__submitted_at__isnull=False)
+    last_answer = (Answer.objects.filter(response__assessment=OuterRef("pk"),
+                                         response__submitted_at__isnull=False)
+                   .order_by().values("response__assessment")
+                   .annotate(at=Max("updated_at")).values("at"))
     rows = (queryset.annotate(
-        last_answer=Max("responses__answers__updated_at"),
+        last_answer=Subquery(last_answer),
         last_submit=Max("responses__submitted_at"),
-        submitted=Count("responses", filter=Q(responses__submitted_at__isnull=False),
-                        distinct=True),
+        submitted=Count("responses", filter=submitted),
     ).order_by("pk").values_list(
         "pk", "name", "status", "target_level", "updated_at", "consensus_updated_at",
         "model_version_id",

@@ -179,7 +179,7 @@ def test_it_pins_the_query_counts(world, questions, respondents):
     counts["results"] = len(queries)
     # With no submitted response (one respondent: the manager, in progress) there are
     # no answers to read: one query less.
-    assert counts == {**QUERY_COUNTS, "results": 7 if respondents > 1 else 6}
+    assert counts == {**QUERY_COUNTS, "results": 2 if respondents > 1 else 1}
 
 
 # Pinned (STYLE.md, 7): a new query must be justified and the number changed here.
@@ -187,28 +187,29 @@ def test_it_pins_the_query_counts(world, questions, respondents):
 QUERY_COUNTS = {
     # + my response with its assessment, department and version (one query; the
     #   assessment alone before the first answer), my answers, and the organisation
-    #   switcher; the version's dimensions, options, levels and questions are read once
-    #   per process (models_catalog.selectors.version_structure)
+    #   switcher; the version's content is read once per process
+    #   (models_catalog.snapshot)
     "questionnaire": 6,
     # + my response with its assessment and version; then on PostgreSQL one statement
     #   (the upsert if the response is unchanged, with the answered count); on SQLite,
     #   in a transaction (a savepoint in tests), the locked response, the upsert, the
     #   answered count. Question and option keys come from version_structure.
     "autosave": 5 if connection.vendor == "postgresql" else 9,
-    # + assessment, respondents with their answered counts, question count, response
-    #   counts (who counts as invited: presentation.COUNTED_AS_INVITED), results (1:
-    #   kept in the cache since the warm-up request), the shared links with their
-    #   counts (issue 15), and the organisation switcher; the texts are read once per
-    #   process (models_catalog.texts.model_texts); respondent groups read the
+    # + assessment, respondents with their answered counts, response counts (who
+    #   counts as invited: presentation.COUNTED_AS_INVITED), results (1: kept in the
+    #   cache since the warm-up request), the shared links with their counts (issue
+    #   15), and the organisation switcher; the question count and the texts come from
+    #   the version's snapshot (once per process); respondent groups read the
     #   respondents already read, and their answers only when there are groups
-    "results page": 10,
+    "results page": 9,
     # + department, rounds, results (1, kept), response counts, and the organisation
     #   switcher (texts: once per process and version)
     "department": 8,
     # the submitted responses; the results themselves come from the cache
     "results, kept": 1,
-    # not in the cache: the submitted responses, their answers, the version's spec (5)
-    "results": 7,
+    # not in the cache: the submitted responses, their answers (the version's spec
+    # comes from its snapshot, read once per process)
+    "results": 2,
 }
 
 
@@ -217,7 +218,9 @@ def test_it_scores_several_rounds_of_one_version_with_one_spec(world, django_ass
     rounds = [make_assessment(world, version=version, name=f"R{i}") for i in range(3)]
     for assessment in rounds:
         respondents_with_answers(assessment, 2)
-    with django_assert_num_queries(7):
+    # the submitted responses, their answers, and the version's snapshot once: its
+    # five parts and its model (for the texts' slug)
+    with django_assert_num_queries(8):
         results = results_by_assessment(rounds)
     assert set(results) == {a.pk for a in rounds}
 
@@ -288,7 +291,7 @@ def test_a_new_version_of_the_scoring_rules_never_serves_kept_results(scored, mo
     monkeypatch.setattr(scoring, "ENGINE_VERSION", scoring.ENGINE_VERSION + 1)
     with CaptureQueriesContext(connection) as queries:
         assert assessment_results(scored, "en") == first
-    assert len(queries) == 7  # computed again: responses, answers, the version's spec
+    assert len(queries) == 2  # computed again: responses, answers (the spec is kept)
 
 
 def test_it_says_why_each_dimension_is_at_its_level_in_the_readers_language(world, scored):
