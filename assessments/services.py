@@ -35,6 +35,7 @@ from scoring import RESERVED_OPTIONS
 
 from . import answer_store
 from .models import Answer, Assessment, Response
+from .signals import round_status_changed
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"
@@ -164,6 +165,8 @@ def _transition(*, by: OrgAccess, assessment: Assessment, source: str, target: s
     audit(organisation=assessment.organisation, actor=by.user, action=action,
           target=str(assessment), data={"assessment": str(assessment.public_id)},
           request=request)
+    round_status_changed.send(sender=Assessment, assessment=assessment, source=source,
+                              target=target)
     return assessment
 
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/models/", include("models_catalog.urls")),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/benchmark/", include("peers.urls")),
     path("r/", include("assessments.respondent_urls")),
 ]

@@ -44,6 +44,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_clients": frozenset({Role.OWNER, Role.CONSULTANT}),
     "reopen": frozenset({Role.OWNER, Role.CONSULTANT}),
     "view_audit": frozenset({Role.OWNER}),
+    "manage_benchmark": frozenset({Role.OWNER}),  # benchmark switch and consent (peers/)
     # Who answered what, in a round that is named (never in an anonymous one, never
     # executives): assessments.anonymity.names_visible.
     "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),

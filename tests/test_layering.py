@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "reports"]
+LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "peers", "reports"]
 
 
 def _imported_packages(path: Path) -> set[str]:
