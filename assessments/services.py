@@ -49,6 +49,7 @@ from .models import (
     Response,
     SharedLink,
 )
+from .signals import round_status_changed
 
 MAX_COMMENT_LENGTH = 5000
 NUL = "\x00"
@@ -200,6 +201,8 @@ def _transition(*, by: OrgAccess | None, assessment: Assessment, source: str, ta
           action=action,
           target=str(assessment), data={"assessment": str(assessment.public_id)},
           request=request)
+    round_status_changed.send(sender=Assessment, assessment=assessment, source=source,
+                              target=target)
     return assessment
 
 

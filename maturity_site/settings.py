@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "organisations",
     "models_catalog",
     "assessments",
+    "peers",
     "reports",
     "improvement",
     "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN)
@@ -198,6 +199,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The benchmark pool (peers/): the smallest pool of client organisations shown, never
+# below 5 (k-anonymity).
+BENCHMARK_MIN_ORGANISATIONS = env_int("BENCHMARK_MIN_ORGANISATIONS", 5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", improvement_views.calendar_feed, name="calendar_feed"),
     path("o/<slug:org_slug>/api-tokens/", include("api.tenant_urls")),
     path("o/<slug:org_slug>/settings/sso/", include("sso.urls")),
+    path("o/<slug:org_slug>/benchmark/", include("peers.urls")),
     path("r/", include("assessments.respondent_urls")),
     # The REST API (api/v1.py): token-authenticated, outside the tenant pages.
     path("api/", include("api.urls")),

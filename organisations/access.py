@@ -40,6 +40,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # API tokens act for the whole organisation: only owners create and revoke them.
     "manage_api_tokens": frozenset({Role.OWNER}),
     "manage_sso": frozenset({Role.OWNER}),  # single sign-on settings (sso/)
+    "manage_benchmark": frozenset({Role.OWNER}),  # benchmark switch and consent (peers/)
     # Who answered what, in a round that is named (never in an anonymous one, never
     # executives): assessments.anonymity.names_visible.
     "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),

@@ -48,6 +48,11 @@ ACTION_LABELS = {
     # Reports
     "report.requested": _("PDF report requested"),
     "report.retried": _("PDF report tried again"),
+    # The benchmark pool (peers/)
+    "benchmark.enabled": _("Benchmarking switched on"),
+    "benchmark.disabled": _("Benchmarking switched off"),
+    "benchmark.opted_in": _("Took part in the benchmark"),
+    "benchmark.opted_out": _("Left the benchmark"),
     # Maturity models
     "model.imported": _("Maturity model imported"),
     "model.copied": _("Maturity model copied"),

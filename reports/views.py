@@ -10,6 +10,7 @@ method, and a member a 405 for a method the view does not take.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from organisations.access import OrgAccess, tenant_view
+from peers import pool as peer_pool
+from peers.forms import FilterForm as PeerFilterForm
 
 from . import charts, exports, selectors, services
 from .models import Report
@@ -145,6 +148,7 @@ def assessment_report(request, access, assessment_id):
         for i, d in enumerate(data.result.dimensions)
     ]
     return _render(request, access, "reports/assessment.html", {
+        **_peer_comparison(request, assessment, data),
         "assessment": assessment, "report": data,
         "radar": _chart("radar", charts.radar(data.result, data.texts)),
         "quadrant": _chart("quadrant", charts.quadrant(
@@ -158,6 +162,24 @@ def assessment_report(request, access, assessment_id):
         "pdf_request_url": reverse("reports:assessment_pdf",
                                    args=[access.organisation.slug, assessment.public_id]),
     })
+
+
+def _peer_comparison(request, assessment, data) -> dict:
+    """The round against its consultancy's benchmark pool (peers.pool), for the page."""
+    filters = PeerFilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    comparison = peer_pool.comparison(assessment, data.result,
+                                      sector=chosen.get("sector", ""),
+                                      size_band=chosen.get("size_band", ""))
+    rows = []
+    if isinstance(comparison, peer_pool.Comparison):
+        rows = [{"name": data.texts.dimension_name(d.key), **asdict(comparison.dimensions[d.key])}
+                for d in data.result.dimensions if d.key in comparison.dimensions]
+    return {"comparison": comparison, "comparison_rows": rows,
+            "filter_form": filters if filters.is_bound else PeerFilterForm(),
+            # A client whose consultancy runs a benchmark it does not take part in.
+            "benchmark_offer": comparison is None and peer_pool.programme_on(
+                assessment.organisation)}
 
 
 @tenant_view("view")

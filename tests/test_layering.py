@@ -1,5 +1,5 @@
-"""Apps import one way (DESIGN.md): organisations ← models_catalog ← assessments ← reports
-← improvement ← api,
+"""Apps import one way (DESIGN.md): organisations ← models_catalog ← assessments ← peers ←
+reports ← improvement ← api ← sso,
 and the scoring engine depends on nothing of Django."""
 
 import ast
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "reports",
+LAYERS = ["scoring", "organisations", "models_catalog", "assessments", "peers", "reports",
           "improvement", "api", "sso"]
 
 

@@ -1,7 +1,21 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
-from assessments import demo as assessments_demo
 from organisations.demo import CONSULTANT_EMAIL, demo_password, seed_organisations
+
+
+def demo_steps():
+    """Each installed app's ``demo.seed(orgs)``, in INSTALLED_APPS order (so an app's
+    demo runs after the demos of the apps it builds on)."""
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if find_spec(config.name) and find_spec(name):
+            seed = getattr(import_module(name), "seed", None)
+            if callable(seed):
+                yield seed
 
 
 class Command(BaseCommand):
@@ -9,7 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         orgs = seed_organisations()
-        assessments_demo.seed(orgs)
+        for seed in demo_steps():
+            seed(orgs)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in as {CONSULTANT_EMAIL} "
             f"(or manager@acme.example, exec@acme.example, manager@globex.example, "
