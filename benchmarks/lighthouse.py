@@ -6,6 +6,11 @@ for example the one `make run` starts:
     PORT=8765 make run                 # in another terminal
     .venv/bin/python benchmarks/lighthouse.py --base-url http://127.0.0.1:8765
 
+`make run` serves the static files uncompressed; the figures that count are those of
+the app as deployed (`DJANGO_ENV=production`: whitenoise's compressed, hashed files),
+see benchmarks/README.md. Its cookies are marked Secure; this script keeps them over
+plain HTTP all the same.
+
 It signs in through the login form, passes the session cookie to Lighthouse, finds the
 organisation report and its first assessment report by itself (`--org`, default acme),
 and prints, per page and form factor (mobile by default, `--desktop` too), the

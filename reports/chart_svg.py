@@ -69,8 +69,8 @@ def radar(result: ScoreResult, texts: ModelTexts) -> dict | None:
     """Each dimension's index (filled) against the target level (dashed) on a circle
     per level; the dimensions clockwise from the top, as charts.radar draws them."""
     dimensions = result.dimensions
-    if len(dimensions) < 3:
-        return None  # a polygon needs three corners; the table below has the figures
+    if not dimensions:
+        return None  # plotly's figure says why there is nothing to draw
     top = result.levels
     width, radius, cx, cy = 440, 118, 220, 160
     n = len(dimensions)

@@ -122,7 +122,7 @@ def organisation_report(request, access):
 
 def _radar(data) -> dict:
     geometry = chart_svg.radar(data.result, data.texts)
-    if geometry is None:  # fewer than three dimensions: plotly's figure says why
+    if geometry is None:  # no dimensions: plotly's figure says why
         return _chart("radar", charts.radar(data.result, data.texts))
     return _svg("radar", geometry, _("Maturity per dimension"))
 
