@@ -32,6 +32,7 @@ from .charts import (
     label_positions,
     level_colour,
     point_name,
+    share_of_range,
     short_label,
 )
 
@@ -138,7 +139,7 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
     def py(y: float) -> float:
         return round(top_margin + (limit - y) / (2 * limit) * size, 1)
 
-    names = [short_label(point_name(p), 18, 11) for p in placed]
+    names = [short_label(point_name(p), 26, 13) for p in placed]
     positions = label_positions([(p.axes[x_axis], p.axes[y_axis]) for p in placed], names,
                                 char=0.053, line=0.105)
     drawn = []
@@ -200,3 +201,21 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
         "legend_title": {"text": _("Level"), "x": left, "y": legend_y - 16},
         "colours": {"grid": GRID, "muted": MUTED},
     }
+
+
+# ---------------------------------------------------------------------- portfolio
+
+def portfolio(rows: Sequence[DepartmentResult], *, top: int) -> list[dict]:
+    """A consultancy's clients' departments as bars: each latest index as a share of
+    its own model's range (models of different depth compare), in the order and
+    colours of charts.portfolio. The names are HTML beside the bars, so they wrap as
+    the page does."""
+    ordered = sorted(rows, key=lambda r: (r.organisation.lower(), r.department.lower()))
+    return [{
+        "name": point_name(r),
+        "level": _("level %(level)s of %(top)s · %(name)s")
+        % {"level": r.level, "top": r.top or top, "name": r.level_name},
+        "share": round(100 * share_of_range(r.index, r.top or top), 1),
+        "index": r.index, "top": r.top or top,
+        "colour": level_colour(r.level, r.top or top),
+    } for r in ordered]

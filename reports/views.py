@@ -101,9 +101,9 @@ def organisation_report(request, access):
                 _chart(f"s{i}-trend", charts.trend(section.trend, section.texts)))
         else:  # a trend needs two rounds: say so, rather than draw one point
             sections[-1]["trend_message"] = charts.trend_needs_two()
-    portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,
-                                                           top=data.portfolio_top)) \
-        if data.portfolio else None
+    portfolio_chart = _svg("portfolio", chart_svg.portfolio(data.portfolio,
+                                                            top=data.portfolio_top),
+                           _("Portfolio: clients' departments")) if data.portfolio else None
     # A consultancy's portfolio: where all its clients' departments stand, per model.
     portfolio_quadrants = [
         {"section": section, "chart": _quadrant(

@@ -88,3 +88,15 @@ def test_user_text_in_the_svg_stays_text():
         "svg": chart_svg.radar(_result(), _texts(EVIL)), "label": EVIL})
     assert "<script" not in html and "<a href" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_the_portfolio_compares_each_department_as_a_share_of_its_models_range():
+    rows = [
+        DepartmentResult("IT", 3, 3.0, 4, level_name="Proactive", top=5, organisation="Zeta"),
+        DepartmentResult("HR", 3, 3.0, 4, level_name="Defined", top=4, organisation="Alpha"),
+    ]
+    alpha, zeta = chart_svg.portfolio(rows, top=5)  # ordered by client
+    assert (alpha["name"], zeta["name"]) == ("Alpha · HR", "Zeta · IT")
+    assert alpha["share"] == pytest.approx(66.7) and zeta["share"] == 50.0
+    assert alpha["level"] == "level 3 of 4 · Defined"
+    assert alpha["colour"] == level_colour(3, 4)

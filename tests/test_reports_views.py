@@ -97,7 +97,7 @@ def test_it_shows_the_organisation_report_and_the_consultancys_portfolio(world, 
     assert "Acme dept 2" in html and "Globex" not in html
     assert "&lt;" not in FORMULA and "=HYPERLINK" in html
     html = signed_in(world.northwind.consultant).get("/o/northwind/reports/").content.decode()
-    assert "chart-portfolio" in html and "Globex dept 1" in html
+    assert 'data-svg-chart="portfolio"' in html and "Globex dept 1" in html
 
 
 def test_it_escapes_user_text_in_the_page_and_its_chart_data(world, seeded):
