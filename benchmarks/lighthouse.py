@@ -6,6 +6,11 @@ for example the one `make run` starts:
     PORT=8765 make run                 # in another terminal
     .venv/bin/python benchmarks/lighthouse.py --base-url http://127.0.0.1:8765
 
+`make run` serves the static files uncompressed; the figures that count are those of
+the app as deployed (`DJANGO_ENV=production`: whitenoise's compressed, hashed files),
+see benchmarks/README.md. Its cookies are marked Secure; this script keeps them over
+plain HTTP all the same.
+
 It signs in through the login form, passes the session cookie to Lighthouse, finds the
 organisation report and its first assessment report by itself (`--org`, default acme),
 and prints, per page and form factor (mobile by default, `--desktop` too), the
@@ -17,7 +22,6 @@ run downloads it; CHROME_PATH defaults to /usr/bin/chromium.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import re
@@ -37,9 +41,30 @@ METRICS = {
 }
 
 
+class _Cookies(urllib.request.BaseHandler):
+    """Keeps every cookie the server sets and sends it back, Secure or not: the app as
+    deployed (DJANGO_ENV=production) marks its cookies Secure, and this script talks
+    plain HTTP to a local server (http.cookiejar would drop them)."""
+
+    def __init__(self):
+        self.cookies: dict[str, str] = {}
+
+    def http_request(self, request):
+        if self.cookies:
+            request.add_unredirected_header(
+                "Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        return request
+
+    def http_response(self, request, response):
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return response
+
+
 def sign_in(base: str, email: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    jar = _Cookies()
+    opener = urllib.request.build_opener(jar)
     login = f"{base}/accounts/login/"
     page = opener.open(login).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
@@ -47,10 +72,9 @@ def sign_in(base: str, email: str, password: str) -> tuple[urllib.request.Opener
                                    "password": password}).encode()
     # The URL is the one given on the command line (http), so S310 does not apply.
     opener.open(urllib.request.Request(login, data=data, headers={"Referer": login}))  # noqa: S310
-    cookies = {c.name: c.value for c in jar}
-    if "sessionid" not in cookies:
+    if "sessionid" not in jar.cookies:
         sys.exit(f"could not sign in as {email} at {login}")
-    return opener, "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return opener, "; ".join(f"{k}={v}" for k, v in jar.cookies.items())
 
 
 def report_pages(opener, base: str, org: str) -> list[str]:

@@ -283,22 +283,22 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
     traces, narrow_data = [], []
     wide_positions = label_positions(
         [(p.axes[x_axis], p.axes[y_axis]) for p in placed],
-        [label(_point_name(p), 22) for p in placed], char=0.028, line=0.075)
+        [label(point_name(p), 22) for p in placed], char=0.028, line=0.075)
     narrow_positions = label_positions(
         [(p.axes[x_axis], p.axes[y_axis]) for p in placed],
-        [short_label(_point_name(p), 16, 10) for p in placed], char=0.05, line=0.12)
+        [short_label(point_name(p), 16, 10) for p in placed], char=0.05, line=0.12)
     for level in sorted({p.level for p in placed}):
         group = [i for i, p in enumerate(placed) if p.level == level]
         narrow_data.append({
-            "text": [short_label(_point_name(placed[i]), 16, 10) for i in group],
+            "text": [short_label(point_name(placed[i]), 16, 10) for i in group],
             "textposition": [narrow_positions[i] for i in group],
             "textfont": {"size": 10}, "marker": {"size": 11}})
         group_points = [placed[i] for i in group]
         traces.append(_trace("scatter",
             x=[round(p.axes[x_axis], 4) for p in group_points],
             y=[round(p.axes[y_axis], 4) for p in group_points],
-            mode="markers+text", text=[label(_point_name(p), 22) for p in group_points],
-            customdata=[label(_point_name(p)) for p in group_points],
+            mode="markers+text", text=[label(point_name(p), 22) for p in group_points],
+            customdata=[label(point_name(p)) for p in group_points],
             textposition=[wide_positions[i] for i in group], cliponaxis=False,
             marker={"size": 14, "color": level_colour(level, texts.top),
                     "line": {"color": "white", "width": 1.5}},
@@ -344,7 +344,7 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
         xaxis={"showticklabels": False}, yaxis={"showticklabels": False}))
 
 
-def _point_name(point: DepartmentResult) -> str:
+def point_name(point: DepartmentResult) -> str:
     return f"{point.organisation} · {point.department}" if point.organisation \
         else point.department
 
@@ -510,7 +510,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
             colours.append(MUTED if level is None else level_colour(level, top))
             opacities.append(0.35 if level is None else 1.0)
             labels.append("–" if level is None else str(level))
-            hovers.append(f"{label(_point_name(row))} · {label(texts.dimension_name(key))}")
+            hovers.append(f"{label(point_name(row))} · {label(texts.dimension_name(key))}")
     traces = [_trace("bar",
         x=xs, y=[0.88] * len(xs), base=bases, width=0.92,
         marker={"color": colours, "opacity": opacities, "line": {"width": 0}},
@@ -530,7 +530,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
                "ticktext": [label(texts.dimension_name(k), 16) for k in keys],
                "side": "top", "showgrid": False, "zeroline": False, "automargin": True},
         yaxis={"range": [len(rows) - 0.5, -0.5], "tickvals": list(range(len(rows))),
-               "ticktext": [label(_point_name(r), 28) for r in rows],
+               "ticktext": [label(point_name(r), 28) for r in rows],
                "showgrid": False, "zeroline": False, "automargin": True})
     layout["margin"]["t"] = 120 if title else 70  # room for the names on top
     # On a phone the dimensions' names stand upright above their columns.
@@ -539,7 +539,7 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
         margin={"l": 8, "r": 8, "t": 190 if title else 130, "b": 110},
         xaxis={"ticktext": [short_label(texts.dimension_name(k), 16, 40) for k in keys],
                "tickangle": -90, "tickfont": {"size": 10}},
-        yaxis={"ticktext": [short_label(_point_name(r), 24, 12) for r in rows],
+        yaxis={"ticktext": [short_label(point_name(r), 24, 12) for r in rows],
                "tickfont": {"size": 10}},
         # The legend at the bottom of the chart, in the room kept for it, whatever the
         # number of rows (a fraction of the plot's height would fall on the cells).
@@ -553,7 +553,7 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     if not rows:
         return _empty(title, _("No department has a result yet."))
     top = texts.top
-    names = [label(_point_name(r), 22) for r in rows]
+    names = [label(point_name(r), 22) for r in rows]
     traces = [
         _trace("bar", x=names, y=[round(r.index, 2) for r in rows], name=label(_("Maturity index")),
                marker={"color": [level_colour(r.level, top) for r in rows]},
@@ -565,13 +565,13 @@ def levels_vs_targets(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
                            "line": {"width": 3, "color": TARGET_COLOUR}},
                    hovertemplate="%{x}: " + label(_("target")) + " %{y}<extra></extra>"),
     ]
-    short = [short_label(_point_name(r), 24, 10) for r in rows]
+    short = [short_label(point_name(r), 24, 10) for r in rows]
     return _figure(traces, _narrow(_layout(
         title=title, height=400, legend={"orientation": "h", "y": -0.2},
         yaxis={"range": [0, top + 0.2], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)},
         xaxis={"automargin": True}),
-        data=[{"x": short, "customdata": [label(_point_name(r)) for r in rows],
+        data=[{"x": short, "customdata": [label(point_name(r)) for r in rows],
                "hovertemplate": "%{customdata}: %{y:.2f}<extra></extra>"},
               {"x": short, "marker": {"size": 20}}],
         margin={"l": 48, "r": 8, "t": 52 if title else 24, "b": 40},
@@ -681,7 +681,7 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int,
     shares = [share_of_range(r.index, r.top or top) for r in ordered]
     def names(width: int) -> list[str]:
         return [
-            label(_point_name(r), width) + '<br><span style="font-size:11px;color:#5c636a">'
+            label(point_name(r), width) + '<br><span style="font-size:11px;color:#5c636a">'
             + label(_("level %(level)s of %(top)s · %(name)s") % {
                 "level": r.level, "top": r.top or top, "name": r.level_name}, width)
             + "</span>" for r in ordered]

@@ -534,24 +534,8 @@ class ExecutiveOverview:
     quadrant_texts: ModelTexts | None
     steps: list[OverviewStep]
     latest_pdf: Report | None
-
-    @property
-    def index(self) -> float | None:
-        """The mean maturity index of the departments' latest closed rounds."""
-        return sum(r.result.index for r in self.rows) / len(self.rows) if self.rows else None
-
-    @property
-    def index_delta(self) -> float | None:
-        """The mean change of the index, over the departments with an earlier round."""
-        deltas = [r.delta.index for r in self.rows if r.delta is not None]
-        return sum(deltas) / len(deltas) if deltas else None
-
-    @property
-    def levels(self) -> tuple[int, int] | None:
-        if not self.rows:
-            return None
-        levels = [r.result.level for r in self.rows]
-        return min(levels), max(levels)
+    # The averages are per model (reports.views._overview_by_model): a 4-level and a
+    # 5-level model's indexes are never averaged together.
 
 
 OVERVIEW_STEPS = 3

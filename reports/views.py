@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from models_catalog.texts import model_texts
 from organisations.access import OrgAccess, tenant_view
 from peers import pool as peer_pool
 from peers.forms import FilterForm as PeerFilterForm
 
-from . import charts, exports, selectors, services
+from . import chart_svg, charts, exports, selectors, services
 from .models import Report
 
 
@@ -57,6 +58,21 @@ def chart_json(figure) -> str:
 
 def _chart(key: str, figure, *, caption: str = "") -> dict:
     return {"id": f"chart-{key}", "json": chart_json(figure), "caption": caption}
+
+
+def _svg(kind: str, geometry: dict, title: str, *, caption: str = "") -> dict:
+    """A chart drawn on the server (reports/chart_svg.py): no plotly.js for it."""
+    return {"svg": geometry, "template": f"reports/_svg_{kind}.html", "title": title,
+            "caption": caption}
+
+
+def _quadrant(key: str, rows, texts, *, title: str) -> dict:
+    """The quadrant as SVG; as plotly's figure (which says why it is empty) for a
+    model without the two axes."""
+    geometry = chart_svg.quadrant(rows, texts)
+    if geometry is None:
+        return _chart(key, charts.quadrant(rows, texts, title=title))
+    return _svg("quadrant", geometry, title)
 
 
 def _render(request, access: OrgAccess, template: str, context: dict, *, status: int = 200):
@@ -108,7 +124,8 @@ def _organisation_body(access: OrgAccess, language: str) -> dict:
     sections = []
     for i, section in enumerate(data.sections):
         sections.append({"section": section, "charts": [
-            _chart(f"s{i}-quadrant", charts.quadrant(section.rows, section.texts)),
+            _quadrant(f"s{i}-quadrant", section.rows, section.texts,
+                      title=_("Where the departments stand")),
             _chart(f"s{i}-heatmap", charts.heatmap(section.rows, section.texts)),
             _chart(f"s{i}-targets", charts.levels_vs_targets(section.rows, section.texts)),
         ]})
@@ -118,13 +135,14 @@ def _organisation_body(access: OrgAccess, language: str) -> dict:
             sections[-1]["trend_note"] = charts.trend_note(section.trend)
         else:  # a trend needs two rounds: say so, rather than draw one point
             sections[-1]["trend_message"] = charts.trend_needs_two()
-    portfolio_chart = _chart("portfolio", charts.portfolio(data.portfolio,
-                                                           top=data.portfolio_top)) \
-        if data.portfolio else None
+    portfolio_chart = _svg("portfolio", chart_svg.portfolio(data.portfolio,
+                                                            top=data.portfolio_top),
+                           _("Portfolio: clients' departments")) if data.portfolio else None
     # A consultancy's portfolio: where all its clients' departments stand, per model.
     portfolio_quadrants = [
-        {"section": section, "chart": _chart(f"p{i}-quadrant", charts.quadrant(
-            section.rows, section.texts, title=_("Where the clients' departments stand")))}
+        {"section": section, "chart": _quadrant(
+            f"p{i}-quadrant", section.rows, section.texts,
+            title=_("Where the clients' departments stand"))}
         for i, section in enumerate(data.portfolio_sections)]
     # The list of rounds reads a few columns, not their versions' and models' texts.
     rounds = list(selectors.scoped_assessments(access).counted()
@@ -134,6 +152,13 @@ def _organisation_body(access: OrgAccess, language: str) -> dict:
     return {"organisation": access.organisation, "report": data, "sections": sections,
             "portfolio_chart": portfolio_chart, "portfolio_quadrants": portfolio_quadrants,
             "rounds": rounds}
+
+
+def _radar(data) -> dict:
+    geometry = chart_svg.radar(data.result, data.texts)
+    if geometry is None:  # no dimensions: plotly's figure says why
+        return _chart("radar", charts.radar(data.result, data.texts))
+    return _svg("radar", geometry, _("Maturity per dimension"))
 
 
 @tenant_view("view")
@@ -150,9 +175,9 @@ def assessment_report(request, access, assessment_id):
     return _render(request, access, "reports/assessment.html", {
         **_peer_comparison(request, assessment, data),
         "assessment": assessment, "report": data,
-        "radar": _chart("radar", charts.radar(data.result, data.texts)),
-        "quadrant": _chart("quadrant", charts.quadrant(
-            [data.point()], data.texts, title=_("Position on the two axes"))),
+        "radar": _radar(data),
+        "quadrant": _quadrant("quadrant", [data.point()], data.texts,
+                              title=_("Position on the two axes")),
         # With fewer than two respondents the page says so, without drawing a chart.
         "disagreement": _chart("disagreement", charts.disagreement(data.result, data.texts))
         if any(v is not None for v in charts.dimension_spreads(data.result).values())
@@ -358,15 +383,36 @@ assessment_export_json = _assessment_export("json")
 def overview_panel(access: OrgAccess) -> dict | None:
     """The executive overview at the top of an organisation's home page (a dashboard
     panel, registered in ``ReportsConfig.ready``): None until a round is closed."""
-    overview = selectors.executive_overview(access, language=current_language())
+    language = current_language()
+    overview = selectors.executive_overview(access, language=language)
     if not overview.rows:
         return None
     quadrant = None
     if overview.quadrant_texts is not None:
-        figure = charts.quadrant(overview.quadrant_rows, overview.quadrant_texts, title="")
-        # Small enough to share one laptop screen with the numbers; the corners' labels
-        # would collide at this size (the axes' ends name the same poles).
-        figure["layout"].update(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 40},
-                                showlegend=False, annotations=[])
-        quadrant = _chart("overview-quadrant", figure)
-    return {"overview": overview, "quadrant": quadrant}
+        # Every department, whatever its model: the shipped models share the two axes,
+        # each position lies in [-1, 1]; a level's colour is its share of its model's.
+        geometry = chart_svg.quadrant([r.result for r in overview.rows],
+                                      overview.quadrant_texts)
+        if geometry is not None:
+            quadrant = _svg("quadrant", geometry, "")
+    return {"overview": overview, "quadrant": quadrant,
+            "models": _overview_by_model(overview.rows, language)}
+
+
+def _overview_by_model(rows, language: str) -> list[dict]:
+    """The mean index and its change per model: indexes of models of different depth
+    (4 or 5 levels) are never averaged together."""
+    groups: dict[int, list] = {}
+    for row in rows:
+        groups.setdefault(row.assessment.model_version.model_id, []).append(row)
+    summaries = []
+    for same in groups.values():
+        newest = max((r.assessment.model_version for r in same), key=lambda v: v.number)
+        deltas = [r.delta.index for r in same if r.delta is not None]
+        levels = sorted(r.result.level for r in same)
+        summaries.append({
+            "name": model_texts(newest, language).name, "top": same[0].top,
+            "count": len(same), "index": sum(r.result.index for r in same) / len(same),
+            "delta": sum(deltas) / len(deltas) if deltas else None,
+            "low": levels[0], "high": levels[-1]})
+    return sorted(summaries, key=lambda s: (-s["count"], s["name"]))

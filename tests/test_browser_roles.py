@@ -125,7 +125,9 @@ def test_the_executive_reaches_the_numbers_and_a_departments_report_in_one_click
     box = overview.bounding_box()
     assert box["y"] + box["height"] <= LAPTOP["height"], box
     assert "IT Service Desk" in overview.inner_text()
-    page.wait_for_selector("[data-chart=chart-overview-quadrant] .main-svg")
+    # The quadrant is drawn on the server: there at once, no plotly.js on the home page.
+    assert overview.locator("svg[data-svg-chart=quadrant] [data-point]").count() == 3
+    assert page.evaluate("window.Plotly === undefined")
     at_both_widths(page, "executive-home")
     overview.get_by_role("link", name="IT Service Desk").click()  # click 1
     page.wait_for_url("**/reports/assessments/**")
@@ -284,6 +286,7 @@ def test_a_respondent_through_a_link_answers_in_one_click_and_is_told_what_happe
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.urls("tests.test_error_pages")  # the project's URLs and /test-fails/ (a 500)
 def test_anonymous_visitors_get_the_landing_page_and_accessible_sign_in_and_errors(
         live_server, context, request, db):
     page = _page(context, request)
@@ -293,4 +296,6 @@ def test_anonymous_visitors_get_the_landing_page_and_accessible_sign_in_and_erro
     problems = check_pages(page, live_server, ["/", "/accounts/login/", "/accounts/signup/",
                                                "/accounts/password-reset/"])
     problems += check_pages(page, live_server, ["/no-such-page/"], expect_status=404)
+    problems += check_pages(page, live_server, ["/test-fails/"], expect_status=500)
+    at_both_widths(page, "server-error")
     assert not problems, "\n".join(problems)

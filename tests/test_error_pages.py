@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import include, path
+from django.utils import translation
 
 from tests.conftest import signed_in
 
@@ -65,3 +66,19 @@ def test_it_serves_static_files_without_debug(db, settings):
         response = Client().get(url)
         assert response.status_code == 200, url
         assert b"".join(response.streaming_content)
+
+
+@pytest.mark.urls(__name__)
+def test_it_answers_a_server_error_in_the_readers_language(world):
+    world.acme.manager.language = "sv"
+    world.acme.manager.save()
+    client = signed_in(world.acme.manager)
+    client.raise_request_exception = False
+    # The request activates Swedish in this thread and, failing, never hands it back:
+    # restore the language afterwards, or the tests after this one would read Swedish.
+    with translation.override(None):
+        response = client.get("/test-fails/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert 'lang="sv"' in html and "Något gick fel" in html
+    assert 'href="/"' in html  # a way back: the brand and the start page

@@ -86,7 +86,7 @@ def test_it_shows_levels_indexes_changes_steps_and_the_latest_pdf(world):
     assert "Round 2" in section and "Still open" not in section
     assert "data-delta" in section  # change since Round 1
     assert reverse("reports:download", args=["acme", report.public_id]) in section
-    assert 'data-chart="chart-overview-quadrant"' in section
+    assert 'data-svg-chart="quadrant"' in section  # drawn on the server: no plotly.js
     assert reverse("reports:assessment", args=["acme", rounds[-1].public_id]) in section
 
 
@@ -102,3 +102,20 @@ def test_a_drop_of_one_level_reads_in_the_singular():
     assert "−1 level<" in html and "levels" not in html
     html = render_to_string("reports/_overview_delta.html", {"delta": 1.2, "level": 2})
     assert "+2 levels" in html
+
+
+def test_departments_of_different_models_are_averaged_apart_and_share_the_quadrant(world):
+    first, second = version_with(12, slug="model-a"), version_with(12, slug="model-b")
+    _closed_rounds(world, world.acme.departments[:1], first, rounds=1)
+    _closed_rounds(world, world.acme.departments[1:2], second, rounds=1)
+    page = signed_in(world.acme.viewer).get("/o/acme/").content.decode()
+    section = page[page.index("data-overview"):page.index("</section>",
+                                                            page.index("data-overview"))]
+    overall = section[section.index("data-overall"):section.index("</ul>",
+                                                                  section.index("data-overall"))]
+    assert "Average maturity index per model" in section
+    assert overall.count("<li>") == 2 and overall.count("(1 department)") == 2
+    # One quadrant with both departments, whichever model they use.
+    quadrant = section[section.index('data-svg-chart="quadrant"'):]
+    for department in world.acme.departments[:2]:
+        assert department.name in quadrant

@@ -1,6 +1,8 @@
 """The results and report pages in a real browser, on a phone (390 px) and a laptop
 (1280 px): every chart fits its container, no label is cut off, and on the phone the
-page does not scroll sideways. Screenshots of each page at both widths go to artifacts/e2e/."""
+page does not scroll sideways. Screenshots of each page at both widths go to
+artifacts/e2e/. The first screen's charts are SVG drawn on the server
+(reports/chart_svg.py), held to the same measures."""
 
 import pytest
 
@@ -31,6 +33,18 @@ MEASURE = """() => {
           || r.top < area.top - 2 || r.bottom > area.bottom + 2;
     }).map(t => t.textContent);
     return {id: el.dataset.chart, drawn: true, container: box.width, svg: area.width, cut};
+  });
+  // The charts drawn on the server: inside their column, and no text outside the SVG.
+  document.querySelectorAll('svg[data-svg-chart]').forEach(svg => {
+    const area = svg.getBoundingClientRect();
+    const box = svg.parentElement.getBoundingClientRect();
+    const cut = [...svg.querySelectorAll('text')].filter(t => {
+      const r = t.getBoundingClientRect();
+      return r.width && (r.left < area.left - 1 || r.right > area.right + 1
+                         || r.top < area.top - 1 || r.bottom > area.bottom + 1);
+    }).map(t => t.textContent);
+    charts.push({id: svg.dataset.svgChart, drawn: true, container: box.width,
+                 svg: area.width, cut});
   });
   return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, charts};
 }"""
