@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Sector, SizeBand
 
+SMALL_SELECT = {"class": "form-select form-select-sm"}
+
 
 class ProgrammeForm(forms.Form):
     enabled = forms.BooleanField(label=_("Benchmark our clients' completed rounds"),
@@ -21,6 +23,8 @@ class ParticipationForm(forms.Form):
 
 class FilterForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), required=False,
-                               choices=[("", _("All sectors")), *Sector.choices])
+                               choices=[("", _("All sectors")), *Sector.choices],
+                               widget=forms.Select(attrs=SMALL_SELECT))
     size_band = forms.ChoiceField(label=_("Size"), required=False,
-                                  choices=[("", _("All sizes")), *SizeBand.choices])
+                                  choices=[("", _("All sizes")), *SizeBand.choices],
+                                  widget=forms.Select(attrs=SMALL_SELECT))
