@@ -66,7 +66,9 @@ def test_an_answer_in_progress_changes_neither_the_report_nor_its_pdf(world, rou
     assert organisation_input_hash(access, "en") != before
     after, rendered = _get(signed_in(world.acme.owner))
     assert rendered > 7  # rendered again, with the new submission counted
-    assert _body(after) != _body(page) and 'id="chart-s0-quadrant"' in after
+    # (What it shows may look the same: the first screen's charts are drawn on the
+    # server from the rounds' positions, reports/chart_svg.py.)
+    assert 'aria-labelledby="section-1"' in after and "report-svg" in after
 
 
 def test_what_is_kept_is_the_same_for_every_reader(world, rounds):
