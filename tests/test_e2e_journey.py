@@ -143,8 +143,9 @@ def test_a_consultant_a_respondent_a_manager_and_an_executive_use_the_product(
     page.context.clear_cookies()
     sign_in(page, live_server, "mike@initech.test", PASSWORD)
     page.goto(f"{base}/o/initech/reports/assessments/{assessment.public_id}/")
-    page.wait_for_selector(".js-plotly-plot .main-svg")
-    # Charts are drawn as they scroll into view: scroll through the whole report.
+    # The first screen's charts are drawn on the server (reports/chart_svg.py); the
+    # others by plotly.js as they scroll into view: scroll through the whole report.
+    page.wait_for_selector("svg.report-svg")
     for chart in page.locator("[data-chart]").all():
         chart.scroll_into_view_if_needed()
     page.wait_for_function("document.querySelectorAll('[data-chart]').length"
@@ -156,7 +157,7 @@ def test_a_consultant_a_respondent_a_manager_and_an_executive_use_the_product(
     page.context.clear_cookies()
     sign_in(page, live_server, "eve@initech.test", PASSWORD)
     page.goto(f"{base}/o/initech/reports/")
-    page.wait_for_selector(".js-plotly-plot .main-svg")
+    page.wait_for_selector("svg.report-svg")
     shots(page, "executive-organisation-report")
     page.get_by_role("button", name="Create PDF").click()
     page.wait_for_load_state("networkidle")
