@@ -15,6 +15,7 @@ import time
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from assessments.models import Answer, Assessment
 from models_catalog.documents import import_document
@@ -148,8 +149,9 @@ def test_a_consultant_a_respondent_a_manager_and_an_executive_use_the_product(
     page.wait_for_selector("svg.report-svg")
     for chart in page.locator("[data-chart]").all():
         chart.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelectorAll('[data-chart]').length"
-                           " === document.querySelectorAll('.js-plotly-plot').length")
+    # Polled from here: wait_for_function's string would be eval'd in the page, which
+    # the Content Security Policy forbids.
+    expect(page.locator(".js-plotly-plot")).to_have_count(page.locator("[data-chart]").count())
     assert page.locator(".js-plotly-plot").count() >= 3
     shots(page, "manager-report")
 
