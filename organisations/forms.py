@@ -227,8 +227,9 @@ class BrandingForm(forms.Form):
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     colour = forms.CharField(
         label=_("Primary colour"), max_length=7, required=False,
-        widget=forms.TextInput(attrs={"placeholder": "#1f5fa8", "spellcheck": "false",
-                                      "autocapitalize": "none"}),
+        widget=forms.TextInput(attrs={
+            "placeholder": "#1f5fa8",  # i18n: ignore
+            "spellcheck": "false", "autocapitalize": "none"}),
         help_text=_("A hex code for buttons and links. It must reach a contrast of 4.5:1 "
                     "(WCAG AA) as text on white and with the text of a button."))
     footer = forms.CharField(
