@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import warnings
 from dataclasses import dataclass
 from xml.parsers import expat
@@ -116,16 +117,22 @@ def check_png(data: bytes) -> None:
     if not data.endswith(PNG_END):
         refuse(_("The PNG file has data after its end, or no end: save it again from "
                  "your drawing program."), "png_trailing")
+    # The size from the header chunk, which comes first: a few bytes can claim a huge
+    # image (a decompression bomb), so it is checked before Pillow decodes anything.
+    if data[12:16] != b"IHDR":
+        refuse(damaged, "png_damaged")
+    width, height = struct.unpack(">II", data[16:24])
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        refuse(_("The logo is %(width)s × %(height)s pixels; it must be between %(min)s "
+                 "and %(max)s pixels wide and high.")
+               % {"width": width, "height": height, "min": MIN_SIDE, "max": MAX_SIDE},
+               "png_size")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-                width, height = image.size  # from the header: nothing decoded yet
-                if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
-                    refuse(_("The logo is %(width)s × %(height)s pixels; it must be "
-                             "between %(min)s and %(max)s pixels wide and high.")
-                           % {"width": width, "height": height, "min": MIN_SIDE,
-                              "max": MAX_SIDE}, "png_size")
+                if image.size != (width, height):
+                    refuse(damaged, "png_damaged")
                 image.verify()  # every chunk's checksum
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
                 image.load()  # every pixel, with Pillow's limits on text chunks
@@ -197,6 +204,17 @@ def check_svg(data: bytes) -> None:
             if (namespace, local) != (SVG_NS, "svg"):
                 raise _Refused(_("The file is not an SVG drawing (its first element is "
                                  "<%(name)s>).") % {"name": local[:40]}, "svg_root")
+        # What an element refers to first: the message then names the reference.
+        for attribute, value in attributes.items():
+            _attr_ns, attr = _split(attribute)
+            if attr.lower().startswith("on"):
+                raise _Refused(_("The SVG has an event handler (%(name)s), which runs "
+                                 "code; remove it.") % {"name": attr[:40]}, "svg_handler")
+            if attr == "href" and not value.strip().startswith("#"):
+                raise _Refused(_("The SVG refers to something outside itself "
+                                 "(%(what)s); a logo must hold all it shows.")
+                               % {"what": value.strip()[:60]}, "svg_external")
+            _check_references(value, in_style=attr == "style")
         if namespace in INERT_NAMESPACES:
             pass
         elif namespace != SVG_NS:
@@ -215,16 +233,6 @@ def check_svg(data: bytes) -> None:
                            % {"name": local[:40]}, "svg_element")
         if local == "style":
             state["style"] += 1
-        for attribute, value in attributes.items():
-            _attr_ns, attr = _split(attribute)
-            if attr.lower().startswith("on"):
-                raise _Refused(_("The SVG has an event handler (%(name)s), which runs "
-                                 "code; remove it.") % {"name": attr[:40]}, "svg_handler")
-            if attr == "href" and not value.strip().startswith("#"):
-                raise _Refused(_("The SVG refers to something outside itself "
-                                 "(%(what)s); a logo must hold all it shows.")
-                               % {"what": value.strip()[:60]}, "svg_external")
-            _check_references(value, in_style=attr == "style")
 
     def end(name):
         if _split(name)[1] == "style" and state["style"]:
