@@ -162,6 +162,10 @@ class Branding:
         return (self.name, self.colour, self.footer, self.logo) == (PRODUCT_NAME, "", "", "")
 
     @property
+    def own_name(self) -> bool:
+        return self.name != PRODUCT_NAME
+
+    @property
     def accent(self) -> str:
         """The colour of buttons and links: the organisation's, else the product's."""
         return self.colour or DEFAULT_COLOUR

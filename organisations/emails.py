@@ -82,7 +82,7 @@ class BrandedEmail(EmailMultiAlternatives):
 
 def sender(brand: Branding) -> str:
     """DEFAULT_FROM_EMAIL, under the organisation's display name if it has one."""
-    if brand.name == DEFAULT.name:
+    if not brand.own_name:
         return settings.DEFAULT_FROM_EMAIL
     return formataddr((brand.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
 
