@@ -227,9 +227,7 @@ class BrandingForm(forms.Form):
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     colour = forms.CharField(
         label=_("Primary colour"), max_length=7, required=False,
-        widget=forms.TextInput(attrs={
-            "placeholder": "#1f5fa8",  # i18n: ignore
-            "spellcheck": "false", "autocapitalize": "none"}),
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}),
         help_text=_("A hex code for buttons and links. It must reach a contrast of 4.5:1 "
                     "(WCAG AA) as text on white and with the text of a button."))
     footer = forms.CharField(
@@ -237,7 +235,13 @@ class BrandingForm(forms.Form):
         help_text=_("One line at the foot of every page, email and PDF page, e.g. your "
                     "address or telephone number."))
 
-    def __init__(self, *args, has_logo: bool = False, **kwargs):
+    def __init__(self, *args, has_logo: bool = False, inherited=None, **kwargs):
+        """``inherited``: the Branding an empty field shows (the consultancy's, or the
+        product's), given as each field's placeholder."""
         super().__init__(*args, **kwargs)
         if not has_logo:
             del self.fields["remove_logo"]
+        if inherited is not None:
+            for field, value in (("name", inherited.name), ("colour", inherited.accent),
+                                 ("footer", inherited.footer)):
+                self.fields[field].widget.attrs["placeholder"] = value

@@ -491,7 +491,9 @@ def audit_log(request, access):
 def branding_settings(request, access):
     organisation = access.organisation
     own = branding.own_values(organisation)
+    parent = organisation.parent if organisation.parent_id else None
     form = BrandingForm(*_posted(request, files=True), has_logo=bool(own["logo"]),
+                        inherited=branding.effective_branding(parent),
                         initial={"name": own["name"], "colour": own["colour"],
                                  "footer": own["footer"]})
     if request.method == "POST" and form.is_valid():

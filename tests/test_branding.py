@@ -376,6 +376,12 @@ def test_the_members_page_leads_owners_to_the_branding(world):
 def test_the_settings_page_says_where_each_value_comes_from(branded):
     page = signed_in(branded.acme.owner).get("/o/acme/settings/branding/").content.decode()
     assert "set by Northwind" in page and NAME in page and COLOUR in page
+    # An empty field shows, as its placeholder, what it inherits.
+    for value in (NAME, COLOUR, FOOTER):
+        assert f'placeholder="{value}"' in page.replace("&#x27;", "'"), value
+    page = signed_in(branded.northwind.owner).get(
+        "/o/northwind/settings/branding/").content.decode()
+    assert 'placeholder="Maturity Desk"' in page and 'placeholder="#0d6efd"' in page
 
 
 # --- Where it shows: pages ------------------------------------------------------------
