@@ -188,7 +188,10 @@ def invitation_accept(request, token: str):
         return redirect("organisations:home", org_slug=invitation.organisation.slug)
     if invitation.status != "pending":
         return _invitation_unavailable(request, invitation, invitation.status)
-    context = {"invitation": invitation, "organisation": invitation.organisation}
+    # The invited person is no member yet: the organisation's name, colour and footer
+    # line, without the logo (its URL is for members).
+    context = {"invitation": invitation, "organisation": invitation.organisation,
+               "brand": branding.effective_branding(invitation.organisation)}
 
     if user.is_authenticated:
         if not services.email_matches(invitation, user):

@@ -682,3 +682,12 @@ def test_the_demo_consultancy_is_branded_and_globex_keeps_a_colour_of_its_own(db
                                 .get(slug="globex"))
     assert acme == northwind
     assert globex.colour != northwind.colour and globex.name == northwind.name
+
+
+def test_an_invitations_page_shows_the_name_colour_and_footer_but_no_logo(branded):
+    _invitation, token = org_services.invitation_create(
+        by=access_for(branded.acme.owner, branded.acme.org), email="new@acme.test",
+        role=Role.MANAGER, language="en")
+    page = Client().get(f"/accounts/invitations/{token}/").content.decode()
+    assert NAME in _navbar(page) and "<img" not in _navbar(page)
+    assert f"/brand/v1/{COLOUR[1:]}.css" in page and FOOTER in page
