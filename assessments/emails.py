@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from models_catalog.snapshot import snapshot
-from organisations.emails import render_email
+from organisations.emails import send_email
 
 from .models import Response
 
@@ -31,7 +30,7 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
     an invitee); ``renewed``: the link is new and the earlier ones no longer work."""
     assert kind in KINDS
     response = (Response.objects.select_related(
-        "user", "assessment__organisation", "assessment__department",
+        "user", "assessment__organisation__parent", "assessment__department",
         "assessment__model_version__model").filter(pk=response_id).first())
     if response is None or not response.contact_email:
         return 0
@@ -53,10 +52,7 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
         "renewed": renewed,
         "due_date": assessment.due_date,
         "question_count": len(content.questions),
-        "site_url": settings.SITE_URL,
     }
-    subject, text, html = render_email(f"assessments/email/{kind}", context, language=language)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[response.contact_email],
-                                     headers={"Content-Language": language})
-    message.attach_alternative(html, "text/html")
-    return message.send()
+    return send_email(prefix=f"assessments/email/{kind}", context=context,
+                      to=response.contact_email, language=language,
+                      organisation=assessment.organisation)

@@ -26,11 +26,14 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
+from organisations import branding
 from organisations.access import OrgAccess, tenant_view
 
 from . import followup, services
@@ -119,6 +122,11 @@ def _context(seat: Seat, **extra) -> dict:
         "save_url": seat.url("save"),
         "submit_url": seat.url("submit"),
         "i18n": _script_messages(),
+        # A member's page is branded by the tenant path (context_processors); a link's
+        # page shows the logo from the link's own URL.
+        **({"brand": branding.page_branding(
+            seat.assessment.organisation,
+            logo_url=reverse("respondent:logo", args=[seat.token]))} if seat.via_link else {}),
         **extra,
     }
 
@@ -397,19 +405,23 @@ def member_submit(request, access, assessment_id):
 # --- The invited person's way in --------------------------------------------------------------
 
 
-def _link_seat(request, token: str, *, json: bool = False) -> Seat | HttpResponse:
-    """The seat a personal link opens, or the page (or JSON) saying it does not work."""
+def _link_state(token: str) -> tuple[Response | None, str]:
+    """The response a personal link names (or the one whose link replaced it), and
+    whether the link works: ``active``, ``renewed``, ``revoked``, ``expired``, ``unknown``."""
     response = _response_by_token(token)
     if response is None:
         replaced = _response_replacing(token)
-        state = "unknown" if replaced is None else "renewed"
-        response = replaced
-    elif response.revoked_at is not None:
-        state = "revoked"
-    elif response.expires_at is not None and response.expires_at <= timezone.now():
-        state = "expired"
-    else:
-        state = "active"
+        return replaced, "unknown" if replaced is None else "renewed"
+    if response.revoked_at is not None:
+        return response, "revoked"
+    if response.expires_at is not None and response.expires_at <= timezone.now():
+        return response, "expired"
+    return response, "active"
+
+
+def _link_seat(request, token: str, *, json: bool = False) -> Seat | HttpResponse:
+    """The seat a personal link opens, or the page (or JSON) saying it does not work."""
+    response, state = _link_state(token)
     # The respondent's language, unless they chose another one on the page.
     if response is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
         translation.activate(response.language)
@@ -439,6 +451,23 @@ def _link_view(view, *, json: bool = False, post_only: bool = False):
 
     wrapped.__name__ = f"link_{view.__name__}"
     return wrapped
+
+
+@require_safe
+def link_logo(request, token):
+    """The logo of the organisation a working personal link belongs to: the
+    questionnaire's pages show it from here (the link is the only credential)."""
+    response, state = _link_state(token)
+    if state != "active":
+        raise Http404
+    return _logo(response.assessment.organisation)
+
+
+def _logo(organisation) -> HttpResponse:
+    logo = branding.logo_response(organisation)
+    patch_cache_control(logo, private=True, max_age=branding.LOGO_BROWSER_CACHE)
+    logo.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return logo
 
 
 link_start = _link_view(start)
@@ -509,6 +538,17 @@ def shared_start(request, token):
         "link": link, "assessment": assessment, "organisation": assessment.organisation,
         "department": assessment.department, "version": assessment.model_version,
         "problem": problem,
+        "brand": branding.page_branding(
+            assessment.organisation, logo_url=reverse("respondent:shared_logo", args=[token])),
     }, status=200 if problem in (None, "not_open") else 410)
     page.headers["X-Robots-Tag"] = "noindex, nofollow"
     return page
+
+
+@require_safe
+def shared_logo(request, token):
+    """The logo of the organisation a shared link belongs to (its start page shows it)."""
+    link = _shared_link_by_token(token)
+    if link is None:
+        raise Http404
+    return _logo(link.assessment.organisation)

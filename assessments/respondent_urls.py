@@ -16,9 +16,12 @@ T = "<str:token>/"
 urlpatterns = [
     # A shared round link: each person who opens it gets a response of their own.
     path("shared/<str:token>/", answer.shared_start, name="shared"),
+    path("shared/<str:token>/logo/", answer.shared_logo, name="shared_logo"),
     path(T, answer.link_start, name="start"),
     path(T + "dimension/<str:dimension_key>/", answer.link_dimension, name="dimension"),
     path(T + "review/", answer.link_review, name="review"),
     path(T + "save/", answer.link_save, name="save"),
     path(T + "submit/", answer.link_submit, name="submit"),
+    # The organisation's logo, for the pages above (organisations.branding).
+    path(T + "logo/", answer.link_logo, name="logo"),
 ]

@@ -131,8 +131,8 @@ def response_by_token(token: str) -> Response | None:
     Only the token's SHA-256 is stored; the match is confirmed in constant time.
     """
     return by_token(Response.objects.select_related(
-        "assessment__organisation", "assessment__department", "assessment__model_version__model",
-        "invited_by"), token)
+        "assessment__organisation__parent", "assessment__department",
+        "assessment__model_version__model", "invited_by"), token)
 
 
 def shared_link_by_token(token: str) -> SharedLink | None:
@@ -142,7 +142,8 @@ def shared_link_by_token(token: str) -> SharedLink | None:
         return None
     digest = hash_token(token)
     link = (SharedLink.objects.select_related(
-        "assessment__organisation", "assessment__department", "assessment__model_version")
+        "assessment__organisation__parent", "assessment__department",
+        "assessment__model_version")
         .filter(token_hash=digest).first())
     if link is None or not hmac.compare_digest(link.token_hash, digest):
         return None

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from organisations.access import OrgAccess
+from organisations.branding import shared_branding
 from organisations.emails import email_language, send_email
 from organisations.models import Organisation, hash_token
 from organisations.services import audit
@@ -265,14 +266,15 @@ def member_left(*, organisation: Organisation, user, by=None, **kwargs) -> None:
 
 
 def send_unassigned_email(*, organisation_id: int, action_ids: list[int], former: str) -> int:
-    organisation = Organisation.objects.get(pk=organisation_id)
+    organisation = Organisation.objects.select_related("parent").get(pk=organisation_id)
     actions = list(Action.objects.filter(pk__in=action_ids).select_related("department"))
     plan_url = (settings.SITE_URL + reverse("improvement:index", args=[organisation.slug])
                 + "?owner=none")
     sent = 0
     for user in selectors.department_managers(organisation):
         sent += send_email(prefix="improvement/email/unassigned", to=user.email,
-                           language=email_language(user.language), context={
+                           language=email_language(user.language), organisation=organisation,
+                           context={
                                "organisation": organisation, "actions": actions,
                                "former": former, "recipient": user, "plan_url": plan_url})
     return sent
@@ -291,7 +293,7 @@ def send_weekly_digest(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     by_address: dict[str, list[Action]] = defaultdict(list)
     languages: dict[str, str] = {}
-    for action in (Action.objects.overdue(today).select_related("owner", "organisation",
+    for action in (Action.objects.overdue(today).select_related("owner", "organisation__parent",
                                                                  "department")
                    .order_by("due_date", "id")):
         address = action.owner_address
@@ -308,8 +310,10 @@ def send_weekly_digest(*, today: date | None = None) -> int:
         except IntegrityError:
             continue  # this week's digest went out already
         members = {a.organisation_id for a in owned if a.owner_id}
+        # Branded when every action is of organisations that show the same branding.
         sent += send_email(prefix="improvement/email/digest", to=address,
-                           language=languages[address], context={
+                           language=languages[address],
+                           brand=shared_branding({a.organisation for a in owned}), context={
                                 "actions": owned, "today": today, "name": owned[0].owner_label,
                                 "links": bool(members)})
     return sent

@@ -10,6 +10,10 @@ urlpatterns = [
     path("accounts/", include("organisations.account_urls")),
     path("accounts/sso/", include("sso.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # An organisation's primary colour as a stylesheet (organisations.branding): it
+    # names the colour only, so it is public and kept by browsers.
+    path("brand/<slug:version>/<slug:colour>.css", org_views.brand_stylesheet,
+         name="brand_stylesheet"),
     path("admin/", admin.site.urls),
     # Tenant URLs: everything below /o/<org-slug>/ goes through organisations.access.
     path("o/<slug:org_slug>/", include("organisations.urls")),

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from . import sql
 from .models import Organisation, Role
@@ -41,6 +41,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_api_tokens": frozenset({Role.OWNER}),
     "manage_sso": frozenset({Role.OWNER}),  # single sign-on settings (sso/)
     "manage_benchmark": frozenset({Role.OWNER}),  # benchmark switch and consent (peers/)
+    # White label (organisations.branding): a consultancy's owners set it for their
+    # clients too, as their role carries into them.
+    "manage_branding": frozenset({Role.OWNER}),
     # Who answered what, in a round that is named (never in an anonymous one, never
     # executives): assessments.anonymity.names_visible.
     "see_names": frozenset({Role.OWNER, Role.CONSULTANT, Role.MANAGER}),
@@ -149,11 +152,14 @@ def accessible_organisations(user) -> list[tuple[sql.SwitcherRow, str]]:
                                                     pair[0].name.lower()))
 
 
-def tenant_view(capability: str = "view", *, write: str = "edit") -> Callable:
+def tenant_view(capability: str = "view", *, write: str = "edit",
+                browser_cache: int = 0) -> Callable:
     """Wrap a view taking ``(request, access, **kwargs)`` and routed with ``org_slug``.
 
     Anonymous users are sent to sign in; a user without access gets 404; a member
     without ``capability`` (or, for an unsafe method, without ``write``) gets 403.
+    ``browser_cache``: seconds the user's own browser (never a shared cache) may keep
+    the answer, for content whose URL changes with it (a logo); otherwise none.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -175,7 +181,10 @@ def tenant_view(capability: str = "view", *, write: str = "edit") -> Callable:
             response = view(request, access, *args, **kwargs)
             # Tenant pages are never kept by a browser or a shared cache: what one
             # user saw must not be shown to the next user of the same computer.
-            add_never_cache_headers(response)
+            if browser_cache and response.status_code == 200:
+                patch_cache_control(response, private=True, max_age=browser_cache)
+            else:
+                add_never_cache_headers(response)
             return response
 
         wrapped.tenant_capability = capability

@@ -52,7 +52,10 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "parent", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["public_id", "created_at"]
+    # Branding is changed on the organisation's page, which checks the logo and the
+    # colour's contrast (services.branding_update).
+    readonly_fields = ["public_id", "created_at", "brand_name", "brand_colour",
+                       "brand_footer", "brand_logo"]
     inlines = [MembershipInline]
 
 

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "invitation.revoked": _("Invitation revoked"),
     "invitation.accepted": _("Invitation accepted"),
     "profile.updated": _("Profile updated"),
+    "branding.updated": _("Branding changed"),
     # Assessment rounds and their respondents
     "assessment.created": _("Assessment round created"),
     "assessment.updated": _("Assessment round edited"),

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import os
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
+from .access import OrgAccess
 from .models import Department, Membership, Organisation, Role, User
+from .services import branding_update
 
 DEFAULT_DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login
 DEMO_DEPARTMENTS = ("IT Service Desk", "HR Services", "Facilities")
 CONSULTANCY = ("northwind", "Northwind Consulting")
 CLIENTS = (("acme", "Acme Corp"), ("globex", "Globex"))
 CONSULTANT_EMAIL = "consultant@example.com"
+# The consultancy's white label (organisations.branding): its clients show it, and
+# Globex keeps its name and logo but uses a colour of its own.
+BRANDING = {"name": "Northwind Maturity Check", "colour": "#0f6e6e",
+            "footer": "Northwind Consulting · 12 Harbour Street, Bristol · "
+                      "+44 117 496 0000 · northwind.example"}
+CLIENT_COLOURS = {"globex": "#a3401f"}
+# Northwind's mark: a north arrow over two gusts of wind, drawn for the demo.
+LOGO_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">
+  <title>Northwind Consulting</title>
+  <rect width="64" height="64" rx="14" fill="#0f6e6e"/>
+  <path d="M32 8 L42 34 L32 28.5 L22 34 Z" fill="#ffffff"/>
+  <path d="M10 43 C20 37 28 47 38 41 C44 37.5 49 38 54 40" fill="none" stroke="#ffffff"
+        stroke-width="4" stroke-linecap="round"/>
+  <path d="M15 52 C23 47.5 30 55 40 50" fill="none" stroke="#8fd3c7" stroke-width="3.5"
+        stroke-linecap="round"/>
+</svg>
+"""
 
 
 def demo_password() -> str:
@@ -56,4 +76,17 @@ def seed_organisations() -> dict[str, Organisation]:
             user = _user(email, full_name, password)
             Membership.objects.update_or_create(user=user, organisation=client,
                                                 defaults={"role": role})
+    _brand(northwind, consultant)
     return orgs
+
+
+def _brand(northwind: Organisation, owner: User) -> None:
+    """The demo's branding, through the service that checks it (nothing changes, and
+    nothing is audited, when it is in place already)."""
+    as_owner = OrgAccess(user=owner, organisation=northwind, role=Role.OWNER)
+    branding_update(by=as_owner, logo=ContentFile(LOGO_SVG, name="northwind.svg"),
+                    **BRANDING)
+    for slug, colour in CLIENT_COLOURS.items():
+        client = Organisation.objects.select_related("parent").get(slug=slug)
+        branding_update(by=OrgAccess(user=owner, organisation=client, role=Role.OWNER,
+                                     via_consultancy=True), colour=colour)

@@ -1,6 +1,10 @@
-"""Emails of the tenancy app, each a subject/text/html template triple."""
+"""Emails of the tenancy app, each a subject/text/html template triple, and the one
+way every app sends an email (:func:`send_email`): in the recipient's language, under
+the branding of the organisation it is about (``organisations.branding``)."""
 
 from __future__ import annotations
+
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -9,7 +13,12 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from . import logos
+from .branding import DEFAULT, Branding, effective_branding
 from .models import Invitation
+
+# The Content-ID of a PNG logo carried inside an email (the HTML shows cid:brand-logo).
+LOGO_CID = "brand-logo"
 
 
 def render_plain_text(template_name: str, context: dict) -> str:
@@ -39,29 +48,59 @@ def render_email_templates(*, subject: str, text: str, html: str, context: dict,
 
 def send_invitation_email(*, invitation: Invitation, token: str) -> int:
     inviter = invitation.invited_by
-    context = {
-        "invitation": invitation,
-        "organisation": invitation.organisation,
-        "inviter_name": inviter.get_full_name() if inviter else "",
-        "role": invitation.get_role_display,  # evaluated in the email's language
-        "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
-        "expires_at": invitation.expires_at,
-        "site_url": settings.SITE_URL,
-    }
-    subject, text, html = render_email("organisations/email/invitation", context,
-                                       language=invitation.language)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[invitation.email],
-                                     headers={"Content-Language": invitation.language})
-    message.attach_alternative(html, "text/html")
-    return message.send()
+    return send_email(prefix="organisations/email/invitation", to=invitation.email,
+                      language=invitation.language, organisation=invitation.organisation,
+                      context={
+                          "invitation": invitation,
+                          "organisation": invitation.organisation,
+                          "inviter_name": inviter.get_full_name() if inviter else "",
+                          "role": invitation.get_role_display,  # in the email's language
+                          "accept_url": settings.SITE_URL + reverse("invitation_accept",
+                                                                    args=[token]),
+                          "expires_at": invitation.expires_at,
+                      })
 
 
-def send_email(*, prefix: str, context: dict, to: str, language: str) -> int:
-    """An email of the ``prefix`` triple to one address, in ``language``."""
-    subject, text, html = render_email(prefix, {**context, "site_url": settings.SITE_URL},
-                                       language=language)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to],
-                                     headers={"Content-Language": language})
+class BrandedEmail(EmailMultiAlternatives):
+    """An email whose HTML part carries the logo as an inline image (multipart/related),
+    so that mail programs show it without loading anything from the internet."""
+
+    def __init__(self, *args, logo: bytes | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.logo = logo
+
+    def _add_bodies(self, msg):
+        msg = super()._add_bodies(msg)
+        if self.logo:
+            for part in msg.walk():
+                if part.get_content_type() == "text/html":
+                    part.add_related(self.logo, "image", "png", cid=f"<{LOGO_CID}>",
+                                     disposition="inline", filename="logo.png")
+                    break
+        return msg
+
+
+def sender(brand: Branding) -> str:
+    """DEFAULT_FROM_EMAIL, under the organisation's display name if it has one."""
+    if not brand.own_name:
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((brand.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+
+
+def send_email(*, prefix: str, context: dict, to: str, language: str, organisation=None,
+               brand: Branding | None = None) -> int:
+    """An email of the ``prefix`` triple to one address, in ``language``, branded as
+    ``organisation`` (its parent read: select it with it) or as ``brand``; neither:
+    the product's own."""
+    if brand is None:
+        brand = effective_branding(organisation) if organisation is not None else DEFAULT
+    # Only a PNG goes inline: most mail programs show no SVG (the name stands alone).
+    logo = logos.read(brand.logo) if brand.logo_type == "image/png" else None
+    subject, text, html = render_email(prefix, {
+        **context, "site_url": settings.SITE_URL, "brand": brand,
+        "brand_logo": f"cid:{LOGO_CID}" if logo else ""}, language=language)
+    message = BrandedEmail(subject=subject, body=text, to=[to], from_email=sender(brand),
+                           headers={"Content-Language": language}, logo=logo)
     message.attach_alternative(html, "text/html")
     return message.send()
 

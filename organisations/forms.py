@@ -208,3 +208,40 @@ class InvitationForm(forms.Form):
 
     def clean_email(self):
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+class BrandingForm(forms.Form):
+    """An organisation's own branding; what it means and what is checked is the
+    service's (``services.branding_update``). An empty field inherits."""
+
+    name = forms.CharField(
+        label=_("Display name"), max_length=60, required=False,
+        help_text=_("Shown instead of “Maturity Desk” in the navigation bar, the "
+                    "emails and the PDF reports, e.g. “Northwind Maturity Check”."))
+    logo = forms.FileField(
+        label=_("Logo"), required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/svg+xml,.png,.svg"}),
+        help_text=_("A PNG (16 to 2048 pixels wide and high) or an SVG, at most 512 KB. "
+                    "An SVG may hold no script, link or reference to another file. PNG "
+                    "logos also appear in emails; most mail programs show no SVG."))
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    colour = forms.CharField(
+        label=_("Primary colour"), max_length=7, required=False,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}),
+        help_text=_("A hex code for buttons and links. It must reach a contrast of 4.5:1 "
+                    "(WCAG AA) as text on white and with the text of a button."))
+    footer = forms.CharField(
+        label=_("Footer line"), max_length=200, required=False,
+        help_text=_("One line at the foot of every page, email and PDF page, e.g. your "
+                    "address or telephone number."))
+
+    def __init__(self, *args, has_logo: bool = False, inherited=None, **kwargs):
+        """``inherited``: the Branding an empty field shows (the consultancy's, or the
+        product's), given as each field's placeholder."""
+        super().__init__(*args, **kwargs)
+        if not has_logo:
+            del self.fields["remove_logo"]
+        if inherited is not None:
+            for field, value in (("name", inherited.name), ("colour", inherited.accent),
+                                 ("footer", inherited.footer)):
+                self.fields[field].widget.attrs["placeholder"] = value

@@ -112,6 +112,19 @@ class Organisation(models.Model):
         limit_choices_to={"kind": "consultancy"}, verbose_name=_("consultancy"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # White label (organisations.branding): each empty field is inherited from the
+    # consultancy, else the product's own. Changed only by services.branding_update,
+    # which checks the logo and the colour's contrast.
+    # (A database default too: rows written without these columns, by a migration's
+    # historical model or a process not yet updated, are simply unbranded.)
+    brand_name = models.CharField(_("display name"), max_length=60, blank=True,
+                                  default="", db_default="")
+    brand_colour = models.CharField(_("primary colour"), max_length=7, blank=True,
+                                    default="", db_default="")
+    brand_footer = models.CharField(_("footer line"), max_length=200, blank=True,
+                                    default="", db_default="")
+    brand_logo = models.CharField(_("logo file"), max_length=120, blank=True,
+                                  default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -82,7 +82,8 @@ def by_token(queryset: QuerySet, token: str, *, max_length: int = MAX_TOKEN_LENG
 
 def invitation_by_token(token: str) -> Invitation | None:
     """The invitation a link's token opens, whatever its state, or None."""
-    return by_token(Invitation.objects.select_related("organisation", "invited_by"), token)
+    return by_token(Invitation.objects.select_related("organisation__parent", "invited_by"),
+                    token)
 
 
 def audit_events(access: OrgAccess) -> QuerySet[AuditEvent]:

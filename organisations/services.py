@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import branding, logos, signals
 from .access import ROLE_RANK, OrgAccess
 from .models import (
     AuditEvent,
@@ -503,3 +503,68 @@ def invitation_signup(*, invitation: Invitation, full_name: str, password: str,
     user.save()
     invitation_accept(invitation=invitation, user=user, request=request)
     return user
+
+
+# --- White label ---------------------------------------------------------------------
+
+
+def _one_line(value: str, *, limit: int, field: str) -> str:
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise ValidationError({field: _("At most %(count)s characters.") % {"count": limit}})
+    return text
+
+
+@transaction.atomic
+def branding_update(*, by: OrgAccess, name: str = "", colour: str = "", footer: str = "",
+                    logo=None, remove_logo: bool = False,
+                    request: HttpRequest | None = None) -> Organisation:
+    """Set the organisation's own display name, primary colour, footer line and logo
+    (an empty value: inherited from its consultancy, else the product's own).
+
+    Everything is checked before anything is stored: a logo that ``logos.check_logo``
+    refuses, or a colour below WCAG AA contrast (``branding.check_colour``), changes
+    nothing, the other fields included. A replaced logo's file is deleted after commit
+    if no organisation shows it any more."""
+    by.require("manage_branding")
+    errors: dict[str, list] = {}
+    values = {}
+    for field, value, limit in (("name", name, 60), ("footer", footer, 200)):
+        try:
+            values[field] = _one_line(value, limit=limit, field=field)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+    colour = (colour or "").strip()
+    try:
+        values["colour"] = branding.check_colour(colour) if colour else ""
+    except ValidationError as error:
+        errors["colour"] = error.error_list
+    checked = None
+    if logo is not None:
+        try:
+            checked = logos.check_logo(logo)
+        except ValidationError as error:
+            errors["logo"] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+
+    organisation = Organisation.objects.select_for_update().get(pk=by.organisation.pk)
+    before = branding.own_values(organisation)
+    organisation.brand_name, organisation.brand_footer = values["name"], values["footer"]
+    organisation.brand_colour = values["colour"]
+    if checked is not None:
+        organisation.brand_logo = logos.store(checked)
+    elif remove_logo:
+        organisation.brand_logo = ""
+    after = branding.own_values(organisation)
+    changed = [key for key in after if after[key] != before[key]]
+    if not changed:
+        return organisation
+    organisation.save(update_fields=[branding.FIELDS[key] for key in changed])
+    audit(organisation=organisation, actor=by.user, action="branding.updated",
+          target=organisation.name, request=request,
+          data={"changed": changed, **{key: after[key] for key in changed}})
+    old_logo = before["logo"]
+    if old_logo and old_logo != organisation.brand_logo:
+        transaction.on_commit(lambda: logos.forget(old_logo))
+    return organisation

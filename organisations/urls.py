@@ -28,4 +28,6 @@ urlpatterns = [
     path("invitations/<uuid:invitation_id>/resend/", views.invitation_resend,
          name="invitation_resend"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("settings/branding/", views.branding_settings, name="branding"),
+    path("brand/logo/", views.brand_logo, name="brand_logo"),
 ]

@@ -11,16 +11,19 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import dashboard, selectors, services, throttle
+from . import branding, dashboard, selectors, services, throttle
 from .access import OrgAccess, accessible_organisations, tenant_view
 from .audit import action_label
 from .forms import (
+    BrandingForm,
     ClientForm,
     DepartmentForm,
     InvitationForm,
@@ -185,7 +188,10 @@ def invitation_accept(request, token: str):
         return redirect("organisations:home", org_slug=invitation.organisation.slug)
     if invitation.status != "pending":
         return _invitation_unavailable(request, invitation, invitation.status)
-    context = {"invitation": invitation, "organisation": invitation.organisation}
+    # The invited person is no member yet: the organisation's name, colour and footer
+    # line, without the logo (its URL is for members).
+    context = {"invitation": invitation, "organisation": invitation.organisation,
+               "brand": branding.effective_branding(invitation.organisation)}
 
     if user.is_authenticated:
         if not services.email_matches(invitation, user):
@@ -479,3 +485,50 @@ def audit_log(request, access):
         event.label = action_label(event.action)
     return _tenant_render(request, access, "organisations/audit_log.html", {"page": page},
                           section="audit")
+
+
+# --- White label ---------------------------------------------------------------------
+
+
+@tenant_view("manage_branding", write="manage_branding")
+def branding_settings(request, access):
+    organisation = access.organisation
+    own = branding.own_values(organisation)
+    parent = organisation.parent if organisation.parent_id else None
+    form = BrandingForm(*_posted(request, files=True), has_logo=bool(own["logo"]),
+                        inherited=branding.effective_branding(parent),
+                        initial={"name": own["name"], "colour": own["colour"],
+                                 "footer": own["footer"]})
+    if request.method == "POST" and form.is_valid():
+        outcome = call_service(request, services.branding_update, form=form, by=access,
+                               request=request, done=_("The branding is saved."),
+                               **form.cleaned_data)
+        if outcome.ok:
+            return redirect("organisations:branding", org_slug=organisation.slug)
+    return _tenant_render(request, access, "organisations/branding.html", {
+        "form": form, "sources": branding.sources(organisation),
+    }, section="members", status=400 if request.method == "POST" else 200)
+
+
+@tenant_view("view", browser_cache=branding.LOGO_BROWSER_CACHE)
+@require_safe
+def brand_logo(request, access):
+    """The logo this organisation's pages show (its own, or its consultancy's)."""
+    return branding.logo_response(access.organisation)
+
+
+@require_safe
+def brand_stylesheet(request, version: str, colour: str):
+    """The stylesheet of a primary colour (``Branding.stylesheet_url``): it depends on
+    the colour alone, names no organisation, and is the same for everyone."""
+    try:
+        checked = branding.check_colour(colour)
+    except ValidationError:
+        raise Http404 from None
+    if version != branding.STYLESHEET_VERSION or checked != f"#{colour}":
+        raise Http404
+    response = HttpResponse(render_to_string("organisations/brand.css",
+                                             branding.palette(checked)),
+                            content_type="text/css; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=365 * 24 * 60 * 60, immutable=True)
+    return response

@@ -2,8 +2,9 @@
 
 WeasyPrint follows every URL in a document (stylesheets, images, fonts). A report
 holds tenant text, so the fetcher is closed by default: it serves the app's static
-files by path, and the render's own chart SVGs from memory, and refuses everything
-else (no network, no ``file:`` outside static, no ``data:``, no redirects).
+files by path, the render's own chart SVGs from memory and the organisation's logo
+from storage, and refuses everything else (no network, no ``file:`` outside static,
+no ``data:``, no redirects).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+
+from organisations import logos
 
 # WeasyPrint logs every layout step at INFO; a worker's log needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -57,8 +60,10 @@ ChartSource = bytes | Future
 
 
 class ReportURLFetcher(URLFetcher):
-    """Serves ``BASE_URL + STATIC_URL + path`` from static files and
-    ``BASE_URL + charts/<name>`` from ``charts``; refuses every other URL.
+    """Serves ``BASE_URL + STATIC_URL + path`` from static files,
+    ``BASE_URL + charts/<name>`` from ``charts`` and ``BASE_URL + branding/<hash>.<ext>``
+    (an organisation's logo, checked when it was uploaded) from storage; refuses every
+    other URL.
 
     A chart may still be being drawn (a future of its SVG): the fetcher waits for it,
     so that the layout of the text runs while the browser draws the charts.
@@ -94,6 +99,11 @@ class ReportURLFetcher(URLFetcher):
                     self.failed.append(f"{path}: {type(exc).__name__}: {exc}")
                     raise
             return URLFetcherResponse(url, body, {"Content-Type": "image/svg+xml"})
+        if logos.LOGO_NAME.fullmatch(path):  # an organisation's logo (reports/pdf/_brand.html)
+            body = logos.read(path)
+            if body is None:
+                return self._refuse(url)
+            return URLFetcherResponse(url, body, {"Content-Type": logos.content_type(path)})
         static_prefix = urlsplit(settings.STATIC_URL).path.lstrip("/")
         if not path.startswith(static_prefix):
             return self._refuse(url)

@@ -49,6 +49,7 @@ from organisations.access import (
     inherited_role,
     scoped,
 )
+from organisations.branding import effective_branding
 from organisations.models import Organisation
 from organisations.selectors import departments as scoped_departments
 from scoring import DK, ENGINE_VERSION, NA, ScoreResult
@@ -474,7 +475,8 @@ def _digest(payload: dict) -> str:
 
 def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: str) -> str:
     """What an assessment PDF depends on: the round's state, its answers' last update
-    (and its previous round's, for the deltas), the templates and the language."""
+    (and its previous round's, for the deltas), the branding, the templates and the
+    language."""
     previous = previous_round(assessment)
     ids = [assessment.pk] + ([previous.pk] if previous else [])
     return _digest({
@@ -482,6 +484,7 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
         "engine": ENGINE_VERSION,
         "audience": report_audience(access, assessment),
         "organisation": access.organisation.name,
+        "branding": effective_branding(access.organisation).fingerprint(),
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
         "sections": extensions.fingerprints(assessment),
@@ -490,12 +493,14 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
 
 def organisation_input_hash(access: OrgAccess, language: str) -> str:
     """What an organisation PDF depends on: every round of the organisation (and of
-    its clients, for a consultancy), the departments, the templates and the language."""
+    its clients, for a consultancy), the departments, the branding, the templates and
+    the language."""
     return _digest({
         "kind": "organisation", "template": TEMPLATE_VERSION, "language": language,
         "engine": ENGINE_VERSION,
         "audience": report_audience(access, None),
         "organisation": access.organisation.name,
+        "branding": effective_branding(access.organisation).fingerprint(),
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),
         "rounds": _fingerprint_rows(scoped_assessments(access)),
