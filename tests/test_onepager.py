@@ -469,3 +469,22 @@ def test_render_long_for_a_look(world, long_rounds, tmp_path):
         Path(out, f"long-round-{language}.pdf").write_bytes(
             summary_pdf(access, long_rounds["latest"], language))
         Path(out, f"long-org-{language}.pdf").write_bytes(summary_pdf(access, None, language))
+
+
+def test_the_api_asks_for_the_one_pager_and_says_which_variant_each_report_is(
+        world, seeded, sent, django_capture_on_commit_callbacks):
+    from tests.api_helpers import token_client
+
+    client = token_client(world.acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = client.post("/organisations/acme/reports",
+                              {"round": str(seeded["latest"].public_id), "variant": "summary"})
+        full = client.post("/organisations/acme/reports",
+                           {"round": str(seeded["latest"].public_id)})
+    assert summary.status_code == full.status_code == 202, summary.content
+    assert summary.json()["variant"] == "summary" and full.json()["variant"] == "full"
+    listed = client.get("/organisations/acme/reports").json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    assert sorted(item["variant"] for item in items) == ["full", "summary"]
+    assert client.post("/organisations/acme/reports",
+                       {"variant": "poster"}).status_code in (400, 422)
