@@ -514,15 +514,17 @@ def _summary_quadrant(rows, texts) -> dict | None:
 def _assessment_summary(access: OrgAccess, assessment: Assessment, language: str):
     data = selectors.assessment_summary(access, assessment, language=language)
     return "reports/pdf/summary_assessment.html", {
-        "summary": data, "report": data.report,
-        "quadrant": _summary_quadrant([data.report.point()], data.report.texts)}
+        "summary": data, "report": data.report, "steps": data.quick_wins,
+        "quadrant": _summary_quadrant([data.report.point()], data.report.texts),
+        "quadrant_label": _("Position on the two axes")}
 
 
 def _organisation_summary(access: OrgAccess, language: str):
     data = selectors.organisation_summary(access, language=language)
     overview = data.overview
     return "reports/pdf/summary_organisation.html", {
-        "summary": data,
+        "summary": data, "steps": overview.steps, "empty": not overview.rows,
         # Every department, whatever its model, as on the organisation's home.
         "quadrant": _summary_quadrant([r.result for r in overview.rows],
-                                      overview.quadrant_texts)}
+                                      overview.quadrant_texts),
+        "quadrant_label": _("Where the departments stand on the two axes")}
