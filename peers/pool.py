@@ -142,6 +142,5 @@ def fingerprint(organisation: Organisation) -> list | None:
     changed since, e.g. after an opt-out): None when it sees no benchmark."""
     if not takes_part(organisation):
         return None
-    return [minimum(), *(f"{pk}:{computed_at.isoformat()}" for pk, computed_at in
-                         _entries(organisation).order_by("pk")
-                         .values_list("pk", "computed_at"))]
+    return [minimum(), *_entries(organisation).order_by("pk").values_list(
+        "pk", "model_id", "levels", "index", "dimensions")]
