@@ -273,11 +273,15 @@ class ReportIn(Input):
                                                  "organisation's report.")
     language: Language | None = Field(None, description="Default: the request's "
                                                         "Accept-Language, else English.")
+    variant: Literal["full", "summary"] = Field(
+        "full", description="full: the whole report; summary: its one-page executive "
+                            "summary.")
 
 
 class ReportOut(Schema):
     id: UUID
     kind: Literal["assessment", "organisation"]
+    variant: Literal["full", "summary"]
     round: UUID | None
     language: str
     status: Literal["queued", "rendering", "ready", "failed"]

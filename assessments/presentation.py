@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from models_catalog.texts import ModelTexts
-from scoring import DK, NA, DimensionScore, QuestionAggregate, ScoreResult
+from scoring import DK, NA, DimensionScore, QuestionAggregate, ScoreResult, quick_wins
 
 # Where respondent groups differ enough to say so: their maturity indices more than one
 # level apart in a dimension, or their positions on an axis more than 0.25 apart.
@@ -83,6 +83,27 @@ def why_this_level(dimension: DimensionScore, *, level_name: Callable[[int], str
         "statements": [statement(s.question) for s in blocked.short[:max_statements]],
         "more": max(0, len(blocked.short) - max_statements),
     }
+
+
+# How many dimensions the executive one-pager names as the weakest.
+WEAKEST_DIMENSIONS = 3
+
+
+def weakest_dimensions(result: ScoreResult, texts: ModelTexts, *,
+                       count: int = WEAKEST_DIMENSIONS, max_why: int = 2) -> list[dict]:
+    """The ``count`` dimensions with the lowest maturity index, ties in the model's
+    order, each with why it is at its level (:func:`why_this_level`); a dimension at the
+    top level is never among them."""
+    below_top = [(d.index, position, d) for position, d in enumerate(result.dimensions)
+                 if d.blocked_at is not None]
+    below_top.sort(key=lambda item: item[:2])
+    return [{
+        "key": d.key, "name": texts.dimension_name(d.key), "level": d.level,
+        "level_name": texts.level_name(d.level), "index": d.index,
+        "why": why_this_level(d, level_name=texts.level_name,
+                              statement=lambda key: texts.question(key).statement,
+                              max_statements=max_why),
+    } for _index, _position, d in below_top[:count]]
 
 
 @dataclass(frozen=True)
@@ -192,6 +213,7 @@ def present(result: ScoreResult, texts: ModelTexts, *, target_is_default: bool,
         axes.append({"key": a.key, "name": text.name if text else a.key,
                      "low": text.low if text else "", "high": text.high if text else "",
                      "position": a.position, "percent": axis_percent(a.position)})
+    by_question = {step["question"]: step for step in steps}
     return {
         "level": overall.level,
         "level_name": texts.level_name(overall.level),
@@ -207,6 +229,8 @@ def present(result: ScoreResult, texts: ModelTexts, *, target_is_default: bool,
         "why_any": any(d["why"] for d in dimensions),
         "axes": axes,
         "next_steps": steps,
+        # The executive one-pager's quick wins (scoring.quick_wins): some of the steps.
+        "quick_wins": [by_question[s.question] for s in quick_wins(result)],
         "disagreements": [{"question": q.key, "statement": statement(q.key),
                            "dimension": texts.dimension_name(q.dimension),
                            "spread": q.spread, "value": q.value, "n": q.n_values}

@@ -65,7 +65,7 @@ def _on_round_closed(sender, assessment, **kwargs):
 def _on_report_ready(sender, report, **kwargs):
     services.emit(organisation=report.organisation, event=Webhook.Event.REPORT_READY, data={
         "report": {"id": str(report.public_id), "kind": report.kind,
-                   "language": report.language,
+                   "variant": report.variant, "language": report.language,
                    "round": str(report.assessment.public_id) if report.assessment_id else None,
                    "url": settings.SITE_URL + reverse("reports:download", kwargs={
                        "org_slug": report.organisation.slug, "report_id": report.public_id})},

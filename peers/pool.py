@@ -67,9 +67,11 @@ def programme_on(organisation: Organisation) -> bool:
 
 
 def takes_part(organisation: Organisation) -> bool:
-    """The organisation is a client of a consultancy with benchmarking on, and opted in."""
-    return programme_on(organisation) and Participation.objects.filter(
-        organisation=organisation, opted_in=True).exists()
+    """The organisation is a client of a consultancy with benchmarking on, and opted in
+    (one query; none for an organisation that is nobody's client)."""
+    return organisation.parent_id is not None and Participation.objects.filter(
+        organisation=organisation, opted_in=True,
+        organisation__parent__benchmark_programme__enabled=True).exists()
 
 
 def _position(key: str, value: float, pool: list[float]) -> Position:
@@ -84,15 +86,38 @@ def comparison(assessment, result, *, sector: str = "", size_band: str = ""
                ) -> Comparison | Hidden | None:
     """The round's place in its consultancy's pool; ``Hidden`` when the pool (after the
     filters) is too small; ``None`` when the organisation has no benchmark to see."""
-    organisation = assessment.organisation
+    return _compare(assessment.organisation, model_id=assessment.model_version.model_id,
+                    levels=result.levels, index=result.overall.index,
+                    dimensions={d.key: d.index for d in result.dimensions},
+                    sector=sector, size_band=size_band)
+
+
+def organisation_comparison(organisation: Organisation, *, model_id: int, levels: int,
+                            index: float, dimensions: dict[str, float] | None = None
+                            ) -> Comparison | Hidden | None:
+    """The organisation's place in its consultancy's pool on one model, for its mean
+    maturity index over its departments' latest closed rounds (the executive
+    one-pager): the same pool and rules as a round's."""
+    return _compare(organisation, model_id=model_id, levels=levels, index=index,
+                    dimensions=dimensions or {})
+
+
+def _entries(organisation: Organisation):
+    """The pool the organisation is compared with: the other opted-in clients of its
+    consultancy."""
+    return (PoolEntry.objects
+            .filter(consultancy_id=organisation.parent_id,
+                    organisation__parent_id=organisation.parent_id,
+                    organisation__benchmark_participation__opted_in=True)
+            .exclude(organisation=organisation))
+
+
+def _compare(organisation: Organisation, *, model_id: int, levels: int, index: float,
+             dimensions: dict[str, float], sector: str = "", size_band: str = ""
+             ) -> Comparison | Hidden | None:
     if not takes_part(organisation):
         return None
-    entries = (PoolEntry.objects
-               .filter(consultancy_id=organisation.parent_id,
-                       model_id=assessment.model_version.model_id, levels=result.levels,
-                       organisation__parent_id=organisation.parent_id,
-                       organisation__benchmark_participation__opted_in=True)
-               .exclude(organisation=organisation))
+    entries = _entries(organisation).filter(model_id=model_id, levels=levels)
     if sector:
         entries = entries.filter(sector=sector)
     if size_band:
@@ -101,11 +126,21 @@ def comparison(assessment, result, *, sector: str = "", size_band: str = ""
     needed = minimum()
     if len(rows) < needed:
         return Hidden(n=len(rows), needed=needed, sector=sector, size_band=size_band)
-    overall = _position("", result.overall.index, [index for index, _ in rows])
-    dimensions = {}
-    for dimension in result.dimensions:
-        pool = [dims[dimension.key] for _, dims in rows if dimension.key in dims]
+    overall = _position("", index, [value for value, _ in rows])
+    positions = {}
+    for key, value in dimensions.items():
+        pool = [dims[key] for _, dims in rows if key in dims]
         if len(pool) >= needed:
-            dimensions[dimension.key] = _position(dimension.key, dimension.index, pool)
-    return Comparison(n=len(rows), overall=overall, dimensions=dimensions, sector=sector,
+            positions[key] = _position(key, value, pool)
+    return Comparison(n=len(rows), overall=overall, dimensions=positions, sector=sector,
                       size_band=size_band)
+
+
+def fingerprint(organisation: Organisation) -> list | None:
+    """What the organisation's comparisons depend on besides its own figures, for the
+    input hash of a file that shows one (a report keeps no figure from a pool that has
+    changed since, e.g. after an opt-out): None when it sees no benchmark."""
+    if not takes_part(organisation):
+        return None
+    return [minimum(), *_entries(organisation).order_by("pk").values_list(
+        "pk", "model_id", "levels", "index", "dimensions")]

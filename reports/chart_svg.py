@@ -175,23 +175,30 @@ def quadrant(points: Sequence[DepartmentResult], texts: ModelTexts, *,
                        "text": lines(short_label(name, 44, 44))[0]})
     end = top_margin + size
     corner = 9
+
+    def pole(text: str) -> str:  # two corners share a side of the plot
+        return lines(short_label(text, 20, 20))[0]
+
+    def title(text: str) -> str:  # along a side of the plot
+        return lines(short_label(text, 40, 40))[0]
+
     corners = [
-        Text(x=left + corner, y=top_margin + 14, lines=[y_text.high, x_text.low], anchor="start",
-             line_height=11),
-        Text(x=left + size - corner, y=top_margin + 14, lines=[y_text.high, x_text.high],
+        Text(x=left + corner, y=top_margin + 14, lines=[pole(y_text.high), pole(x_text.low)],
+             anchor="start", line_height=11),
+        Text(x=left + size - corner, y=top_margin + 14,
+             lines=[pole(y_text.high), pole(x_text.high)], anchor="end", line_height=11),
+        Text(x=left + corner, y=end - 19, lines=[pole(y_text.low), pole(x_text.low)],
+             anchor="start", line_height=11),
+        Text(x=left + size - corner, y=end - 19, lines=[pole(y_text.low), pole(x_text.high)],
              anchor="end", line_height=11),
-        Text(x=left + corner, y=end - 19, lines=[y_text.low, x_text.low], anchor="start",
-             line_height=11),
-        Text(x=left + size - corner, y=end - 19, lines=[y_text.low, x_text.high], anchor="end",
-             line_height=11),
     ]
     legend_y = end + 58
     return {
         "width": left + size + 8, "height": legend_y + 18 * len(legend) + 4,
         "plot": {"x": left, "y": top_margin, "size": size, "cx": px(0), "cy": py(0),
                  "end": end, "right": left + size},
-        "x_title": {"x": left + size / 2, "y": end + 22, "text": x_text.name},
-        "y_title": {"x": 16, "y": top_margin + size / 2, "text": y_text.name},
+        "x_title": {"x": left + size / 2, "y": end + 22, "text": title(x_text.name)},
+        "y_title": {"x": 16, "y": top_margin + size / 2, "text": title(y_text.name)},
         "corners": corners, "points": drawn,
         "empty": "" if placed else _("No answers load these axes yet."),
         "empty_y": py(0) - 12,

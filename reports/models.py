@@ -2,7 +2,8 @@
 
 A ``Report`` is one rendering of one set of inputs: an assessment (or, with
 ``assessment`` null, the whole organisation) in one language, as of the answers'
-last update, with one version of the templates. ``input_hash`` says which inputs;
+last update, with one version of the templates, as the full report or as the
+one-page summary (``variant``). ``input_hash`` says which inputs;
 at most one report per organisation and input hash is alive (queued, rendering or
 ready), so asking again for the same inputs reuses the file.
 
@@ -41,6 +42,13 @@ class Report(models.Model):
         WITHOUT_NAMES = "without_names", _("Results without names")
         WITH_NAMES = "with_names", _("Results with respondents' names")
 
+    class Variant(models.TextChoices):
+        """What the file is: the whole report, or the executive one-pager of the same
+        round or organisation (with the same audience)."""
+
+        FULL = "full", _("Full report")
+        SUMMARY = "summary", _("One-page summary")
+
     LIVE = (Status.QUEUED, Status.RENDERING, Status.READY)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -60,6 +68,8 @@ class Report(models.Model):
                               default=Status.QUEUED)
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices,
                                 default=Audience.ORGANISATION)
+    variant = models.CharField(_("variant"), max_length=12, choices=Variant.choices,
+                               default=Variant.FULL)
     error = models.TextField(_("reason"), blank=True)
     input_hash = models.CharField(max_length=64, editable=False)
     file = models.FileField(upload_to=report_path, blank=True, max_length=200)
@@ -90,6 +100,10 @@ class Report(models.Model):
     @property
     def kind(self) -> str:
         return "assessment" if self.assessment_id else "organisation"
+
+    @property
+    def is_summary(self) -> bool:
+        return self.variant == self.Variant.SUMMARY
 
     @property
     def is_ready(self) -> bool:

@@ -122,14 +122,20 @@ class ChartMissing(RuntimeError):
     """A chart the document shows could not be drawn."""
 
 
+def render_document(html: str, *, charts: dict[str, ChartSource] | None = None):
+    """The laid-out WeasyPrint document of ``html`` (its ``pages``, ``write_pdf()``),
+    through the closed fetcher; a chart that failed fails it."""
+    fetcher = ReportURLFetcher(charts)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+    if fetcher.failed:
+        raise ChartMissing("; ".join(fetcher.failed)[:500])
+    return document
+
+
 def html_to_pdf(html: str, *, charts: dict[str, ChartSource] | None = None) -> bytes:
     """The PDF of ``html`` (an A4 document styled by static/css/report-pdf.css).
 
     WeasyPrint leaves out an image it cannot fetch; a report without its charts is
     not one we hand out, so a chart that failed fails the render.
     """
-    fetcher = ReportURLFetcher(charts)
-    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
-    if fetcher.failed:
-        raise ChartMissing("; ".join(fetcher.failed)[:500])
-    return pdf
+    return render_document(html, charts=charts).write_pdf()

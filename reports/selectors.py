@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
@@ -25,13 +26,15 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible
 from assessments.models import Answer, Assessment, Response
-from assessments.presentation import present
+from assessments.presentation import WEAKEST_DIMENSIONS, present, weakest_dimensions
 from assessments.selectors import (
     RoundFigures,
     figures_by_assessment,
@@ -52,10 +55,17 @@ from organisations.access import (
 from organisations.branding import effective_branding
 from organisations.models import Organisation
 from organisations.selectors import departments as scoped_departments
-from scoring import DK, ENGINE_VERSION, NA, ScoreResult
+from peers import pool as peer_pool
+from scoring import DK, ENGINE_VERSION, NA, QUICK_WINS, ScoreResult, quick_wins
 
 from . import extensions
-from .charts import DepartmentResult, TrendPoint, dimension_spreads
+from .charts import (
+    DepartmentResult,
+    TrendPoint,
+    dimension_spreads,
+    point_name,
+    share_of_range,
+)
 from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
@@ -113,16 +123,22 @@ def live_report(access: OrgAccess, input_hash: str) -> Report | None:
     return reports(access).filter(input_hash=input_hash, status__in=Report.LIVE).first()
 
 
-def shown_report(access: OrgAccess, input_hash: str, *, assessment: Assessment | None,
-                 language: str) -> Report | None:
-    """The report whose state a report page shows, in one query: the live report of
-    these inputs, else the newest of these inputs, else the newest of this kind and
-    language (whatever its inputs)."""
-    same_inputs = Q(input_hash=input_hash)
-    return (reports(access).filter(same_inputs | Q(assessment=assessment, language=language))
-            .order_by(Case(When(same_inputs & Q(status__in=Report.LIVE), then=Value(0)),
-                           When(same_inputs, then=Value(1)), default=Value(2)),
-                      "-created_at", "-id").first())
+def shown_reports(access: OrgAccess, input_hashes: dict[str, str], *,
+                  assessment: Assessment | None, language: str) -> dict[str, Report | None]:
+    """The report whose state a report page shows, for each variant (variant -> the
+    input hash of its current inputs), in one query: the live report of these inputs,
+    else the newest of these inputs, else the newest of this kind, variant and language
+    (whatever its inputs); None where there is none."""
+    same_inputs = Q(input_hash__in=input_hashes.values())
+    first = Window(RowNumber(), partition_by=[F("variant")], order_by=[
+        Case(When(same_inputs & Q(status__in=Report.LIVE), then=Value(0)),
+             When(same_inputs, then=Value(1)), default=Value(2)).asc(),
+        F("created_at").desc(), F("id").desc()])
+    found = {report.variant: report for report in (
+        reports(access).filter(same_inputs | Q(assessment=assessment, language=language,
+                                               variant__in=input_hashes))
+        .annotate(rank=first).filter(rank=1))}
+    return {variant: found.get(variant) for variant in input_hashes}
 
 
 # ------------------------------------------------------------------- an assessment
@@ -473,13 +489,20 @@ def _digest(payload: dict) -> str:
         .hexdigest()
 
 
-def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: str) -> str:
+def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: str,
+                          variant: str = Report.Variant.FULL) -> str:
     """What an assessment PDF depends on: the round's state, its answers' last update
     (and its previous round's, for the deltas), the branding, the templates and the
     language."""
+    return assessment_input_hashes(access, assessment, language, [variant])[variant]
+
+
+def assessment_input_hashes(access: OrgAccess, assessment: Assessment, language: str,
+                            variants) -> dict[str, str]:
+    """:func:`assessment_input_hash` of each variant, reading the round's state once."""
     previous = previous_round(assessment)
     ids = [assessment.pk] + ([previous.pk] if previous else [])
-    return _digest({
+    return _variants({
         "kind": "assessment", "template": TEMPLATE_VERSION, "language": language,
         "engine": ENGINE_VERSION,
         "audience": report_audience(access, assessment),
@@ -488,14 +511,20 @@ def assessment_input_hash(access: OrgAccess, assessment: Assessment, language: s
         "rounds": _fingerprint_rows(Assessment.objects.filter(
             organisation=access.organisation, pk__in=ids)),
         "sections": extensions.fingerprints(assessment),
-    })
+    }, access, variants)
 
 
-def organisation_input_hash(access: OrgAccess, language: str) -> str:
+def organisation_input_hash(access: OrgAccess, language: str,
+                            variant: str = Report.Variant.FULL) -> str:
     """What an organisation PDF depends on: every round of the organisation (and of
     its clients, for a consultancy), the departments, the branding, the templates and
     the language."""
-    return _digest({
+    return organisation_input_hashes(access, language, [variant])[variant]
+
+
+def organisation_input_hashes(access: OrgAccess, language: str, variants) -> dict[str, str]:
+    """:func:`organisation_input_hash` of each variant, reading the rounds once."""
+    return _variants({
         "kind": "organisation", "template": TEMPLATE_VERSION, "language": language,
         "engine": ENGINE_VERSION,
         "audience": report_audience(access, None),
@@ -505,7 +534,22 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
                             .values_list("pk", "name")),
         "rounds": _fingerprint_rows(scoped_assessments(access)),
         "clients": _fingerprint_rows(client_rounds(access)),
-    })
+    }, access, variants)
+
+
+def _variants(payload: dict, access: OrgAccess, variants) -> dict[str, str]:
+    """The digest of each variant of one payload. The one-pager also shows the
+    benchmark: its hash covers the pool it was compared with, so that a file made
+    before a client opted out (or the pool fell below k) is never handed out again."""
+    digests = {}
+    for variant in variants:
+        if variant == Report.Variant.SUMMARY:
+            digests[variant] = _digest({
+                **payload, "variant": variant, "summary": SUMMARY_TEMPLATE_VERSION,
+                "benchmark": peer_pool.fingerprint(access.organisation)})
+        else:  # the full report's hash is as it always was: its files stay reused
+            digests[variant] = _digest(payload)
+    return digests
 
 
 # ------------------------------------------------------------- executive overview
@@ -520,6 +564,13 @@ class OverviewRow:
     level_name: str
     top: int
     delta: Delta | None
+    scored: ScoreResult | None = None  # the round's result, for the one-pager
+    texts: ModelTexts | None = None
+
+    @property
+    def name(self) -> str:
+        """The department, with its client's name in a consultancy's portfolio."""
+        return point_name(self.result)
 
 
 @dataclass
@@ -530,6 +581,8 @@ class OverviewStep:
     level: int
     statement: str
     recommendation: str
+    value: float = 0.0  # v(q), 0 for an unknown statement (scoring.NextStep)
+    unknown: bool = False
 
 
 @dataclass
@@ -539,23 +592,31 @@ class ExecutiveOverview:
     quadrant_texts: ModelTexts | None
     steps: list[OverviewStep]
     latest_pdf: Report | None
-    # The averages are per model (reports.views._overview_by_model): a 4-level and a
-    # 5-level model's indexes are never averaged together.
+    # The averages are per model (:func:`overview_models`): a 4-level and a 5-level
+    # model's indexes are never averaged together.
 
 
-OVERVIEW_STEPS = 3
+OVERVIEW_STEPS = QUICK_WINS
 
 
-def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview:
+def executive_overview(access: OrgAccess, *, language: str, clients: bool = False,
+                       latest_pdf: bool = True) -> ExecutiveOverview:
     """What an executive reads first: every department's level and index in its latest
     closed round with the change since the closed round before (same model), the
-    quadrant, the most important next steps across departments and the newest PDF.
+    quadrant, the quick wins across departments (each department's, ``scoring.quick_wins``,
+    nearest level first) and the newest PDF. With ``clients``, a consultancy's
+    clients' departments count too, for those who see them (the organisation report's
+    rule, :func:`client_rounds`): the organisation's one-page summary.
 
     A fixed number of queries whatever the number of departments: the closed rounds
-    (one), their results (cached, see ``results_by_assessment``), the texts per model
-    version and the newest PDF (one)."""
+    (one; two with the clients), their results (cached, see ``results_by_assessment``),
+    the texts per model version and the newest PDF (one)."""
     rounds = reported_rounds(scoped_assessments(access).filter(
         status=Assessment.Status.CLOSED))
+    if clients:
+        rounds += reported_rounds(client_rounds(access).filter(
+            status=Assessment.Status.CLOSED))
+        rounds.sort(key=lambda a: (a.created_at, a.pk))
     if not rounds:
         return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[],
                                  latest_pdf=None)
@@ -579,8 +640,10 @@ def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview
             previous.pop(assessment.department_id, None)
         latest[assessment.department_id] = assessment
 
+    own = access.organisation.pk
     rows, candidates = [], []
-    for assessment in sorted(latest.values(), key=lambda a: a.department.name.lower()):
+    for assessment in sorted(latest.values(), key=lambda a: (
+            a.organisation_id != own, a.organisation.name.lower(), a.department.name.lower())):
         texts = texts_of(assessment)
         result = results[assessment.pk]
         before = previous.get(assessment.department_id)
@@ -588,20 +651,24 @@ def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview
         if before is not None:
             was = results[before.pk].overall
             delta = Delta(result.overall.level - was.level, result.overall.index - was.index)
-        point = department_result(assessment, RoundFigures.of(result), texts)
-        rows.append(OverviewRow(assessment=assessment, result=point,
-                                level_name=texts.level_name(result.overall.level),
-                                top=texts.top, delta=delta))
-        for step in result.next_steps[:OVERVIEW_STEPS]:
+        point = department_result(assessment, RoundFigures.of(result), texts,
+                                  organisation="" if assessment.organisation_id == own
+                                  else assessment.organisation.name)
+        row = OverviewRow(assessment=assessment, result=point,
+                          level_name=texts.level_name(result.overall.level),
+                          top=texts.top, delta=delta, scored=result, texts=texts)
+        rows.append(row)
+        for step in quick_wins(result):
             question = texts.question(step.question)
-            candidates.append(((step.level, -step.priority, assessment.department.name),
+            candidates.append(((step.level, -step.priority, row.name),
                                OverviewStep(
-                                   department=assessment.department.name,
+                                   department=row.name,
                                    assessment=assessment,
                                    dimension=texts.dimension_name(step.dimension),
                                    level=step.level, statement=question.statement,
                                    recommendation=question.recommendation
-                                   or step.recommendation)))
+                                   or step.recommendation,
+                                   value=step.value, unknown=step.status == "unknown")))
     candidates.sort(key=lambda c: c[0])
     # The quadrant places the departments of the model most of them use.
     by_model = Counter(r.assessment.model_version.model_id for r in rows)
@@ -612,9 +679,109 @@ def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview
         quadrant_texts = texts_of(max((r.assessment for r in same),
                                       key=lambda a: a.model_version.number))
         quadrant_rows = [r.result for r in same]
-    latest_pdf = (reports(access).filter(status=Report.Status.READY, language=language)
-                  .order_by("-created_at", "-id").first())
+    newest_pdf = (reports(access).filter(status=Report.Status.READY, language=language,
+                                         variant=Report.Variant.FULL)
+                  .order_by("-created_at", "-id").first()) if latest_pdf else None
     return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
                              quadrant_texts=quadrant_texts,
                              steps=[step for _key, step in candidates[:OVERVIEW_STEPS]],
-                             latest_pdf=latest_pdf)
+                             latest_pdf=newest_pdf)
+
+
+def overview_models(rows: list[OverviewRow], language: str) -> list[dict]:
+    """The mean index and its change per model: indexes of models of different depth
+    (4 or 5 levels) are never averaged together. Most used model first."""
+    groups: dict[int, list[OverviewRow]] = {}
+    for row in rows:
+        groups.setdefault(row.assessment.model_version.model_id, []).append(row)
+    summaries = []
+    for model_id, same in groups.items():
+        newest = max((r.assessment.model_version for r in same), key=lambda v: v.number)
+        deltas = [r.delta.index for r in same if r.delta is not None]
+        levels = sorted(r.result.level for r in same)
+        summaries.append({
+            "model_id": model_id, "name": model_texts(newest, language).name,
+            "top": same[0].top, "count": len(same),
+            "index": sum(r.result.index for r in same) / len(same),
+            "delta": sum(deltas) / len(deltas) if deltas else None,
+            "low": levels[0], "high": levels[-1]})
+    return sorted(summaries, key=lambda s: (-s["count"], s["name"]))
+
+
+# ------------------------------------------------------------ the executive one-pager
+
+# Bump when the one-pager's template changes what it shows (its input hash changes).
+SUMMARY_TEMPLATE_VERSION = "2026-12-03.1"
+# How many departments the organisation's one-pager lists (the weakest first); the
+# full report lists them all.
+SUMMARY_DEPARTMENTS = 8
+
+
+@dataclass
+class AssessmentSummary:
+    """A round's one-page summary: its report's figures (the same presenter), the three
+    weakest dimensions with why, the quick wins and the benchmark position."""
+
+    report: AssessmentReport
+    weakest: list[dict]
+    quick_wins: list[dict]
+    comparison: peer_pool.Comparison | peer_pool.Hidden | None
+
+
+def assessment_summary(access: OrgAccess, assessment: Assessment, *,
+                       language: str) -> AssessmentSummary:
+    data = assessment_report(access, assessment, language=language)
+    comparison = peer_pool.comparison(assessment, data.result)
+    # Each weak dimension's own position, where the pool allows one (peers.pool).
+    positions = comparison.dimensions if isinstance(comparison, peer_pool.Comparison) else {}
+    return AssessmentSummary(
+        report=data, comparison=comparison, quick_wins=data.presented["quick_wins"],
+        weakest=[{**item, "benchmark": positions.get(item["key"])}
+                 for item in weakest_dimensions(data.result, data.texts)])
+
+
+@dataclass
+class OrganisationSummary:
+    """The organisation's one-page summary: the executive overview of its departments'
+    latest closed rounds (with a consultancy's clients' for those who see them)."""
+
+    overview: ExecutiveOverview
+    models: list[dict]  # overview_models, each with its "comparison" (peers.pool)
+    rows: list[OverviewRow]  # the weakest first, at most SUMMARY_DEPARTMENTS
+    more: int  # departments not listed
+    weakest: list[dict]  # the weakest dimensions, one per department first, with why
+
+
+def organisation_summary(access: OrgAccess, *, language: str) -> OrganisationSummary:
+    overview = executive_overview(access, language=language, clients=True,
+                                  latest_pdf=False)
+    models = overview_models(overview.rows, language)
+    organisation = access.organisation
+    own = [r for r in overview.rows if r.assessment.organisation_id == organisation.pk]
+    for summary in models:
+        same = [r for r in own if r.assessment.model_version.model_id == summary["model_id"]]
+        # The organisation's own departments' mean, as its pool entry is made
+        # (peers.services.refresh_organisation); a consultancy is in no pool.
+        summary["comparison"] = peer_pool.organisation_comparison(
+            organisation, model_id=summary["model_id"], levels=summary["top"],
+            index=summary["index"]) if len(same) == summary["count"] else None
+    ordered = sorted(overview.rows, key=lambda r: (share_of_range(r.result.index, r.top),
+                                                   r.name.lower()))
+    candidates = []
+    for row in overview.rows:
+        for item in weakest_dimensions(row.scored, row.texts):
+            candidates.append(((share_of_range(item["index"], row.top), row.name.lower()),
+                               {**item, "department": row.name, "top": row.top,
+                                "assessment": row.assessment}))
+    candidates.sort(key=lambda c: c[0])
+    # One per department while there are enough departments: the weakest spots across
+    # the organisation, not three of the weakest department's.
+    first, rest, named = [], [], set()
+    for _key, item in candidates:
+        (rest if item["department"] in named else first).append(item)
+        named.add(item["department"])
+    weakest = first + rest
+    return OrganisationSummary(
+        overview=overview, models=models, rows=ordered[:SUMMARY_DEPARTMENTS],
+        more=max(0, len(ordered) - SUMMARY_DEPARTMENTS),
+        weakest=weakest[:WEAKEST_DIMENSIONS])

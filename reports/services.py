@@ -33,7 +33,7 @@ from organisations.models import Role
 from organisations.security import log_security_event
 from organisations.services import audit
 
-from . import charts, selectors, signals
+from . import chart_svg, charts, selectors, signals
 from .chart_export import ChartExportError, stop_chart_server, submit_figures
 from .models import Report
 
@@ -70,21 +70,32 @@ class Requested:
     reused: bool
 
 
-def input_hash(access: OrgAccess, assessment: Assessment | None, language: str) -> str:
+def input_hash(access: OrgAccess, assessment: Assessment | None, language: str,
+               variant: str = Report.Variant.FULL) -> str:
+    return input_hashes(access, assessment, language, [variant])[variant]
+
+
+def input_hashes(access: OrgAccess, assessment: Assessment | None, language: str,
+                 variants=tuple(Report.Variant.values)) -> dict[str, str]:
+    """The input hash of each variant (the full report, the one-pager) at once."""
     if assessment is None:
-        return selectors.organisation_input_hash(access, language)
-    return selectors.assessment_input_hash(access, assessment, language)
+        return selectors.organisation_input_hashes(access, language, variants)
+    return selectors.assessment_input_hashes(access, assessment, language, variants)
 
 
 def report_request(*, by: OrgAccess, assessment: Assessment | None, language: str,
+                   variant: str = Report.Variant.FULL,
                    request: HttpRequest | None = None, send: bool = True) -> Requested:
-    """A PDF of the assessment (or, with None, of the organisation) in ``language``.
+    """A PDF of the assessment (or, with None, of the organisation) in ``language``:
+    the full report, or (``variant``) its one-page summary.
 
     Reuses the live report of the same inputs (ready: its file; queued or rendering:
     its progress); otherwise queues a new one, sent to a worker after commit (unless
     ``send`` is false: the command line renders it itself).
     """
-    digest = input_hash(by, assessment, language)
+    if variant not in Report.Variant.values:
+        raise ValueError(f"unknown report variant {variant!r}")
+    digest = input_hash(by, assessment, language, variant)
     with transaction.atomic():
         report = selectors.live_report(by, digest)
         if report is not None and report.is_ready and not report_file_readable(report):
@@ -98,7 +109,7 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
                         organisation=by.organisation, assessment=assessment,
                         requested_by=by.user if getattr(by.user, "pk", None) else None,
                         requested_role=by.role if by.capped else "",
-                        language=language, input_hash=digest,
+                        language=language, input_hash=digest, variant=variant,
                         audience=selectors.report_audience(by, assessment))
             except IntegrityError:  # someone asked for the same inputs a moment ago
                 report = selectors.live_report(by, digest)
@@ -111,7 +122,7 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
         audit(organisation=by.organisation, actor=by.user, action="report.requested",
               target=str(assessment) if assessment else by.organisation.name,
               data={"report": str(report.public_id), "kind": report.kind,
-                    "language": language, "reused": reused},
+                    "variant": report.variant, "language": language, "reused": reused},
               request=request)
     return Requested(report, reused)
 
@@ -224,12 +235,14 @@ def log_download(*, report: Report, by: OrgAccess, request: HttpRequest | None) 
 
 
 def download_name(report: Report) -> str:
-    """``maturity-report-acme-it-service-desk-q1-2027.pdf``: ASCII, no path parts."""
+    """``maturity-report-acme-it-service-desk-q1-2027.pdf`` (``maturity-summary-…`` for
+    the one-pager): ASCII, no path parts."""
+    prefix = "maturity-summary" if report.is_summary else "maturity-report"
     parts = [report.organisation.slug]
     if report.assessment_id:
         parts += [report.assessment.department.name, report.assessment.name]
-    stem = slugify("-".join(["maturity-report", *parts]))[:120].strip("-")
-    return f"{stem or 'maturity-report'}-{report.language}.pdf"
+    stem = slugify("-".join([prefix, *parts]))[:120].strip("-")
+    return f"{stem or prefix}-{report.language}.pdf"
 
 
 # ----------------------------------------------------------------- the lifecycle
@@ -359,7 +372,8 @@ def render_report(report: Report) -> Report:
     claim was lost meanwhile, the file is discarded and the report left alone.
     """
     access = _access_for(report)
-    pdf = build_pdf(access=access, assessment=report.assessment, language=report.language)
+    pdf = build_pdf(access=access, assessment=report.assessment, language=report.language,
+                    variant=report.variant)
     name = default_storage.save(report.file.field.generate_filename(report, "report.pdf"),
                                 ContentFile(pdf))
     now = timezone.now()
@@ -376,10 +390,14 @@ def render_report(report: Report) -> Report:
     return report
 
 
-def build_pdf(*, access: OrgAccess, assessment: Assessment | None, language: str) -> bytes:
-    """The PDF of an assessment (or, with None, of the organisation) in ``language``."""
+def build_pdf(*, access: OrgAccess, assessment: Assessment | None, language: str,
+              variant: str = Report.Variant.FULL) -> bytes:
+    """The PDF of an assessment (or, with None, of the organisation) in ``language``:
+    the full report or (``variant``) the one-page summary."""
     from .pdf import ChartMissing, html_to_pdf  # WeasyPrint: imported only where needed
 
+    if variant == Report.Variant.SUMMARY:
+        return build_summary(access=access, assessment=assessment, language=language)
     with translation.override(language):
         if assessment is None:
             html, figures = _organisation_document(access, language)
@@ -456,3 +474,57 @@ def _organisation_document(access: OrgAccess, language: str):
         "generated_at": timezone.now(), "sections": sections,
     })
     return html, figures
+
+
+# ---------------------------------------------------------- the executive one-pager
+
+
+def build_summary(*, access: OrgAccess, assessment: Assessment | None,
+                  language: str) -> bytes:
+    """The one-page summary of an assessment (or, with None, of the organisation).
+
+    Its quadrant is the server-drawn SVG of the report pages (``chart_svg``), inline:
+    no browser is started. The template caps every list and text so that the page
+    holds; should a name still push it onto a second page, it is laid out again
+    tighter (``compact``), and that failing, the extra page is logged, not hidden.
+    """
+    from .pdf import render_document
+
+    with translation.override(language):
+        if assessment is None:
+            template, context = _organisation_summary(access, language)
+        else:
+            template, context = _assessment_summary(access, assessment, language)
+        context.update({"organisation": access.organisation, "language": language,
+                        "generated_at": timezone.now()})
+        document = render_document(render_to_string(template, context))
+        if len(document.pages) > 1:
+            document = render_document(render_to_string(template, {**context,
+                                                                   "compact": True}))
+            if len(document.pages) > 1:
+                logger.warning("The one-page summary of %s holds %s pages",
+                               assessment or access.organisation, len(document.pages))
+        return document.write_pdf()
+
+
+def _summary_quadrant(rows, texts) -> dict | None:
+    return chart_svg.quadrant(rows, texts) if texts is not None else None
+
+
+def _assessment_summary(access: OrgAccess, assessment: Assessment, language: str):
+    data = selectors.assessment_summary(access, assessment, language=language)
+    return "reports/pdf/summary_assessment.html", {
+        "summary": data, "report": data.report, "steps": data.quick_wins,
+        "quadrant": _summary_quadrant([data.report.point()], data.report.texts),
+        "quadrant_label": _("Position on the two axes")}
+
+
+def _organisation_summary(access: OrgAccess, language: str):
+    data = selectors.organisation_summary(access, language=language)
+    overview = data.overview
+    return "reports/pdf/summary_organisation.html", {
+        "summary": data, "steps": overview.steps, "empty": not overview.rows,
+        # Every department, whatever its model, as on the organisation's home.
+        "quadrant": _summary_quadrant([r.result for r in overview.rows],
+                                      overview.quadrant_texts),
+        "quadrant_label": _("Where the departments stand on the two axes")}

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from models_catalog.texts import model_texts
 from organisations.access import OrgAccess, tenant_view
 from peers import pool as peer_pool
 from peers.forms import FilterForm as PeerFilterForm
@@ -80,12 +79,28 @@ def _render(request, access: OrgAccess, template: str, context: dict, *, status:
                                       "section": "reports", **context}, status=status)
 
 
-def _pdf_state(access: OrgAccess, assessment, language: str, *,
-               digest: str | None = None) -> dict:
-    """The PDF of the current inputs, if one was asked for, else the latest one."""
-    digest = digest or services.input_hash(access, assessment, language)
-    report = selectors.shown_report(access, digest, assessment=assessment, language=language)
-    return {"report": report, "current": report is not None and report.input_hash == digest}
+def _pdf_panel(access: OrgAccess, assessment, language: str, digests: dict[str, str]) -> dict:
+    """The page's PDF panel: the full report and its one-page summary, each with the
+    PDF of the current inputs if one was asked for, else the latest one, and where to
+    ask for it (templates/reports/_pdf_panel.html)."""
+    slug = access.organisation.slug
+    if assessment is None:
+        urls = {Report.Variant.FULL: reverse("reports:organisation_pdf", args=[slug]),
+                Report.Variant.SUMMARY: reverse("reports:organisation_summary_pdf",
+                                                args=[slug])}
+    else:
+        args = [slug, assessment.public_id]
+        urls = {Report.Variant.FULL: reverse("reports:assessment_pdf", args=args),
+                Report.Variant.SUMMARY: reverse("reports:assessment_summary_pdf", args=args)}
+    shown = selectors.shown_reports(access, digests, assessment=assessment, language=language)
+    states = {variant: {"report": report,
+                        "current": report is not None and report.input_hash == digests[variant]}
+              for variant, report in shown.items()}
+    return {
+        "pdf": states[Report.Variant.FULL], "pdf_request_url": urls[Report.Variant.FULL],
+        "summary_pdf": states[Report.Variant.SUMMARY],
+        "summary_request_url": urls[Report.Variant.SUMMARY],
+    }
 
 
 # ------------------------------------------------------------------------- pages
@@ -101,7 +116,8 @@ ORGANISATION_REPORT_CACHE_SECONDS = 24 * 60 * 60
 @require_safe
 def organisation_report(request, access):
     language = current_language()
-    digest = services.input_hash(access, None, language)
+    digests = services.input_hashes(access, None, language)
+    digest = digests[Report.Variant.FULL]
     # Everything but the PDF's state depends only on what the organisation PDF's input
     # hash covers (every round with its submissions, the departments, the language, the
     # audience): kept in the cache under it, it is rendered once per change.
@@ -114,8 +130,7 @@ def organisation_report(request, access):
         cache.set(key, body, ORGANISATION_REPORT_CACHE_SECONDS)
     return _render(request, access, "reports/organisation.html", {
         "body": mark_safe(body),  # noqa: S308 - rendered from a template just above
-        "pdf": _pdf_state(access, None, language, digest=digest),
-        "pdf_request_url": reverse("reports:organisation_pdf", args=[access.organisation.slug]),
+        **_pdf_panel(access, None, language, digests),
     })
 
 
@@ -183,9 +198,8 @@ def assessment_report(request, access, assessment_id):
         if any(v is not None for v in charts.dimension_spreads(data.result).values())
         else None,
         "staircases": staircases,
-        "pdf": _pdf_state(access, assessment, language),
-        "pdf_request_url": reverse("reports:assessment_pdf",
-                                   args=[access.organisation.slug, assessment.public_id]),
+        **_pdf_panel(access, assessment, language,
+                     services.input_hashes(access, assessment, language)),
     })
 
 
@@ -226,26 +240,45 @@ def _after_request(request, access, requested: services.Requested, back: str):
     else:
         messages.success(request, _("Your PDF is being prepared. This page shows when it "
                                     "is ready."))
-    return redirect(f"{back}#pdf")
+    return redirect(f"{back}#{_anchor(requested.report)}")
 
 
-@tenant_view("view", write="request_reports")
-@require_POST
-def organisation_pdf(request, access):
-    requested = services.report_request(by=access, assessment=None,
-                                        language=current_language(), request=request)
-    return _after_request(request, access, requested,
-                          reverse("reports:organisation", args=[access.organisation.slug]))
+def _anchor(report: Report) -> str:
+    """Where a report's state is on its page (templates/reports/_pdf_panel.html)."""
+    return "summary-pdf" if report.is_summary else "pdf"
 
 
-@tenant_view("view", write="request_reports")
-@require_POST
-def assessment_pdf(request, access, assessment_id):
-    assessment = selectors.get_assessment(access, assessment_id)
-    requested = services.report_request(by=access, assessment=assessment,
-                                        language=current_language(), request=request)
-    return _after_request(request, access, requested, reverse(
-        "reports:assessment", args=[access.organisation.slug, assessment.public_id]))
+def _organisation_pdf(variant: str):
+    @tenant_view("view", write="request_reports")
+    @require_POST
+    def view(request, access):
+        requested = services.report_request(by=access, assessment=None, variant=variant,
+                                            language=current_language(), request=request)
+        return _after_request(request, access, requested,
+                              reverse("reports:organisation", args=[access.organisation.slug]))
+
+    view.__name__ = f"organisation_{variant}_pdf"
+    return view
+
+
+def _assessment_pdf(variant: str):
+    @tenant_view("view", write="request_reports")
+    @require_POST
+    def view(request, access, assessment_id):
+        assessment = selectors.get_assessment(access, assessment_id)
+        requested = services.report_request(by=access, assessment=assessment, variant=variant,
+                                            language=current_language(), request=request)
+        return _after_request(request, access, requested, reverse(
+            "reports:assessment", args=[access.organisation.slug, assessment.public_id]))
+
+    view.__name__ = f"assessment_{variant}_pdf"
+    return view
+
+
+organisation_pdf = _organisation_pdf(Report.Variant.FULL)
+organisation_summary_pdf = _organisation_pdf(Report.Variant.SUMMARY)
+assessment_pdf = _assessment_pdf(Report.Variant.FULL)
+assessment_summary_pdf = _assessment_pdf(Report.Variant.SUMMARY)
 
 
 def status_payload(access: OrgAccess, report: Report) -> dict:
@@ -261,6 +294,7 @@ def status_payload(access: OrgAccess, report: Report) -> dict:
         if report.is_ready else None,
         "retry_url": reverse("reports:retry", args=[slug, report.public_id])
         if report.is_failed else None,
+        "variant": report.variant,
         "updated_at": report.updated_at.isoformat(),
     }
 
@@ -287,7 +321,7 @@ def report_download(request, access, report_id):
         # Not a dead end: the report became failed, and the page offers to make it again.
         messages.error(request, _("The PDF file of this report could not be read. Create "
                                   "the PDF again (or ask someone who may) to download it."))
-        return redirect(f"{_report_page(access, report)}#pdf")
+        return redirect(f"{_report_page(access, report)}#{_anchor(report)}")
     return pdf_response(request, access, report, handle)
 
 
@@ -309,7 +343,7 @@ def report_retry(request, access, report_id):
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(status_payload(access, report))
     messages.success(request, _("The report is queued again."))
-    return redirect(f"{_report_page(access, report)}#pdf")
+    return redirect(f"{_report_page(access, report)}#{_anchor(report)}")
 
 
 def _report_page(access: OrgAccess, report: Report) -> str:
@@ -396,23 +430,5 @@ def overview_panel(access: OrgAccess) -> dict | None:
         if geometry is not None:
             quadrant = _svg("quadrant", geometry, "")
     return {"overview": overview, "quadrant": quadrant,
-            "models": _overview_by_model(overview.rows, language)}
-
-
-def _overview_by_model(rows, language: str) -> list[dict]:
-    """The mean index and its change per model: indexes of models of different depth
-    (4 or 5 levels) are never averaged together."""
-    groups: dict[int, list] = {}
-    for row in rows:
-        groups.setdefault(row.assessment.model_version.model_id, []).append(row)
-    summaries = []
-    for same in groups.values():
-        newest = max((r.assessment.model_version for r in same), key=lambda v: v.number)
-        deltas = [r.delta.index for r in same if r.delta is not None]
-        levels = sorted(r.result.level for r in same)
-        summaries.append({
-            "name": model_texts(newest, language).name, "top": same[0].top,
-            "count": len(same), "index": sum(r.result.index for r in same) / len(same),
-            "delta": sum(deltas) / len(deltas) if deltas else None,
-            "low": levels[0], "high": levels[-1]})
-    return sorted(summaries, key=lambda s: (-s["count"], s["name"]))
+            "models": selectors.overview_models(overview.rows, language),
+            "can_request": access.can("request_reports")}

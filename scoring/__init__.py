@@ -618,6 +618,25 @@ def _next_steps(
     return steps
 
 
+# The executive one-pager's "quick wins": how many, and the rule (DESIGN.md, step 9).
+QUICK_WINS = 3
+
+
+def quick_wins(result: ScoreResult, count: int = QUICK_WINS) -> list[NextStep]:
+    """The next steps with the smallest effort for the largest gain: among the next
+    steps at the nearest level not yet reached (the lowest level of any next step, so
+    the one the department must reach first), the ``count`` with the highest
+    w(q)·(1 − v(q)), ties by question key as a string (the order of step 9 within a
+    level). Fewer when that level has fewer; none when nothing is left to do (every
+    dimension at the target level)."""
+    if not result.next_steps or count <= 0:
+        return []
+    nearest = min(step.level for step in result.next_steps)
+    at_nearest = [step for step in result.next_steps if step.level == nearest]
+    at_nearest.sort(key=lambda step: (-step.priority, str(step.question)))
+    return at_nearest[:count]
+
+
 def _value(aggregate: QuestionAggregate) -> float:
     assert aggregate.value is not None
     return aggregate.value

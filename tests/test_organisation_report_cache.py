@@ -45,8 +45,10 @@ def test_it_renders_the_report_once_and_serves_it_until_something_shown_changes(
     again, kept = _get(owner)
     assert _body(again) == _body(first)
     # The rounds, their submissions, results and texts are not read again: session, user,
-    # access, the input hash (departments, rounds), the PDF's state and the switcher.
-    assert kept <= 7 and kept < rendered - 3
+    # access, the input hash (departments, rounds), whether the client takes part in a
+    # benchmark (the one-pager's input hash covers the pool it shows), the PDFs' state
+    # (the full report's and the one-pager's, in one) and the switcher.
+    assert kept <= 8 and kept < rendered - 3
     # A department renamed: shown at once.
     department = world.acme.departments[1]
     department.name = "Field Services"

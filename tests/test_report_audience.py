@@ -26,15 +26,27 @@ SEES_PORTFOLIO = {"owner", "consultant"}
 
 @pytest.fixture
 def fake_pdf(monkeypatch):
-    """A 'PDF' that says what it shows: the portfolio's clients, or none."""
-    def build_pdf(*, access, assessment, language):
+    """A 'PDF' that says what it shows: the portfolio's clients, or none (the full
+    report's, or the one-page summary's, from their own selectors)."""
+    def build_pdf(*, access, assessment, language, variant=Report.Variant.FULL):
         if assessment is not None:
             return b"%PDF-1.7 assessment " + assessment.name.encode()
-        data = selectors.organisation_report(access, language=language)
-        clients = sorted({row.organisation for row in data.portfolio})
+        if variant == Report.Variant.SUMMARY:
+            rows = selectors.organisation_summary(access, language=language).overview.rows
+            clients = sorted({row.result.organisation for row in rows} - {""})
+        else:
+            data = selectors.organisation_report(access, language=language)
+            clients = sorted({row.organisation for row in data.portfolio})
         return b"%PDF-1.7 organisation clients=" + ",".join(clients).encode()
 
     monkeypatch.setattr(services, "build_pdf", build_pdf)
+
+
+# Each file of a page has the page's audience: the full report and its one-pager.
+KINDS = ("pdf", "summary")
+# The clients each file shows to those who see the portfolio: the one-pager reads closed
+# rounds only, and Globex's only round is open.
+CLIENTS = {"pdf": b"clients=Acme,Globex", "summary": b"clients=Acme"}
 
 
 def ask_and_render(user, url, capture) -> Report:
@@ -55,10 +67,11 @@ def files(user, slug: str) -> str:
     return signed_in(user).get(f"/o/{slug}/reports/files/").content.decode()
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("role", ROLES)
 def test_the_consultancys_organisation_pdf_opens_only_for_who_sees_its_portfolio(
-        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
-    report = ask_and_render(world.northwind.owner, "/o/northwind/reports/pdf/",
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role, kind):
+    report = ask_and_render(world.northwind.owner, f"/o/northwind/reports/{kind}/",
                             django_capture_on_commit_callbacks)
     assert b"Acme" in report.file.read() and report.audience == "portfolio"
     user = world.northwind.member(role)
@@ -69,7 +82,7 @@ def test_the_consultancys_organisation_pdf_opens_only_for_who_sees_its_portfolio
     page = client.get("/o/northwind/reports/").content.decode()
     if role in SEES_PORTFOLIO:
         assert "Globex dept 1" in page  # the page shows the clients' results...
-        assert download.status_code == 200 and b"Acme,Globex" in content(download)
+        assert download.status_code == 200 and content(download).endswith(CLIENTS[kind])
         assert listed
         assert client.get(base + "status/").status_code == 200
     else:
@@ -80,16 +93,17 @@ def test_the_consultancys_organisation_pdf_opens_only_for_who_sees_its_portfolio
         assert client.post(base + "retry/").status_code == 404
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_organisation_pdf_of_its_own_page(
-        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role, kind):
     user = world.northwind.member(role)
-    report = ask_and_render(user, "/o/northwind/reports/pdf/",
+    report = ask_and_render(user, f"/o/northwind/reports/{kind}/",
                             django_capture_on_commit_callbacks)
     download = signed_in(user).get(f"/o/northwind/reports/files/{report.public_id}/download/")
     assert download.status_code == 200
     if role in SEES_PORTFOLIO:
-        assert content(download).endswith(b"clients=Acme,Globex")
+        assert content(download).endswith(CLIENTS[kind])
     else:
         assert content(download).endswith(b"clients=")
     # The page shows this report's state to its requester.
@@ -109,23 +123,26 @@ def test_members_who_see_the_same_page_share_one_file(
     assert len(sent) == 2  # the manager's request reused the viewer's file
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("role", ROLES)
 def test_a_clients_organisation_pdf_opens_for_every_role(
-        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
-    report = ask_and_render(world.acme.owner, "/o/acme/reports/pdf/",
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role, kind):
+    report = ask_and_render(world.acme.owner, f"/o/acme/reports/{kind}/",
                             django_capture_on_commit_callbacks)
     client = signed_in(world.acme.member(role))
     assert client.get(f"/o/acme/reports/files/{report.public_id}/download/").status_code == 200
     assert str(report.public_id) in files(world.acme.member(role), "acme")
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("role", ROLES)
 def test_an_assessment_pdf_opens_for_every_role_who_sees_its_page(
-        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role):
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, role, kind):
     latest = seeded["latest"]
     report = ask_and_render(
-        world.acme.manager, f"/o/acme/reports/assessments/{latest.public_id}/pdf/",
+        world.acme.manager, f"/o/acme/reports/assessments/{latest.public_id}/{kind}/",
         django_capture_on_commit_callbacks)
+    assert report.variant == ("summary" if kind == "summary" else "full")
     for user in (world.acme.member(role), world.northwind.member(role)):
         client = signed_in(user)
         page = client.get(f"/o/acme/reports/assessments/{latest.public_id}/")
@@ -157,12 +174,13 @@ def test_exports_show_what_the_page_shows(world, seeded, role):
     assert answers.status_code == (403 if role == "viewer" else 200)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_file_is_not_rendered_for_an_audience_its_requester_left(
-        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks):
+        world, seeded, sent, fake_pdf, django_capture_on_commit_callbacks, kind):
     """Asked for by an executive, who is made an owner before it renders: the file is
     still listed for the executives, so it must not show the portfolio."""
     with django_capture_on_commit_callbacks(execute=True):
-        signed_in(world.northwind.viewer).post("/o/northwind/reports/pdf/")
+        signed_in(world.northwind.viewer).post(f"/o/northwind/reports/{kind}/")
     report = Report.objects.get()
     Membership.objects.filter(user=world.northwind.viewer).update(role=Role.OWNER)
     assert run_worker_task(report.pk) == "failed"

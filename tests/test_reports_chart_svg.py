@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import pytest
 from django.template.loader import render_to_string
@@ -100,3 +101,33 @@ def test_the_portfolio_compares_each_department_as_a_share_of_its_models_range()
     assert alpha["share"] == pytest.approx(66.7) and zeta["share"] == 50.0
     assert alpha["level"] == "level 3 of 4 · Defined"
     assert alpha["colour"] == level_colour(3, 4)
+
+
+def test_the_quadrant_shortens_long_axis_names_and_poles_to_its_sides():
+    from models_catalog.texts import AxisText
+
+    long = "A pole named at very great length, far wider than a corner"
+    texts = dataclasses.replace(_texts(), axes=(
+        AxisText("focus", long * 2, long, long), AxisText("mindset", long * 2, long, long)))
+    svg = chart_svg.quadrant([], texts)
+    assert all(len(line) <= 20 for c in svg["corners"] for line in c.lines)
+    assert all(line.endswith("…") for c in svg["corners"] for line in c.lines)
+    assert len(svg["x_title"]["text"]) <= 40 and len(svg["y_title"]["text"]) <= 40
+
+
+def test_the_charts_coordinates_are_never_localised():
+    """sv, nb and hu write a decimal comma: an SVG coordinate "160,5" is no number."""
+    from django.utils import translation
+
+    points = [DepartmentResult("IT", 2, 2.5, 3, level_name="Controlled", top=4,
+                               axes={"focus": 0.33, "mindset": -0.71})]
+    with translation.override("sv"):
+        quadrant = render_to_string("reports/_svg_quadrant.html", {
+            "svg": chart_svg.quadrant(points, _texts()), "label": "Kvadrant"})
+        radar = render_to_string("reports/_svg_radar.html", {
+            "svg": chart_svg.radar(_result(), _texts()), "label": "Radar"})
+    for svg in (quadrant, radar):
+        coordinates = re.findall(r'\s(?:c?[xy][12]?|r|width|height)="([^"]*)"', svg)
+        assert coordinates and all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in coordinates)
+        for points_list in re.findall(r'\spoints="([^"]*)"', svg):
+            assert all(pair.count(",") == 1 for pair in points_list.split())

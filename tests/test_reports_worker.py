@@ -84,3 +84,34 @@ def test_a_failed_render_ends_as_failed_with_its_reason_and_a_retry_succeeds(wor
     report = wait_for(report_in("ready"), timeout=RENDER_TIMEOUT, workers=workers,
                       what="the retry to succeed")
     assert report.error == "" and report.attempts == 2 and Report.objects.count() == 1
+
+
+def test_a_worker_renders_the_one_page_summary_in_the_requesters_language(world, seeded,
+                                                                         workers, tmp_path):
+    import re
+    import subprocess
+
+    from organisations.models import User
+
+    User.objects.filter(pk=world.acme.viewer.pk).update(language="hu")
+    workers.start()
+    viewer = signed_in(world.acme.viewer)
+    assessment = seeded[0]
+    response = viewer.post(f"/o/acme/reports/assessments/{assessment.public_id}/summary/",
+                           HTTP_ACCEPT_LANGUAGE="hu")
+    assert response.status_code == 302 and response.url.endswith("#summary-pdf")
+    report = wait_for(report_in("ready", "failed"), timeout=RENDER_TIMEOUT, workers=workers,
+                      what="the one-pager")
+    assert report.status == "ready", report.error
+    assert report.variant == "summary" and report.language == "hu"
+    download = viewer.get(f"/o/acme/reports/files/{report.public_id}/download/")
+    pdf = tmp_path / "summary.pdf"
+    pdf.write_bytes(b"".join(download.streaming_content))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    assert "EGYOLDALAS ÖSSZEFOGLALÓ" in text  # the kicker, upper-cased, in Hungarian
+    assert signed_in(world.outsider).get(
+        f"/o/acme/reports/files/{report.public_id}/download/").status_code == 404

@@ -32,6 +32,7 @@ def _url(route, resolver, org_slug="acme"):
 # A viewer may also make (or revoke) their own calendar link to the action plan.
 VIEWER_WRITE_CAPABILITIES = {"request_reports", "calendar_feed"}
 VIEWER_WRITE_ROUTES = {"reports:organisation_pdf", "reports:assessment_pdf", "reports:retry",
+                       "reports:organisation_summary_pdf", "reports:assessment_summary_pdf",
                        "improvement:calendar", "improvement:calendar_revoke"}
 
 

@@ -17,10 +17,12 @@ from scoring import (
     ENGINE_VERSION,
     NA,
     OVERALL_RULES,
+    QUICK_WINS,
     WEAKEST_DIMENSION,
     ModelSpec,
     QuestionSpec,
     ScoreResult,
+    quick_wins,
     result_as_contract,
     score,
     validate_answers,
@@ -353,6 +355,59 @@ def test_a_question_of_a_met_cell_below_the_threshold_is_still_a_step():
 def test_next_steps_carry_the_recommendation():
     spec = model(QuestionSpec("p2", "people", 2, recommendation="Write it down."))
     assert score(spec, [{}]).next_steps[0].recommendation == "Write it down."
+
+
+# ---------------------------------------------- quick wins (the executive one-pager)
+
+
+def test_quick_wins_are_the_heaviest_gaps_at_the_nearest_level_only():
+    spec = model(
+        q("a2", weight=1.0), q("b2", weight=3.0), q("c2", weight=2.0), q("d2", weight=0.5),
+        q("e3", level=3, weight=9.0),
+    )
+    answers = {"a2": "not_in_place", "b2": "largely", "c2": "partly", "d2": "not_in_place",
+               "e3": "not_in_place"}
+    result = score(spec, [answers], target_level=3)
+    # w·(1 − v): a2 1, b2 3·1/3 = 1 (2/3 < θ = 0.75), c2 2·2/3 = 4/3, d2 0.5; e3 (9)
+    # is heavier but a level further: not a quick win.
+    assert [s.level for s in result.next_steps][-1] == 3
+    wins = quick_wins(result)
+    assert [w.question for w in wins] == ["c2", "a2", "b2"]
+    assert wins[0].priority == pytest.approx(4 / 3)
+    assert QUICK_WINS == 3 and len(quick_wins(result, 10)) == 4  # d2 too: all of level 2
+
+
+def test_quick_wins_break_ties_by_key_as_a_string():
+    spec = model(q("a9"), q("a10"), q("b1", weight=2.0), q("a11"))
+    result = score(spec, [{"b1": "partly", "a9": DK}])  # every gap weighs 1 but b1 (4/3)
+    assert [w.question for w in quick_wins(result)] == ["b1", "a10", "a11"]
+    assert [w.question for w in quick_wins(result, 4)] == ["b1", "a10", "a11", "a9"]
+
+
+def test_the_nearest_level_is_the_lowest_any_dimension_still_has_to_reach():
+    spec = model(
+        q("p2"), q("p3", level=3), q("p4", level=4, weight=5.0),
+        q("s2", "process"), q("s3", "process", level=3, weight=4.0),
+        q("s4", "process", level=4, weight=8.0),
+        dimensions=("people", "process"), overall_rule=WEAKEST_DIMENSION,
+    )
+    answers = {"p2": "fully", "p3": "fully", "p4": "partly",
+               "s2": "fully", "s3": "not_in_place", "s4": "not_in_place"}
+    result = score(spec, [answers], target_level=4)
+    assert result.dimension("people").level == 3 and result.dimension("process").level == 2
+    # people's level-4 gaps are next steps too, but process must reach level 3 first.
+    assert {s.question for s in result.next_steps} == {"p4", "s3", "s4"}
+    assert [w.question for w in quick_wins(result)] == ["s3"]
+
+
+def test_a_round_with_nothing_left_to_do_has_no_quick_wins():
+    spec = model(q("p2"), q("p3", level=3), q("p4", level=4))
+    at_the_top = score(spec, [{"p2": "fully", "p3": "fully", "p4": "fully"}])
+    assert at_the_top.next_steps == [] and quick_wins(at_the_top) == []
+    # Below the top, but at its (chosen) target: nothing left to do either.
+    at_target = score(spec, [{"p2": "fully"}], target_level=2)
+    assert at_target.overall.level == 2 and quick_wins(at_target) == []
+    assert quick_wins(score(spec, [{}]), 0) == []
 
 
 @pytest.mark.parametrize("target", [0, 5, "3", 2.0, True])
@@ -969,3 +1024,16 @@ def test_with_consensus_needs_a_plain_result_and_valid_answers():
         with_consensus(spec, score(spec, []), {"p9": "fully"})
     with pytest.raises(ValueError, match="target level"):
         with_consensus(spec, score(spec, []), {}, target_level=9)
+
+
+@FAST
+@given(assessments())
+def test_quick_wins_are_the_first_next_steps_of_their_level(assessment):
+    spec, responses = assessment
+    for result in under_each_rule(spec, responses):
+        wins = quick_wins(result)
+        assert len(wins) == min(QUICK_WINS, len([
+            s for s in result.next_steps
+            if s.level == min((t.level for t in result.next_steps), default=0)]))
+        # Step 9 orders by level, then priority, then key: the quick wins are its head.
+        assert wins == result.next_steps[:len(wins)]

@@ -34,7 +34,7 @@ def report_out(report: Report) -> dict:
         download = reverse("api-v1:download_report",
                            args=[report.organisation.slug, report.public_id])
     return {
-        "id": report.public_id, "kind": report.kind,
+        "id": report.public_id, "kind": report.kind, "variant": report.variant,
         "round": report.assessment.public_id if report.assessment_id else None,
         "language": report.language, "status": report.status,
         "error": report.error if report.is_failed else "",
@@ -54,8 +54,9 @@ def _language(requested: str | None) -> str:
 
 @router.post(f"{ORG}/reports", response={**answers(202, ReportOut), 200: ReportOut},
              auth=REPORTS,
-             summary="Ask for a PDF of a round, or of the organisation: 202 while it is "
-                     "made, 200 when a ready one of the same inputs is reused")
+             summary="Ask for a PDF of a round, or of the organisation (or its one-page "
+                     "summary): 202 while it is made, 200 when a ready one of the same "
+                     "inputs is reused")
 def request_report(request, org_slug: str, payload: ReportIn):
     access = access_of(request)
     assessment = None
@@ -63,7 +64,7 @@ def request_report(request, org_slug: str, payload: ReportIn):
         assessment = selectors.get_assessment(access, payload.round)
     requested = services.report_request(by=access, assessment=assessment,
                                         language=_language(payload.language),
-                                        request=request)
+                                        variant=payload.variant, request=request)
     report = requested.report
     report.organisation = access.organisation
     return Status(200 if report.is_ready else 202, report_out(report))

@@ -2,6 +2,7 @@
 
     python manage.py render_report --organisation acme --out acme.pdf
     python manage.py render_report --organisation acme --assessment UUID --out it.pdf --language sv
+    python manage.py render_report --organisation acme --summary --out acme-summary.pdf
 
 A ready report of the same inputs is reused (its file is copied); otherwise a report
 is created, rendered here and kept, so the web pages can offer it too.
@@ -28,7 +29,8 @@ from reports.tasks import short_error
 
 
 class Command(BaseCommand):
-    help = "Render an organisation's (or one assessment's) PDF report to a file."
+    help = ("Render an organisation's (or one assessment's) PDF report, or its one-page "
+            "summary, to a file.")
 
     def add_arguments(self, parser):
         parser.add_argument("--organisation", required=True, help="the organisation's slug")
@@ -37,8 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, type=Path, help="where to write the PDF")
         parser.add_argument("--language", default=settings.LANGUAGE_CODE,
                             choices=[code for code, _name in settings.LANGUAGES])
+        parser.add_argument("--summary", action="store_true",
+                            help="the one-page executive summary instead of the full report")
 
-    def handle(self, *args, organisation, assessment, out, language, **options):
+    def handle(self, *args, organisation, assessment, out, language, summary=False,
+               **options):
         org = Organisation.objects.filter(slug=organisation).first()
         if org is None:
             raise CommandError(f"unknown organisation {organisation!r}")
@@ -53,8 +58,9 @@ class Command(BaseCommand):
                       .select_related("department", "model_version__model").first())
             if target is None:
                 raise CommandError(f"no assessment {assessment} in {organisation!r}")
+        variant = Report.Variant.SUMMARY if summary else Report.Variant.FULL
         requested = services.report_request(by=access, assessment=target, language=language,
-                                             send=False)
+                                             variant=variant, send=False)
         report = requested.report
         if not report.is_ready:
             claimed = services.claim_report(report.pk, worker=services.worker_id())
