@@ -711,7 +711,7 @@ def overview_models(rows: list[OverviewRow], language: str) -> list[dict]:
 # ------------------------------------------------------------ the executive one-pager
 
 # Bump when the one-pager's template changes what it shows (its input hash changes).
-SUMMARY_TEMPLATE_VERSION = "2026-12-03.1"
+SUMMARY_TEMPLATE_VERSION = "2026-12-03.2"
 # How many departments the organisation's one-pager lists (the weakest first); the
 # full report lists them all.
 SUMMARY_DEPARTMENTS = 8

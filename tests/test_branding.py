@@ -37,6 +37,7 @@ from organisations.branding import (
 )
 from organisations.models import AuditEvent, Organisation, Role
 from reports import services as report_services
+from reports.models import Report
 from tests.assessment_factories import invitee, make_assessment
 from tests.catalog_factories import make_version
 from tests.conftest import access_for, signed_in
@@ -640,6 +641,19 @@ def test_a_pdf_of_a_client_takes_its_own_colour_and_the_consultancys_name(
     assert NAME in pdf_text(pdf, tmp_path)
     colours = fill_colours(pdf)
     assert branding.rgb("#116466") in colours and branding.rgb(COLOUR) not in colours
+
+
+def test_the_one_pager_is_headed_by_the_brand_and_ends_with_its_footer_line(
+        world, report_round, tmp_path):
+    brand(world, name=NAME, colour=COLOUR, footer=FOOTER, logo=upload(png(300, 100)))
+    pdf = report_services.build_pdf(access=access_for(world.acme.owner, world.acme.org),
+                                    assessment=report_round, language="hu",
+                                    variant=Report.Variant.SUMMARY)
+    text = pdf_text(pdf, tmp_path)
+    assert text.count("\f") == 1  # still one page
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert NAME in lines[0] and FOOTER in lines[-1]
+    assert branding.rgb(COLOUR) in fill_colours(pdf)
 
 
 def test_changing_the_branding_asks_for_a_new_pdf(world, report_round):
