@@ -232,6 +232,9 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
 
     draft = _acme_draft()
     closed = _closed_round("acme")
+    # A long word (a German round name, a Hungarian compound) must wrap on a phone.
+    Assessment.objects.filter(pk=closed.pk).update(
+        name="Q3 Serviceüberprüfungsverfahrensbeschreibungsdokumentationsrunde")
     paths = [
         "/o/northwind/", "/o/northwind/portfolio/", "/o/acme/", "/o/acme/departments/",
         f"/o/acme/departments/{closed.department.public_id}/",
