@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import pytest
 from django.template.loader import render_to_string
@@ -100,3 +101,20 @@ def test_the_portfolio_compares_each_department_as_a_share_of_its_models_range()
     assert alpha["share"] == pytest.approx(66.7) and zeta["share"] == 50.0
     assert alpha["level"] == "level 3 of 4 · Defined"
     assert alpha["colour"] == level_colour(3, 4)
+
+
+@pytest.mark.parametrize("lang", ["sv", "nb", "hu"])
+def test_the_svg_coordinates_have_a_decimal_point_in_every_language(lang):
+    # Swedish, Norwegian and Hungarian write 128,5: an SVG attribute must not.
+    from django.utils import translation
+
+    point = DepartmentResult("IT", 2, 2.4, 3, level_name="Controlled", top=4,
+                             axes={"focus": 0.2, "mindset": -0.1})
+    with translation.override(lang):
+        html = render_to_string("reports/_svg_quadrant.html", {
+            "svg": chart_svg.quadrant([point], _texts()), "label": "Q"})
+        html += render_to_string("reports/_svg_radar.html", {
+            "svg": chart_svg.radar(_result(), _texts()), "label": "R"})
+    numbers = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy|r)="([^"]*)"', html)
+    assert numbers and all("," not in n for n in numbers), numbers
+    assert not re.search(r"translate\([^)]*,", html)
