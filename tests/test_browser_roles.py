@@ -233,7 +233,7 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
     draft = _acme_draft()
     closed = _closed_round("acme")
     # A long word (a German round name, a Hungarian compound) must wrap on a phone.
-    Assessment.objects.filter(pk=closed.pk).update(
+    Assessment.objects.filter(department=closed.department).update(
         name="Q3 Serviceüberprüfungsverfahrensbeschreibungsdokumentationsrunde")
     paths = [
         "/o/northwind/", "/o/northwind/portfolio/", "/o/acme/", "/o/acme/departments/",
@@ -245,7 +245,7 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
         f"/o/acme/models/{draft.model.slug}/v{draft.number}/",
         f"/o/acme/models/{draft.model.slug}/v{draft.number}/edit/",
         "/o/acme/members/", "/o/acme/invitations/", "/o/northwind/audit/",
-        "/accounts/profile/",
+        "/accounts/profile/", f"/o/acme/actions/departments/{closed.department.public_id}/",
     ]
     problems = check_pages(page, live_server, paths)
     # On a phone too (a wide table scrolls inside its own box, never the page).
