@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -58,9 +59,9 @@ class AssessmentForm(forms.Form):
         label=_("Answers"), choices=Assessment.Anonymity.choices, required=False,
         empty_value=Assessment.Anonymity.ANONYMOUS,
         initial=Assessment.Anonymity.ANONYMOUS, widget=forms.RadioSelect,
-        help_text=Assessment._meta.get_field("anonymity").help_text
-        + " " + _("Respondents are told before they answer; it cannot be changed once "
-                  "the round is open."))
+        help_text=format_lazy("{} {}", Assessment._meta.get_field("anonymity").help_text,
+                              _("Respondents are told before they answer; it cannot be "
+                                "changed once the round is open.")))
 
     def __init__(self, *args, departments, versions, **kwargs):
         super().__init__(*args, **kwargs)

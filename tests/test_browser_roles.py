@@ -232,7 +232,10 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
 
     draft = _acme_draft()
     closed = _closed_round("acme")
-    problems = check_pages(page, live_server, [
+    # A long word (a German round name, a Hungarian compound) must wrap on a phone.
+    Assessment.objects.filter(department=closed.department).update(
+        name="Q3 Serviceüberprüfungsverfahrensbeschreibungsdokumentationsrunde")
+    paths = [
         "/o/northwind/", "/o/northwind/portfolio/", "/o/acme/", "/o/acme/departments/",
         f"/o/acme/departments/{closed.department.public_id}/",
         "/o/acme/assessments/", f"/o/acme/assessments/{closed.public_id}/",
@@ -242,8 +245,15 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
         f"/o/acme/models/{draft.model.slug}/v{draft.number}/",
         f"/o/acme/models/{draft.model.slug}/v{draft.number}/edit/",
         "/o/acme/members/", "/o/acme/invitations/", "/o/northwind/audit/",
-        "/accounts/profile/",
-    ])
+        "/accounts/profile/", f"/o/acme/actions/departments/{closed.department.public_id}/",
+    ]
+    problems = check_pages(page, live_server, paths)
+    # On a phone too (a wide table scrolls inside its own box, never the page).
+    page.set_viewport_size(PHONE)
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        if overflows(page):
+            problems.append(f"{path}: wider than a phone: {page.evaluate(WIDEST)}")
     assert not problems, "\n".join(problems)
 
 

@@ -677,6 +677,18 @@ def test_it_shows_pages_in_the_browsers_language(lang, heading, client, db, tran
     assert f">{heading}</h1>" in html
 
 
+def test_it_translates_help_texts_joined_when_the_form_class_is_defined(translated):
+    # A lazy text joined with "+" is translated once, at import, in English.
+    from django.utils import translation
+
+    from assessments.forms import AssessmentForm
+
+    with translation.override("sv"):
+        help_text = str(AssessmentForm.base_fields["anonymity"].help_text)
+    assert help_text.startswith("Anonyma: ingen, inte ens ägaren"), help_text
+    assert "Respondents are told" not in help_text
+
+
 def test_it_shows_audit_dates_in_the_readers_format(world, translated):
     from organisations import services
     from organisations.models import AuditEvent
