@@ -3,6 +3,7 @@ through ``organisations.access`` (an object of another organisation is a 404).""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -110,6 +111,12 @@ def statement_choices(version, language: str | None = None) -> list:
     return groups
 
 
+def suggested_title(text: str) -> str:
+    """A recommendation's first sentence: a title, not a paragraph ("Plan an action"
+    prefills it)."""
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0][:300]
+
+
 def statement_texts(action: Action, language: str | None = None) -> list[dict]:
     if action.model_version_id is None:
         return []
@@ -133,7 +140,9 @@ def next_round(action: Action) -> Assessment | None:
 def progress_for_round(assessment: Assessment, result, language: str) -> list[dict]:
     """Per action of the department that was planned before this round (from an
     earlier round of the same model): each addressed statement's value before (in the
-    action's round) and after (in this one)."""
+    action's round) and after (in this one). On a newer version of the model, "after"
+    is read from the statements that carry the addressed one (``carried_from``);
+    one that none carries is marked ``moved="unmapped"``."""
     earlier = list(Action.objects.filter(
         department_id=assessment.department_id, assessment__isnull=False,
         assessment__created_at__lt=assessment.created_at,
@@ -145,21 +154,45 @@ def progress_for_round(assessment: Assessment, result, language: str) -> list[di
     rounds = {a.assessment_id: a.assessment for a in earlier}
     before_results = results_by_assessment(list(rounds.values()), language)
     texts = model_texts(assessment.model_version, language)
+    carried = None
     rows = []
     for action in earlier:
         before = before_results[action.assessment_id].questions
+        earlier_version = action.assessment.model_version
+        newer = earlier_version.number < assessment.model_version.number
+        if newer and carried is None:
+            carried = carried_to(assessment.model_version)
         statements = []
         for key in action.statements:
-            old, new = before.get(key), result.questions.get(key)
-            statements.append({
-                "key": key,
-                "statement": texts.questions[key].statement if key in texts.questions else key,
-                "before": _value(old), "after": _value(new),
-                "moved": _moved(old, new),
-            })
+            old = before.get(key)
+            targets = carried.get(key, []) if newer else [key]
+            if not targets:
+                old_texts = model_texts(earlier_version, language)
+                statements.append({
+                    "key": key, "before": _value(old), "after": None, "moved": "unmapped",
+                    "statement": old_texts.questions[key].statement
+                    if key in old_texts.questions else key})
+            for target in targets:
+                new = result.questions.get(target)
+                statements.append({
+                    "key": target, "before": _value(old), "after": _value(new),
+                    "moved": _moved(old, new),
+                    "statement": texts.questions[target].statement
+                    if target in texts.questions else target})
         rows.append({"action": action, "round": action.assessment.name,
                      "statements": statements})
     return rows
+
+
+def carried_to(version) -> dict[str, list[str]]:
+    """For each statement key of the model's earlier versions, the keys of ``version``'s
+    statements that carry its answers (their ``carried_from``; docs/model-format.md)."""
+    mapping: dict[str, list[str]] = {}
+    for key, sources in (version.questions.order_by("position", "id")
+                         .values_list("key", "carried_from")):
+        for source in sources or ():
+            mapping.setdefault(source, []).append(key)
+    return mapping
 
 
 def _value(aggregate) -> float | None:
