@@ -9,7 +9,7 @@ from django.urls import reverse
 from models_catalog.snapshot import snapshot
 from organisations.emails import render_email
 
-from .models import Response
+from .models import CarriedAnswer, Response
 
 KINDS = ("invitation", "reminder")
 
@@ -53,6 +53,8 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
         "renewed": renewed,
         "due_date": assessment.due_date,
         "question_count": len(content.questions),
+        # Answers from last round waiting to be confirmed (a follow-up round).
+        "carried_count": CarriedAnswer.objects.filter(response=response).count(),
         "site_url": settings.SITE_URL,
     }
     subject, text, html = render_email(f"assessments/email/{kind}", context, language=language)

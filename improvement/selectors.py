@@ -111,6 +111,14 @@ def statement_choices(version, language: str | None = None) -> list:
     return groups
 
 
+def chosen_first(groups: list, keys: list[str], *, label: str) -> list:
+    """``statement_choices`` with the statements ``keys`` in a group of their own, first."""
+    chosen = [(key, text) for _name, items in groups for key, text in items if key in keys]
+    rest = [(name, [(key, text) for key, text in items if key not in keys])
+            for name, items in groups]
+    return [(label, chosen)] + [(name, items) for name, items in rest if items]
+
+
 def suggested_title(text: str) -> str:
     """A recommendation's first sentence: a title, not a paragraph ("Plan an action"
     prefills it)."""

@@ -119,6 +119,9 @@ def create(request, access):
         known = [key for key in wanted if key in texts.questions]
         initial["statements"] = known
         if known:
+            # First in the list, where the checked boxes are seen at once.
+            statements = selectors.chosen_first(statements, known,
+                                                label=_("From the next step"))
             question = texts.questions[known[0]]
             initial["title"] = selectors.suggested_title(question.recommendation
                                                          or question.statement)

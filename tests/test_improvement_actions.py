@@ -49,6 +49,16 @@ def test_it_prefills_an_action_from_a_next_step_and_creates_it(world, version):
     assert "Statement people.3.1" in page and "A catalogue" in page
 
 
+def test_the_next_steps_statement_is_first_in_the_list_checked(world, version):
+    round_ = answered_round(world, version, option="partly", name="Spring")
+    page = signed_in(world.acme.manager).get(
+        f"/o/acme/actions/new/?round={round_.public_id}&statement=customers.2.1"
+    ).content.decode()
+    assert "From the next step" in page
+    assert page.index('value="customers.2.1"') < page.index('value="people.2.1"')
+    assert page.count('value="customers.2.1"') == 1
+
+
 def test_it_offers_every_statement_of_the_departments_latest_round(world, version):
     answered_round(world, version, option="fully", name="Spring")
     page = signed_in(world.acme.manager).get(
