@@ -342,8 +342,8 @@ def _seed_earlier_version(org: Organisation) -> list[str]:
             follow_up = _seed_follow_up(access, spring, base)
             link = _respondent_link(follow_up, FOLLOW_UP_LINK)
             if link:
-                notes.append(f"A respondent with answers from last round to confirm "
-                             f"({org.name}, {department.name}, \"{follow_up.name}\"): {link}")
+                notes += [f"A respondent's answers from last round, to confirm "
+                          f"({org.name} · {department.name} · {follow_up.name}):", f"  {link}"]
     return notes
 
 
@@ -403,6 +403,8 @@ def _respondent_link(assessment: Assessment, email: str) -> str | None:
     """The personal link of ``email``'s response while it has answers to confirm."""
     response = assessment.responses.filter(email=email, submitted_at__isnull=True).first()
     if response is None or not CarriedAnswer.objects.filter(response=response).exists():
+        return None
+    if not assessment.is_open or (response.expires_at and response.expires_at < timezone.now()):
         return None
     token = services.link_token(response)
     if token is None:

@@ -164,8 +164,7 @@ def test_the_demo_has_rounds_on_version_1_whose_next_rounds_carry_the_answers(or
     half = autumn.responses.get(email=demo.FOLLOW_UP_ONE_PAGE)
     assert half.answers.exists() and demo.FOLLOW_UP_ONE_PAGE in waiting
 
-    [note] = notes
-    token = re.search(r"/r/([\w-]+)/", note).group(1)
+    token = re.search(r"/r/([\w-]+)/", "\n".join(notes)).group(1)
     first = v2.dimensions.order_by("position").first().key
     page = client.get(f"/r/{token}/dimension/{first}/").content.decode()
     assert "From last round:" in page and "Confirm the answers from last round" in page
