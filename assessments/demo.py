@@ -14,14 +14,16 @@ Acme's IT Service Desk talked its Q3 2026 round through in a facilitated consens
 session (the consultant recorded three agreed answers), so the session view, the
 results before and after it and the export show from ``make run``.
 
-Two more of Acme's departments, Customer Service and Field Service, ran their spring
-round on version 1 of the TOPdesk model, before version 2 replaced it
-(``models_catalog.demo`` adds that version). Customer Service's is waiting for its next
-round: "Start the next round" offers version 2 and carries each respondent's answers to
-it, to confirm. Field Service's next round is open on version 2 already: one respondent
-confirmed their answers from last round and submitted, one confirmed a page, and the
-service manager and Daniel Moore still see them as suggestions ("From last round: …
-Please confirm."); ``seed`` returns Daniel's link, which ``seed_demo`` prints.
+Another client of Northwind, Oceanic Airlines (its service manager signs in as
+manager@oceanic.example), ran its spring round in Customer Service and Field Service on
+version 1 of the TOPdesk model, before version 2 replaced it (``models_catalog.demo``
+adds that version); a client of its own, outside the benchmark, so that Acme's and
+Globex's demo stays as it was. Customer Service's round waits for its next one: "Start
+the next round" offers version 2 and carries each respondent's answers to it, to
+confirm. Field Service's next round is open on version 2: one respondent confirmed
+their answers from last round and submitted, one confirmed a page, and the service
+manager and Daniel Moore still see them as suggestions ("From last round: … Please
+confirm."); ``seed`` returns Daniel's link, which ``seed_demo`` prints.
 
 Idempotent: a round that exists (same department and name) is left as it is, on the
 version it pinned.
@@ -44,7 +46,7 @@ from models_catalog.models import ModelVersion
 from models_catalog.selectors import find_version
 from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess, organisation_access
-from organisations.demo import CONSULTANT_EMAIL
+from organisations.demo import CONSULTANT_EMAIL, _user, demo_password
 from organisations.models import Department, Membership, Organisation, Role, User, hash_token
 from scoring import DK, NA
 
@@ -116,8 +118,8 @@ def seed(orgs: dict[str, Organisation]) -> list[str]:
         org = orgs.get(slug)
         if org is not None:
             _seed_organisation(org)
-    org = orgs.get(EARLIER_ORG)
-    return _seed_earlier_version(org) if org is not None else []
+    consultancy = orgs.get(EARLIER_CONSULTANCY)
+    return _seed_earlier_version(consultancy) if consultancy is not None else []
 
 
 def _version(slug: str):
@@ -283,25 +285,26 @@ def _answer(rng: random.Random, maturity: float, level: int, loadings: dict,
 
 # --- Rounds on an earlier version of the model, and their follow-up on the newer one ----
 
-EARLIER_ORG = "acme"
+EARLIER_CONSULTANCY = "northwind"
+EARLIER_CLIENT = ("oceanic", "Oceanic Airlines")
 EARLIER_MODEL = "topdesk-semm"
 EARLIER_NUMBER = 1  # the version models_catalog.demo adds
 EARLIER_ROUND = ("Spring 2026", 230, 190)  # name, created and closed (days ago)
 FOLLOW_UP_ROUND = ("Autumn 2026", 20, 14)  # name, created (days ago), due (days ahead)
 # Department: (maturity, respondents besides the manager, its next round is open).
 EARLIER_DEPARTMENTS = {
-    "Customer Service": (2.5, (("Emma Wilson", "emma.wilson@acme.example", "en"),
-                               ("Lars Nilsson", "lars.nilsson@acme.example", "sv"),
-                               ("Aisha Khan", "aisha.khan@acme.example", "en")), False),
-    "Field Service": (2.9, (("Daniel Moore", "daniel.moore@acme.example", "en"),
-                            ("Sofia Berg", "sofia.berg@acme.example", "sv"),
-                            ("Peter Novak", "peter.novak@acme.example", "en")), True),
+    "Customer Service": (2.5, (("Emma Wilson", "emma.wilson@oceanic.example", "en"),
+                               ("Lars Nilsson", "lars.nilsson@oceanic.example", "sv"),
+                               ("Aisha Khan", "aisha.khan@oceanic.example", "en")), False),
+    "Field Service": (2.9, (("Daniel Moore", "daniel.moore@oceanic.example", "en"),
+                            ("Sofia Berg", "sofia.berg@oceanic.example", "sv"),
+                            ("Peter Novak", "peter.novak@oceanic.example", "en")), True),
 }
 # In the open follow-up: who confirmed everything and submitted, who confirmed one page;
 # the manager and the others have not started (their answers wait to be confirmed).
-FOLLOW_UP_SUBMITTED = "sofia.berg@acme.example"
-FOLLOW_UP_ONE_PAGE = "peter.novak@acme.example"
-FOLLOW_UP_LINK = "daniel.moore@acme.example"  # printed by seed_demo
+FOLLOW_UP_SUBMITTED = "sofia.berg@oceanic.example"
+FOLLOW_UP_ONE_PAGE = "peter.novak@oceanic.example"
+FOLLOW_UP_LINK = "daniel.moore@oceanic.example"  # printed by seed_demo
 
 
 @contextmanager
@@ -319,14 +322,20 @@ def _published(version: ModelVersion):
 
 
 @transaction.atomic
-def _seed_earlier_version(org: Organisation) -> list[str]:
+def _seed_earlier_version(consultancy: Organisation) -> list[str]:
     earlier = (ModelVersion.objects.filter(model__slug=EARLIER_MODEL, model__owner=None,
                                            number=EARLIER_NUMBER).first())
-    manager = (Membership.objects.filter(organisation=org, role=Role.MANAGER)
-               .select_related("user").order_by("id").first())
-    if earlier is None or manager is None:
+    if earlier is None:
         return []
-    access = OrgAccess(user=manager.user, organisation=org, role=Role.MANAGER)
+    slug, client_name = EARLIER_CLIENT
+    org, _ = Organisation.objects.update_or_create(
+        slug=slug, defaults={"name": client_name, "kind": Organisation.Kind.ORGANISATION,
+                             "parent": consultancy})
+    manager = _user(f"manager@{slug}.example", f"{client_name} Service Manager",
+                    demo_password())
+    Membership.objects.update_or_create(user=manager, organisation=org,
+                                        defaults={"role": Role.MANAGER})
+    access = OrgAccess(user=manager, organisation=org, role=Role.MANAGER)
     name, created, closed = EARLIER_ROUND
     notes = []
     for department_name, (base, people, followed) in EARLIER_DEPARTMENTS.items():
@@ -343,7 +352,8 @@ def _seed_earlier_version(org: Organisation) -> list[str]:
             link = _respondent_link(follow_up, FOLLOW_UP_LINK)
             if link:
                 notes += [f"A respondent's answers from last round, to confirm "
-                          f"({org.name} · {department.name} · {follow_up.name}):", f"  {link}"]
+                          f"({org.name} · {department.name} · {follow_up.name}; its service "
+                          f"manager: {manager.email}):", f"  {link}"]
     return notes
 
 

@@ -122,8 +122,8 @@ def test_a_closed_demo_round_has_respondent_groups_with_a_privacy_note(orgs, cli
 
 
 def test_the_demo_has_rounds_on_version_1_whose_next_rounds_carry_the_answers(orgs, client):
-    """Customer Service's round on version 1 of the TOPdesk model waits for its next
-    round, which carries every respondent's answers to version 2; Field Service's next
+    """Oceanic's Customer Service round on version 1 of the TOPdesk model waits for its
+    next round, which carries every respondent's answers to version 2; Field Service's next
     round is open on version 2, and the link seed_demo prints opens a questionnaire whose
     answers from last round wait to be confirmed."""
     import re
@@ -139,20 +139,20 @@ def test_the_demo_has_rounds_on_version_1_whose_next_rounds_carry_the_answers(or
     assert v1.status == "retired" and v2.status == "published"
     assert v2.questions.exclude(carried_from=[]).exists()
 
-    spring = Assessment.objects.get(organisation__slug="acme",
+    spring = Assessment.objects.get(organisation__slug="oceanic",
                                     department__name="Customer Service", name="Spring 2026")
     assert spring.is_closed and spring.model_version == v1 and not spring.follow_ups.exists()
     assert spring.anonymity == "named"
     consultant = User.objects.get(email="consultant@example.com")
     next_round = followup.assessment_start_next(
-        by=organisation_access(consultant, "acme"), assessment=spring, name="Q1 2027",
+        by=organisation_access(consultant, "oceanic"), assessment=spring, name="Q1 2027",
         model_choice=followup.LATEST_VERSION)
     assert next_round.model_version == v2
     carried = CarriedAnswer.objects.filter(response__assessment=next_round)
     assert carried.values("response").distinct().count() == spring.responses.count() == 4
     assert not Answer.objects.filter(response__assessment=next_round).exists()
 
-    autumn = Assessment.objects.get(organisation__slug="acme",
+    autumn = Assessment.objects.get(organisation__slug="oceanic",
                                     department__name="Field Service", name="Autumn 2026")
     assert autumn.is_open and autumn.model_version == v2 and autumn.follows.model_version == v1
     waiting = dict(CarriedAnswer.objects.filter(response__assessment=autumn)

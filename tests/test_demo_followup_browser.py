@@ -1,5 +1,5 @@
 """Issue 16's "done when", from the demo data (``seed_demo``, as ``make run`` loads it) in a
-real browser: the consultant plans an action from a next step of Acme Customer Service's
+real browser: the consultant plans an action from a next step of Oceanic Customer Service's
 round on version 1 of the TOPdesk model, starts and schedules the next round on version 2;
 the clock moves (the schedule's periodic task with a later "now") and the round opens; a
 respondent opens their emailed link and finds their answers from last round marked "From
@@ -55,7 +55,7 @@ def test_from_the_demo_a_consultant_plans_follows_up_and_reads_before_and_after(
         live_server, page, demo, workers):
     workers.start()
     base = live_server.url
-    spring = Assessment.objects.get(organisation__slug="acme",
+    spring = Assessment.objects.get(organisation__slug="oceanic",
                                     department__name="Customer Service", name="Spring 2026")
     v2 = ModelVersion.objects.get(model__slug="topdesk-semm", model__owner=None,
                                   status=ModelVersion.Status.PUBLISHED)
@@ -65,13 +65,13 @@ def test_from_the_demo_a_consultant_plans_follows_up_and_reads_before_and_after(
 
     # The consultant plans an action from one of the round's next steps.
     sign_in(page, live_server, "consultant@example.com", PASSWORD)
-    page.goto(f"{base}/o/acme/assessments/{spring.public_id}/")
+    page.goto(f"{base}/o/oceanic/assessments/{spring.public_id}/")
     page.locator(f'a[href*="statement={key}"]').first.click()
     page.wait_for_url("**/actions/new/**")
     assert "From the next step" in page.inner_text("main")
     assert page.locator(f'input[name=statements][value="{key}"]').is_checked()
     title = page.locator("input[name=title]").input_value()
-    page.select_option("select[name=owner]", label="Acme Corp Service Manager")
+    page.select_option("select[name=owner]", label="Oceanic Airlines Service Manager")
     page.fill("input[name=due_date]", (timezone.localdate() + timedelta(days=90)).isoformat())
     page.get_by_role("button", name="Add to the plan").click()
     page.wait_for_url("**/actions/*-*/")
@@ -79,7 +79,7 @@ def test_from_the_demo_a_consultant_plans_follows_up_and_reads_before_and_after(
     assert action.statements == [key] and action.title == title
 
     # … and starts the next round on the newer version, opening itself in two weeks.
-    page.goto(f"{base}/o/acme/assessments/{spring.public_id}/")
+    page.goto(f"{base}/o/oceanic/assessments/{spring.public_id}/")
     page.get_by_role("link", name="Start the next round").click()
     page.wait_for_load_state("networkidle")
     form = page.inner_text("main")
@@ -107,10 +107,10 @@ def test_from_the_demo_a_consultant_plans_follows_up_and_reads_before_and_after(
     assert follow_up.is_open
 
     # A respondent opens the emailed link: last round's answers wait to be confirmed.
-    invitation = next(m for m in mail.outbox if "emma.wilson@acme.example" in m.to)
+    invitation = next(m for m in mail.outbox if "emma.wilson@oceanic.example" in m.to)
     assert "of your answers from last round are filled in" in invitation.body
     link = base + re.search(r"/r/[\w-]+/", invitation.body).group(0)
-    response = follow_up.responses.get(email="emma.wilson@acme.example")
+    response = follow_up.responses.get(email="emma.wilson@oceanic.example")
     waiting = CarriedAnswer.objects.filter(response=response).count()
     assert waiting > 20
     phone = page.context.browser.new_context(locale="en-GB", viewport=PHONE)
@@ -153,7 +153,7 @@ def test_from_the_demo_a_consultant_plans_follows_up_and_reads_before_and_after(
     page.wait_for_load_state("networkidle")
     follow_up.refresh_from_db()
     assert follow_up.is_closed
-    page.goto(f"{base}/o/acme/reports/assessments/{follow_up.public_id}/")
+    page.goto(f"{base}/o/oceanic/reports/assessments/{follow_up.public_id}/")
     section = page.locator("#action-progress + div, #action-progress ~ div").filter(
         has_text=title).first
     assert "→ 100 % (moved up)" in section.inner_text()
