@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -43,7 +43,7 @@ def department_actions(access: OrgAccess, department: Department) -> list[Action
 @dataclass(frozen=True)
 class ActionFilter:
     status: str = ""
-    owner: str = ""  # "me", "none", or a user id as text
+    owner: str = ""  # "me", "none", a user id as text, or an owner's email address
     overdue: bool = False
     department: Department | None = None
 
@@ -62,6 +62,9 @@ def filtered_actions(access: OrgAccess, chosen: ActionFilter) -> QuerySet[Action
         queryset = queryset.filter(owner__isnull=True, owner_name="", owner_email="")
     elif chosen.owner.isdigit():
         queryset = queryset.filter(owner_id=int(chosen.owner))
+    elif "@" in chosen.owner:
+        queryset = queryset.filter(Q(owner__email__iexact=chosen.owner)
+                                   | Q(owner__isnull=True, owner_email__iexact=chosen.owner))
     return queryset.order_by("department__name", "due_date", "created_at", "id")
 
 
@@ -72,6 +75,13 @@ def owner_users(access: OrgAccess) -> dict[str, object]:
     for membership in list(memberships(access)) + list(inherited_memberships(access)):
         found.setdefault(str(membership.user_id), membership.user)
     return found
+
+
+def member_owner(access: OrgAccess, email: str) -> str | None:
+    """The user id (as text) of the possible owner with this email address, if any."""
+    email = email.strip().lower()
+    return next((pk for pk, user in owner_users(access).items()
+                 if user.email.lower() == email), None)
 
 
 def owner_choices(access: OrgAccess) -> list[tuple[str, str]]:
