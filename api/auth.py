@@ -93,5 +93,7 @@ REPORTS = TokenAuth("request_reports")
 """Asking for a PDF: executives may on the pages, so a read token may too."""
 ASSESS = TokenAuth("assess")
 """Creating, opening and closing rounds, inviting respondents."""
+EDIT = TokenAuth("edit")
+"""Planning actions and recording their progress."""
 MANAGE_MODELS = TokenAuth("manage_models")
 """Importing a model document."""

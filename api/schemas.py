@@ -289,3 +289,79 @@ class ReportOut(Schema):
     created_at: datetime
     updated_at: datetime
     download: str | None = Field(description="The PDF's URL once ready.")
+
+
+# ------------------------------------------------------------------------ actions
+
+
+class ActionRound(Schema):
+    id: UUID
+    name: str
+
+
+class ActionOwner(Schema):
+    name: str
+    email: str
+    member: bool = Field(description="A member of the organisation (else someone without "
+                                     "an account, by name and address).")
+
+
+class ActionOut(Schema):
+    id: UUID
+    title: str
+    department: RoundDepartment
+    round: ActionRound | None = Field(description="The round whose result it answers "
+                                                  "(null: planned from a statement alone).")
+    model: RoundModel | None = Field(description="The version its statements belong to.")
+    statements: list[str] = Field(description="Keys of the statements it addresses.")
+    owner: ActionOwner | None = Field(description="Null: unassigned.")
+    due_date: date | None
+    done_when: str
+    status: Literal["planned", "in_progress", "done", "dropped"]
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class StatementOut(Schema):
+    key: str
+    statement: str
+
+
+class ActionNoteOut(Schema):
+    at: datetime
+    author: str
+    status: Literal["planned", "in_progress", "done", "dropped", ""] = Field(
+        description="The status it changed to; empty for a note alone.")
+    text: str
+
+
+class ActionDetail(ActionOut):
+    statement_texts: list[StatementOut] = Field(
+        description="The statements addressed, in the request's language.")
+    notes: list[ActionNoteOut] = Field(description="Newest first.")
+
+
+class OwnerIn(Input):
+    email: Text = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$",
+                        description="A member's address makes the member the owner; "
+                                    "anyone else's needs a name.")
+    name: Text = Field("", max_length=150)
+
+
+class ActionIn(Input):
+    department: UUID
+    round: UUID | None = Field(None, description="A round of the department: the statements "
+                                                 "are of its model version.")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=300), AfterValidator(_no_nul)]
+    statements: list[Text] = Field([], max_length=200)
+    owner: OwnerIn | None = None
+    due_date: date | None = None
+    done_when: Text = Field("", max_length=5000)
+
+
+class ProgressIn(Input):
+    status: Literal["planned", "in_progress", "done", "dropped"] | None = Field(
+        None, description="A new status (a dated note records the change).")
+    note: Text = Field("", max_length=5000)

@@ -20,9 +20,9 @@ from organisations.security import log_security_event
 
 from . import problems
 from .auth import READ, Throttled
-from .resources import departments, models, organisations, reports, rounds
+from .resources import actions, departments, models, organisations, reports, rounds
 
-RESOURCES = (organisations, departments, models, rounds, reports)
+RESOURCES = (organisations, departments, models, rounds, reports, actions)
 
 
 class Api(NinjaAPI):

@@ -14,6 +14,17 @@ Acme's IT Service Desk talked its Q3 2026 round through in a facilitated consens
 session (the consultant recorded three agreed answers), so the session view, the
 results before and after it and the export show from ``make run``.
 
+Another client of Northwind, Oceanic Airlines (its service manager signs in as
+manager@oceanic.example), ran its spring round in Customer Service and Field Service on
+version 1 of the TOPdesk model, before version 2 replaced it (``models_catalog.demo``
+adds that version); a client of its own, outside the benchmark, so that Acme's and
+Globex's demo stays as it was. Customer Service's round waits for its next one: "Start
+the next round" offers version 2 and carries each respondent's answers to it, to
+confirm. Field Service's next round is open on version 2: one respondent confirmed
+their answers from last round and submitted, one confirmed a page, and the service
+manager and Daniel Moore still see them as suggestions ("From last round: … Please
+confirm."); ``seed`` returns Daniel's link, which ``seed_demo`` prints.
+
 Idempotent: a round that exists (same department and name) is left as it is, on the
 version it pinned.
 """
@@ -22,21 +33,25 @@ from __future__ import annotations
 
 import random
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
-from django.core.management import call_command
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from models_catalog.demo import seed_catalogue
+from models_catalog.models import ModelVersion
 from models_catalog.selectors import find_version
 from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess, organisation_access
-from organisations.demo import CONSULTANT_EMAIL
+from organisations.demo import CONSULTANT_EMAIL, _user, demo_password
 from organisations.models import Department, Membership, Organisation, Role, User, hash_token
 from scoring import DK, NA
 
-from . import services
-from .models import Answer, Assessment, ConsensusAnswer, Response
+from . import followup, services
+from .models import Answer, Assessment, CarriedAnswer, ConsensusAnswer, Response
 from .presentation import most_disputed
 from .selectors import scoring_input
 
@@ -96,12 +111,15 @@ GROUP_OF = {
 GROUP_BIAS = {"Service desk agents": 0.15, "Customers / business": -0.45}
 
 
-def seed(orgs: dict[str, Organisation]) -> None:
-    call_command("load_catalog", verbosity=0)  # idempotent; publishes changed files
+def seed(orgs: dict[str, Organisation]) -> list[str]:
+    """Seed the rounds; returns lines for ``seed_demo`` to print (a respondent's link)."""
+    seed_catalogue()  # idempotent; publishes changed files, adds the earlier versions
     for slug in MODELS:
         org = orgs.get(slug)
         if org is not None:
             _seed_organisation(org)
+    consultancy = orgs.get(EARLIER_CONSULTANCY)
+    return _seed_earlier_version(consultancy) if consultancy is not None else []
 
 
 def _version(slug: str):
@@ -136,10 +154,12 @@ def _seed_organisation(org: Organisation) -> None:
         _seed_session(org, access, *session)
 
 
-def _seed_round(access, department, version, name, number, created, closed, base, people):
+def _seed_round(access, department, version, name, number, created, closed, base, people,
+                anonymity=Assessment.Anonymity.ANONYMOUS):
     now = timezone.now()
     assessment = services.assessment_create(by=access, department=department,
-                                            model_version=version, name=name)
+                                            model_version=version, name=name,
+                                            anonymity=anonymity)
     services.assessment_open(by=access, assessment=assessment)
     rng = random.Random(f"{department.organisation.slug}/{department.name}/{version.model.slug}")
     dimensions = snapshot(version).dimensions
@@ -261,3 +281,142 @@ def _answer(rng: random.Random, maturity: float, level: int, loadings: dict,
     if latent >= -0.4:
         return ORDER[1]
     return ORDER[0]
+
+
+# --- Rounds on an earlier version of the model, and their follow-up on the newer one ----
+
+EARLIER_CONSULTANCY = "northwind"
+EARLIER_CLIENT = ("oceanic", "Oceanic Airlines")
+EARLIER_MODEL = "topdesk-semm"
+EARLIER_NUMBER = 1  # the version models_catalog.demo adds
+EARLIER_ROUND = ("Spring 2026", 230, 190)  # name, created and closed (days ago)
+FOLLOW_UP_ROUND = ("Autumn 2026", 20, 14)  # name, created (days ago), due (days ahead)
+# Department: (maturity, respondents besides the manager, its next round is open).
+EARLIER_DEPARTMENTS = {
+    "Customer Service": (2.5, (("Emma Wilson", "emma.wilson@oceanic.example", "en"),
+                               ("Lars Nilsson", "lars.nilsson@oceanic.example", "sv"),
+                               ("Aisha Khan", "aisha.khan@oceanic.example", "en")), False),
+    "Field Service": (2.9, (("Daniel Moore", "daniel.moore@oceanic.example", "en"),
+                            ("Sofia Berg", "sofia.berg@oceanic.example", "sv"),
+                            ("Peter Novak", "peter.novak@oceanic.example", "en")), True),
+}
+# In the open follow-up: who confirmed everything and submitted, who confirmed one page;
+# the manager and the others have not started (their answers wait to be confirmed).
+FOLLOW_UP_SUBMITTED = "sofia.berg@oceanic.example"
+FOLLOW_UP_ONE_PAGE = "peter.novak@oceanic.example"
+FOLLOW_UP_LINK = "daniel.moore@oceanic.example"  # printed by seed_demo
+
+
+@contextmanager
+def _published(version: ModelVersion):
+    """The rounds on a retired version were created while it was the published one:
+    the demo creates them (in its transaction) as if it still were."""
+    status = version.status
+    if status != ModelVersion.Status.PUBLISHED:
+        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.PUBLISHED)
+    try:
+        yield
+    finally:
+        if status != ModelVersion.Status.PUBLISHED:
+            ModelVersion.objects.filter(pk=version.pk).update(status=status)
+
+
+@transaction.atomic
+def _seed_earlier_version(consultancy: Organisation) -> list[str]:
+    earlier = (ModelVersion.objects.filter(model__slug=EARLIER_MODEL, model__owner=None,
+                                           number=EARLIER_NUMBER).first())
+    if earlier is None:
+        return []
+    slug, client_name = EARLIER_CLIENT
+    org, _ = Organisation.objects.update_or_create(
+        slug=slug, defaults={"name": client_name, "kind": Organisation.Kind.ORGANISATION,
+                             "parent": consultancy})
+    manager = _user(f"manager@{slug}.example", f"{client_name} Service Manager",
+                    demo_password())
+    Membership.objects.update_or_create(user=manager, organisation=org,
+                                        defaults={"role": Role.MANAGER})
+    access = OrgAccess(user=manager, organisation=org, role=Role.MANAGER)
+    name, created, closed = EARLIER_ROUND
+    notes = []
+    for department_name, (base, people, followed) in EARLIER_DEPARTMENTS.items():
+        department, _ = Department.objects.get_or_create(organisation=org,
+                                                          name=department_name)
+        spring = Assessment.objects.filter(department=department, name=name).first()
+        if spring is None:
+            with _published(earlier):
+                _seed_round(access, department, earlier, name, 0, created, closed, base,
+                            people, anonymity=Assessment.Anonymity.NAMED)
+            spring = Assessment.objects.get(department=department, name=name)
+        if followed:
+            follow_up = _seed_follow_up(access, spring, base)
+            link = _respondent_link(follow_up, FOLLOW_UP_LINK)
+            if link:
+                notes += [f"A respondent's answers from last round, to confirm "
+                          f"({org.name} · {department.name} · {follow_up.name}; its service "
+                          f"manager: {manager.email}):", f"  {link}"]
+    return notes
+
+
+def _seed_follow_up(access: OrgAccess, previous: Assessment, base: float) -> Assessment:
+    """The open next round of ``previous`` on the model's latest version, its answers
+    from last round confirmed by some respondents and waiting for the others."""
+    name, created, due = FOLLOW_UP_ROUND
+    existing = Assessment.objects.filter(department=previous.department, name=name).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    follow_up = followup.assessment_start_next(
+        by=access, assessment=previous, name=name, model_choice=followup.LATEST_VERSION,
+        due_date=(now + timedelta(days=due)).date(), remind_every_days=7)
+    opened = now - timedelta(days=created - 1)
+    # Their links exist and were emailed (the last reminder five days ago): opening the
+    # round here sends nothing.
+    responses = list(follow_up.responses.select_related("user").order_by("created_at", "id"))
+    for response in responses:
+        if response.user_id is None:
+            services.issue_link(response=response)
+    Response.objects.filter(assessment=follow_up).update(
+        last_emailed_at=now - timedelta(days=5))
+    services.assessment_open(by=access, assessment=follow_up)
+    questions = snapshot(follow_up.model_version).questions
+    for response in responses:
+        if response.email == FOLLOW_UP_SUBMITTED:
+            followup.carried_confirm(response=response)
+            _answer_the_rest(response, questions, base + 0.6)
+            services.response_submit(response=response)
+            Response.objects.filter(pk=response.pk).update(
+                started_at=opened + timedelta(days=2), submitted_at=opened + timedelta(days=4))
+        elif response.email == FOLLOW_UP_ONE_PAGE:
+            first = questions[0].dimension.key
+            followup.carried_confirm(response=response, dimension_key=first)
+            Response.objects.filter(pk=response.pk).update(
+                started_at=opened + timedelta(days=6))
+    Answer.objects.filter(response__assessment=follow_up).update(
+        updated_at=opened + timedelta(days=3))
+    Assessment.objects.filter(pk=follow_up.pk).update(
+        created_at=now - timedelta(days=created), opened_at=opened)
+    return follow_up
+
+
+def _answer_the_rest(response: Response, questions, maturity: float) -> None:
+    """Answers to the statements that nothing was carried to (new in this version)."""
+    rng = random.Random(f"{response.assessment.department.name}/{response.email}")
+    answered = set(Answer.objects.filter(response=response).values_list("question_id",
+                                                                        flat=True))
+    Answer.objects.bulk_create(
+        Answer(response=response, question=question,
+               option=_answer(rng, maturity, question.level, question.loadings or {}, {}))
+        for question in questions if question.pk not in answered)
+
+
+def _respondent_link(assessment: Assessment, email: str) -> str | None:
+    """The personal link of ``email``'s response while it has answers to confirm."""
+    response = assessment.responses.filter(email=email, submitted_at__isnull=True).first()
+    if response is None or not CarriedAnswer.objects.filter(response=response).exists():
+        return None
+    if not assessment.is_open or (response.expires_at and response.expires_at < timezone.now()):
+        return None
+    token = services.link_token(response)
+    if token is None:
+        return None
+    return settings.SITE_URL + reverse("respondent:start", args=[token])

@@ -8,7 +8,7 @@ from django.urls import reverse
 from models_catalog.snapshot import snapshot
 from organisations.emails import send_email
 
-from .models import Response
+from .models import CarriedAnswer, Response
 
 KINDS = ("invitation", "reminder")
 
@@ -52,6 +52,8 @@ def send_respondent_email(*, response_id: int, kind: str, token: str | None,
         "renewed": renewed,
         "due_date": assessment.due_date,
         "question_count": len(content.questions),
+        # Answers from last round waiting to be confirmed (a follow-up round).
+        "carried_count": CarriedAnswer.objects.filter(response=response).count(),
     }
     return send_email(prefix=f"assessments/email/{kind}", context=context,
                       to=response.contact_email, language=language,

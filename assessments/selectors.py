@@ -24,7 +24,8 @@ from functools import cached_property
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import get_language
 
@@ -183,9 +184,13 @@ def member_response(access: OrgAccess, assessment_public_id, user) -> Response |
 
 
 def respondents(assessment: Assessment) -> list[Response]:
-    """The respondents with ``n_answered`` (answers with a chosen option): one query."""
+    """The respondents with ``n_answered`` (answers with a chosen option) and
+    ``n_carried`` (answers from last round not confirmed yet): one query."""
+    carried = (CarriedAnswer.objects.filter(response=OuterRef("pk")).order_by()
+               .values("response").annotate(n=Count("id")).values("n"))
     return list(Response.objects.filter(assessment=assessment).select_related("user")
-                .annotate(n_answered=Count("answers", filter=Answer.answered("answers__"))))
+                .annotate(n_answered=Count("answers", filter=Answer.answered("answers__")),
+                          n_carried=Coalesce(Subquery(carried), 0)))
 
 
 def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:

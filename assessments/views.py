@@ -227,10 +227,14 @@ def start_next(request, access, assessment_id):
         messages.error(request, _("Only a closed round can be followed by a next round."))
         return _to_detail(access, assessment)
     version = assessment.model_version
-    choices = [(followup.SAME_VERSION, _("The same version: %(version)s")
-                % {"version": version_label(version)})]
     latest = followup.latest_version(version, access)
-    if latest is not None and latest.number > version.number:
+    newer = latest is not None and latest.number > version.number
+    choices = []
+    if version.status == version.Status.PUBLISHED or not newer:
+        # A retired version takes no new round: not offered when a newer one is there.
+        choices.append((followup.SAME_VERSION, _("The same version: %(version)s")
+                        % {"version": version_label(version)}))
+    if newer:
         choices.append((followup.LATEST_VERSION, _("The latest published version: %(version)s")
                         % {"version": version_label(latest)}))
     form = NextRoundForm(*_posted(request), choices=choices)
@@ -246,7 +250,7 @@ def start_next(request, access, assessment_id):
             return _to_detail(access, outcome.result)
     return render(request, "assessments/form.html", _base(
         access, form=form, assessment=assessment, heading=_("Start the next round"),
-        has_versions=True, submit_label=_("Create the next round")))
+        has_versions=True, submit_label=_("Create the next round"), next_round=True))
 
 
 def _transition(request, access, assessment_id, service, done: str):

@@ -3,9 +3,10 @@ through ``organisations.access`` (an object of another organisation is a 404).""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -42,7 +43,7 @@ def department_actions(access: OrgAccess, department: Department) -> list[Action
 @dataclass(frozen=True)
 class ActionFilter:
     status: str = ""
-    owner: str = ""  # "me", "none", or a user id as text
+    owner: str = ""  # "me", "none", a user id as text, or an owner's email address
     overdue: bool = False
     department: Department | None = None
 
@@ -61,6 +62,9 @@ def filtered_actions(access: OrgAccess, chosen: ActionFilter) -> QuerySet[Action
         queryset = queryset.filter(owner__isnull=True, owner_name="", owner_email="")
     elif chosen.owner.isdigit():
         queryset = queryset.filter(owner_id=int(chosen.owner))
+    elif "@" in chosen.owner:
+        queryset = queryset.filter(Q(owner__email__iexact=chosen.owner)
+                                   | Q(owner__isnull=True, owner_email__iexact=chosen.owner))
     return queryset.order_by("department__name", "due_date", "created_at", "id")
 
 
@@ -71,6 +75,13 @@ def owner_users(access: OrgAccess) -> dict[str, object]:
     for membership in list(memberships(access)) + list(inherited_memberships(access)):
         found.setdefault(str(membership.user_id), membership.user)
     return found
+
+
+def member_owner(access: OrgAccess, email: str) -> str | None:
+    """The user id (as text) of the possible owner with this email address, if any."""
+    email = email.strip().lower()
+    return next((pk for pk, user in owner_users(access).items()
+                 if user.email.lower() == email), None)
 
 
 def owner_choices(access: OrgAccess) -> list[tuple[str, str]]:
@@ -110,6 +121,20 @@ def statement_choices(version, language: str | None = None) -> list:
     return groups
 
 
+def chosen_first(groups: list, keys: list[str], *, label: str) -> list:
+    """``statement_choices`` with the statements ``keys`` in a group of their own, first."""
+    chosen = [(key, text) for _name, items in groups for key, text in items if key in keys]
+    rest = [(name, [(key, text) for key, text in items if key not in keys])
+            for name, items in groups]
+    return [(label, chosen)] + [(name, items) for name, items in rest if items]
+
+
+def suggested_title(text: str) -> str:
+    """A recommendation's first sentence: a title, not a paragraph ("Plan an action"
+    prefills it)."""
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0][:300]
+
+
 def statement_texts(action: Action, language: str | None = None) -> list[dict]:
     if action.model_version_id is None:
         return []
@@ -133,7 +158,9 @@ def next_round(action: Action) -> Assessment | None:
 def progress_for_round(assessment: Assessment, result, language: str) -> list[dict]:
     """Per action of the department that was planned before this round (from an
     earlier round of the same model): each addressed statement's value before (in the
-    action's round) and after (in this one)."""
+    action's round) and after (in this one). On a newer version of the model, "after"
+    is read from the statements that carry the addressed one (``carried_from``);
+    one that none carries is marked ``moved="unmapped"``."""
     earlier = list(Action.objects.filter(
         department_id=assessment.department_id, assessment__isnull=False,
         assessment__created_at__lt=assessment.created_at,
@@ -145,21 +172,45 @@ def progress_for_round(assessment: Assessment, result, language: str) -> list[di
     rounds = {a.assessment_id: a.assessment for a in earlier}
     before_results = results_by_assessment(list(rounds.values()), language)
     texts = model_texts(assessment.model_version, language)
+    carried = None
     rows = []
     for action in earlier:
         before = before_results[action.assessment_id].questions
+        earlier_version = action.assessment.model_version
+        newer = earlier_version.number < assessment.model_version.number
+        if newer and carried is None:
+            carried = carried_to(assessment.model_version)
         statements = []
         for key in action.statements:
-            old, new = before.get(key), result.questions.get(key)
-            statements.append({
-                "key": key,
-                "statement": texts.questions[key].statement if key in texts.questions else key,
-                "before": _value(old), "after": _value(new),
-                "moved": _moved(old, new),
-            })
+            old = before.get(key)
+            targets = carried.get(key, []) if newer else [key]
+            if not targets:
+                old_texts = model_texts(earlier_version, language)
+                statements.append({
+                    "key": key, "before": _value(old), "after": None, "moved": "unmapped",
+                    "statement": old_texts.questions[key].statement
+                    if key in old_texts.questions else key})
+            for target in targets:
+                new = result.questions.get(target)
+                statements.append({
+                    "key": target, "before": _value(old), "after": _value(new),
+                    "moved": _moved(old, new),
+                    "statement": texts.questions[target].statement
+                    if target in texts.questions else target})
         rows.append({"action": action, "round": action.assessment.name,
                      "statements": statements})
     return rows
+
+
+def carried_to(version) -> dict[str, list[str]]:
+    """For each statement key of the model's earlier versions, the keys of ``version``'s
+    statements that carry its answers (their ``carried_from``; docs/model-format.md)."""
+    mapping: dict[str, list[str]] = {}
+    for key, sources in (version.questions.order_by("position", "id")
+                         .values_list("key", "carried_from")):
+        for source in sources or ():
+            mapping.setdefault(source, []).append(key)
+    return mapping
 
 
 def _value(aggregate) -> float | None:

@@ -3,8 +3,6 @@ Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -98,11 +96,6 @@ def _round_of(request, access, department):
     return selectors.latest_round(access, department) if department else None
 
 
-def _first_sentence(text: str) -> str:
-    """A recommendation's first sentence: a title, not a paragraph."""
-    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0][:300]
-
-
 @tenant_view("edit")
 def create(request, access):
     department_id = request.GET.get("department") or request.POST.get("department")
@@ -126,8 +119,12 @@ def create(request, access):
         known = [key for key in wanted if key in texts.questions]
         initial["statements"] = known
         if known:
+            # First in the list, where the checked boxes are seen at once.
+            statements = selectors.chosen_first(statements, known,
+                                                label=_("From the next step"))
             question = texts.questions[known[0]]
-            initial["title"] = _first_sentence(question.recommendation or question.statement)
+            initial["title"] = selectors.suggested_title(question.recommendation
+                                                         or question.statement)
     form = ActionForm(*_posted(request), initial=initial, owners=selectors.owner_choices(access),
                       statements=statements,
                       department_choices=None if department else

@@ -1023,19 +1023,23 @@ def retire_others(version: ModelVersion) -> None:
 
 def create_version_from_document(*, model: MaturityModel, document: Mapping[str, Any],
                                  status: str, by=None, content_hash: str = "",
-                                 based_on: ModelVersion | None = None) -> ModelVersion:
+                                 based_on: ModelVersion | None = None,
+                                 number: int | None = None) -> ModelVersion:
     """Write a validated document as the model's next version (bulk inserts).
 
     A shipped model's version keeps the number its catalogue file gives, when that is
     above the model's newest one, so that every installation calls the same content
     ``topdesk-semm`` version 2 (``score_answers --version 2`` means the same thing
     everywhere), even one that never had version 1. Tenants' versions are numbered on.
+    ``number`` gives a free number explicitly: the demo adds the version 1 that such an
+    installation never had (``models_catalog.demo``).
     """
-    number = (model.versions.order_by("-number").values_list("number", flat=True).first()
-              or 0) + 1
-    stated = (document.get("version") or {}).get("number")
-    if model.owner_id is None and isinstance(stated, int) and stated > number:
-        number = stated
+    if number is None:
+        number = (model.versions.order_by("-number").values_list("number", flat=True)
+                  .first() or 0) + 1
+        stated = (document.get("version") or {}).get("number")
+        if model.owner_id is None and isinstance(stated, int) and stated > number:
+            number = stated
     doc = normalise(document)
     meta, now = doc["model"], timezone.now()
     published = status == ModelVersion.Status.PUBLISHED

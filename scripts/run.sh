@@ -15,7 +15,10 @@ export DEMO_PASSWORD=${DEMO_PASSWORD:-demo-pass-2026}
 if .venv/bin/python manage.py help load_catalog >/dev/null 2>&1; then
   .venv/bin/python manage.py load_catalog
 fi
-.venv/bin/python manage.py seed_demo
+# The first line is the login; the others (a respondent's link) are repeated below.
+demo_notes=$(.venv/bin/python manage.py seed_demo)
+printf '%s\n' "$demo_notes"
+demo_notes=$(printf '%s\n' "$demo_notes" | tail -n +2 | sed 's/^/  /')
 
 .venv/bin/celery -A maturity_site worker -B --loglevel=INFO --concurrency=1 --pool=solo \
   > var/celery-worker.log 2>&1 &
@@ -38,6 +41,7 @@ cat <<TXT
   Maturity Desk is running at http://localhost:$PORT/$debug_note
   Sign in as consultant@example.com (also manager@acme.example, exec@acme.example …)
   with the password: $DEMO_PASSWORD
+$demo_notes
   The Celery worker logs to var/celery-worker.log. Press Ctrl-C to stop.
 
 TXT

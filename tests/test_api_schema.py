@@ -26,10 +26,12 @@ from schemathesis.specs.openapi.checks import (
 
 from api.models import ApiToken
 from api.v1 import api
+from improvement.services import action_create
 from maturity_site.wsgi import application
 from reports.models import Report
 from tests.api_helpers import make_token
 from tests.assessment_factories import make_assessment, respondents_with_answers, version_with
+from tests.conftest import access_for
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = application
@@ -60,11 +62,15 @@ def api_world(world, settings, tmp_path, _connections_kept):
                                    requested_by=world.acme.owner, language="en",
                                    status=Report.Status.READY, input_hash="schema-test")
     report.file.save("r.pdf", ContentFile(b"%PDF-1.7 schema test"), save=True)
+    action = action_create(by=access_for(world.acme.manager, world.acme.org),
+                           department=assessment.department, assessment=assessment,
+                           title="Schema action", statements=[version.questions.first().key],
+                           owner_name="Kim Extern", owner_email="kim@example.test")
     _token, secret = make_token(world.acme, ApiToken.Scope.WRITE)
     return secret, {
         "org_slug": "acme", "department_id": world.acme.departments[0].public_id,
         "model_slug": "schema-model", "version": 1, "assessment_id": assessment.public_id,
-        "report_id": report.public_id,
+        "report_id": report.public_id, "action_id": action.public_id,
     }
 
 

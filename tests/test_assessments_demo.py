@@ -9,6 +9,7 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import Count
 
 from assessments import demo
 from assessments.models import Answer, Assessment, Response
@@ -35,8 +36,8 @@ def test_it_seeds_three_rounds_per_department_and_is_idempotent(orgs):
     demo.seed(orgs)
     assert _snapshot() == first
 
-    rounds = list(Assessment.objects.select_related("department", "organisation",
-                                                    "model_version__model"))
+    rounds = list(Assessment.objects.filter(department__name__in=demo.DEPARTMENTS)
+                  .select_related("department", "organisation", "model_version__model"))
     assert len(rounds) == 2 * 3 * 3
     for assessment in rounds:
         expected = ("ssm-ticket-process" if assessment.department.name == "Facilities"
@@ -94,7 +95,8 @@ def test_new_rounds_use_the_newest_published_version_of_each_shipped_model(db, t
     demo.seed(orgs)
     newest = ModelVersion.objects.get(model__slug="topdesk-semm", status="published")
     assert newest.number == first.number + 1
-    rounds = Assessment.objects.filter(organisation__slug="acme").exclude(
+    rounds = Assessment.objects.filter(organisation__slug="acme",
+                                       department__name__in=demo.DEPARTMENTS).exclude(
         department__name="Facilities")
     assert rounds.exists()
     assert set(rounds.values_list("model_version", flat=True)) == {newest.pk}
@@ -117,3 +119,56 @@ def test_a_closed_demo_round_has_respondent_groups_with_a_privacy_note(orgs, cli
     assert summary["hidden"] >= 1  # a group of fewer than three: the page says so
     assert "IT management" not in shown
     assert summary["flags"] >= 1
+
+
+def test_the_demo_has_rounds_on_version_1_whose_next_rounds_carry_the_answers(orgs, client):
+    """Oceanic's Customer Service round on version 1 of the TOPdesk model waits for its
+    next round, which carries every respondent's answers to version 2; Field Service's next
+    round is open on version 2, and the link seed_demo prints opens a questionnaire whose
+    answers from last round wait to be confirmed."""
+    import re
+
+    from assessments import followup
+    from assessments.models import CarriedAnswer
+    from organisations.access import organisation_access
+    from organisations.models import User
+
+    notes = demo.seed(orgs)
+    versions = {v.number: v for v in ModelVersion.objects.filter(model__slug="topdesk-semm")}
+    v1, v2 = versions[1], versions[2]
+    assert v1.status == "retired" and v2.status == "published"
+    assert v2.questions.exclude(carried_from=[]).exists()
+
+    spring = Assessment.objects.get(organisation__slug="oceanic",
+                                    department__name="Customer Service", name="Spring 2026")
+    assert spring.is_closed and spring.model_version == v1 and not spring.follow_ups.exists()
+    assert spring.anonymity == "named"
+    consultant = User.objects.get(email="consultant@example.com")
+    next_round = followup.assessment_start_next(
+        by=organisation_access(consultant, "oceanic"), assessment=spring, name="Q1 2027",
+        model_choice=followup.LATEST_VERSION)
+    assert next_round.model_version == v2
+    carried = CarriedAnswer.objects.filter(response__assessment=next_round)
+    assert carried.values("response").distinct().count() == spring.responses.count() == 4
+    assert not Answer.objects.filter(response__assessment=next_round).exists()
+
+    autumn = Assessment.objects.get(organisation__slug="oceanic",
+                                    department__name="Field Service", name="Autumn 2026")
+    assert autumn.is_open and autumn.model_version == v2 and autumn.follows.model_version == v1
+    waiting = dict(CarriedAnswer.objects.filter(response__assessment=autumn)
+                   .values_list("response__email").annotate(n=Count("id")))
+    assert waiting[""] > 20 and waiting[demo.FOLLOW_UP_LINK] > 20  # the manager and Daniel
+    assert demo.FOLLOW_UP_SUBMITTED not in waiting
+    submitted = autumn.responses.get(email=demo.FOLLOW_UP_SUBMITTED)
+    assert submitted.submitted_at and submitted.answers.count() == v2.questions.count()
+    half = autumn.responses.get(email=demo.FOLLOW_UP_ONE_PAGE)
+    assert half.answers.exists() and demo.FOLLOW_UP_ONE_PAGE in waiting
+
+    token = re.search(r"/r/([\w-]+)/", "\n".join(notes)).group(1)
+    first = v2.dimensions.order_by("position").first().key
+    page = client.get(f"/r/{token}/dimension/{first}/").content.decode()
+    assert "From last round:" in page and "Confirm the answers from last round" in page
+
+    before = (_snapshot(), CarriedAnswer.objects.count())
+    assert demo.seed(orgs) == notes
+    assert (_snapshot(), CarriedAnswer.objects.count()) == before

@@ -36,7 +36,8 @@ def test_a_manager_starts_the_next_round_and_confirms_last_rounds_answers(
     page.wait_for_load_state("networkidle")
     follow_up = Assessment.objects.get(follows=closed_round)
     assert follow_up.model_version.number == 2 and follow_up.remind_every_days == 7
-    assert "Previous round" in page.inner_text("main")
+    assert "Follows the round" in page.inner_text("main")
+    assert page.get_by_role("link", name=f"“{closed_round.name}”").count() == 1  # back to it
     at_both_widths(page, "next-round-draft")
 
     services.assessment_open(by=access_for(world.acme.manager, world.acme.org),

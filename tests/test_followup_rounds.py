@@ -119,7 +119,7 @@ def test_starting_the_next_round_copies_the_settings_and_the_respondents(world, 
     event = AuditEvent.objects.get(action="assessment.follow_up_started")
     assert event.data["follows"] == str(closed_round.public_id)
     detail = client.get(_url(follow_up, "detail")).content.decode()
-    assert "Previous round" in detail and _url(closed_round, "detail") in detail
+    assert "Follows the round" in detail and _url(closed_round, "detail") in detail
 
 
 def test_the_next_round_can_take_the_models_latest_published_version(world, closed_round):
@@ -130,6 +130,7 @@ def test_the_next_round_can_take_the_models_latest_published_version(world, clos
     client = signed_in(world.acme.consultant)
     page = client.get(_url(closed_round, "start_next")).content.decode()
     assert "The latest published version" in page and "version 2" in page
+    assert "The same version" not in page  # retired: it takes no new round
     response = client.post(_url(closed_round, "start_next"), {
         "name": "Next", "model_choice": "latest"})
     assert response.status_code == 302
@@ -137,6 +138,28 @@ def test_the_next_round_can_take_the_models_latest_published_version(world, clos
     assert follow_up.model_version == v2
     # Not asked: no answers carried.
     assert not CarriedAnswer.objects.exists()
+
+
+def test_the_answers_from_last_round_are_announced_on_the_round_in_the_email_and_the_start(
+        world, closed_round, sent):
+    make_version(slug="fu-model", document=_v2_document("fu-model"))
+    access = access_for(world.acme.manager, world.acme.org)
+    follow_up = followup.assessment_start_next(by=access, assessment=closed_round,
+                                               name="Next", model_choice="latest")
+    member = follow_up.responses.get(user=world.acme.manager)
+    carried = CarriedAnswer.objects.filter(response=member).count()
+    assert carried > 1
+    client = signed_in(world.acme.manager)
+    detail = client.get(_url(follow_up, "detail")).content.decode()
+    assert f"{carried} answers from last round to confirm" in detail
+    sent(services.assessment_open, by=access, assessment=follow_up)
+    email = next(m for m in mail.outbox if world.acme.manager.email in m.to)
+    assert f"{carried} of your answers from last round are filled in" in email.body
+    start = client.get(_url(follow_up, "answer")).content.decode()
+    assert f"{carried} of your answers from last round are filled in" in start
+    followup.carried_confirm(response=member)
+    detail = client.get(_url(follow_up, "detail")).content.decode()
+    assert f"{carried} answers from last round to confirm" not in detail
 
 
 def test_only_a_closed_round_has_a_next_round(world):

@@ -49,6 +49,16 @@ def test_it_prefills_an_action_from_a_next_step_and_creates_it(world, version):
     assert "Statement people.3.1" in page and "A catalogue" in page
 
 
+def test_the_next_steps_statement_is_first_in_the_list_checked(world, version):
+    round_ = answered_round(world, version, option="partly", name="Spring")
+    page = signed_in(world.acme.manager).get(
+        f"/o/acme/actions/new/?round={round_.public_id}&statement=customers.2.1"
+    ).content.decode()
+    assert "From the next step" in page
+    assert page.index('value="customers.2.1"') < page.index('value="people.2.1"')
+    assert page.count('value="customers.2.1"') == 1
+
+
 def test_it_offers_every_statement_of_the_departments_latest_round(world, version):
     answered_round(world, version, option="fully", name="Spring")
     page = signed_in(world.acme.manager).get(
@@ -287,6 +297,26 @@ def test_the_report_shows_the_plan_and_before_after_in_the_next_round(world, ver
     assert "Raise people.2.1" in page and "moved up" not in page
     action_page = client.get(f"/o/acme/actions/{action.public_id}/").content.decode()
     assert "Autumn" in action_page
+
+
+def test_before_after_on_a_newer_version_follows_its_carried_from_mapping(world):
+    """Version 2 asks people.2.1's practice as people.2.2 (carried_from) and reuses the key
+    people.4.1 without a mapping: the next round compares the first, not the second."""
+    from tests.catalog_factories import make_version
+    from tests.test_followup_rounds import _v2_document
+
+    spring = answered_round(world, make_version(slug="map-model"), option="partly",
+                            name="Spring")
+    make_action(world, assessment=spring, statements=["people.2.1", "people.4.1"],
+                title="Raise people")
+    v2 = make_version(slug="map-model", document=_v2_document("map-model"))
+    autumn = answered_round(world, v2, option="fully", name="Autumn")
+    page = signed_in(world.acme.manager).get(
+        f"/o/acme/reports/assessments/{autumn.public_id}/").content.decode()
+    section = page[page.index('id="action-progress"'):]
+    assert section.count("33 % → 100 % (moved up)") == 1
+    assert "33 % → not asked in this version of the model" in section
+    assert "no answer to compare" not in section
 
 
 def test_the_pdf_roadmap_lists_the_actions_with_their_status(world, version):

@@ -16,6 +16,16 @@ def answers(code: int, schema, *, conflict: bool = False) -> dict:
     return {code: schema, frozenset(codes): Problem}
 
 
+def department_ref(department) -> dict:
+    return {"id": department.public_id, "name": department.name}
+
+
+def version_ref(version) -> dict:
+    """A model version as rounds and actions name it."""
+    return {"slug": version.model.slug, "version": version.number,
+            "version_id": version.public_id}
+
+
 def access_of(request) -> OrgAccess:
     """The access ``api.auth.TokenAuth`` resolved for this call."""
     return request.access

@@ -19,7 +19,7 @@ from organisations.selectors import get_department
 
 from ..auth import ASSESS
 from ..schemas import RespondentIn, RespondentOut, ResultsOut, RoundDetail, RoundIn, RoundOut
-from .common import ORG, Mapped, access_of, answers
+from .common import ORG, Mapped, access_of, answers, department_ref, version_ref
 
 router = Router(tags=["rounds"])
 
@@ -27,13 +27,10 @@ ROUND = f"{ORG}/rounds/{{uuid:assessment_id}}"
 
 
 def round_out(assessment: Assessment) -> dict:
-    version = assessment.model_version
     return {
         "id": assessment.public_id, "name": assessment.name,
-        "department": {"id": assessment.department.public_id,
-                       "name": assessment.department.name},
-        "model": {"slug": version.model.slug, "version": version.number,
-                  "version_id": version.public_id},
+        "department": department_ref(assessment.department),
+        "model": version_ref(assessment.model_version),
         "status": assessment.status, "anonymity": assessment.anonymity,
         "due_date": assessment.due_date, "target_level": assessment.target_level,
         "created_at": assessment.created_at, "opened_at": assessment.opened_at,

@@ -9,7 +9,8 @@ from organisations.demo import CONSULTANT_EMAIL, demo_password, seed_organisatio
 
 def demo_steps():
     """Each installed app's ``demo.seed(orgs)``, in INSTALLED_APPS order (so an app's
-    demo runs after the demos of the apps it builds on)."""
+    demo runs after the demos of the apps it builds on). A step may return lines worth
+    printing after the login (e.g. a respondent's link)."""
     for config in apps.get_app_configs():
         name = f"{config.name}.demo"
         if find_spec(config.name) and find_spec(name):
@@ -23,10 +24,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         orgs = seed_organisations()
+        notes = []
         for seed in demo_steps():
-            seed(orgs)
+            notes.extend(seed(orgs) or ())
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in as {CONSULTANT_EMAIL} "
             f"(or manager@acme.example, exec@acme.example, manager@globex.example, "
             f"exec@globex.example) with the password: {demo_password()}"
         ))
+        for note in notes:
+            self.stdout.write(note)
