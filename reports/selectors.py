@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
@@ -58,7 +59,8 @@ from .charts import DepartmentResult, TrendPoint, dimension_spreads
 from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
-# a new request renders afresh instead of reusing an older file.
+# a new request renders afresh instead of reusing an older file (and the pages kept in
+# the cache, the organisation report and the home page's overview, are rendered again).
 TEMPLATE_VERSION = "2026-12-03.1"
 
 
@@ -533,7 +535,6 @@ class ExecutiveOverview:
     quadrant_rows: list[DepartmentResult]
     quadrant_texts: ModelTexts | None
     steps: list[OverviewStep]
-    latest_pdf: Report | None
     # The averages are per model (reports.views._overview_by_model): a 4-level and a
     # 5-level model's indexes are never averaged together.
 
@@ -547,13 +548,12 @@ def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview
     quadrant, the most important next steps across departments and the newest PDF.
 
     A fixed number of queries whatever the number of departments: the closed rounds
-    (one), their results (cached, see ``results_by_assessment``), the texts per model
-    version and the newest PDF (one)."""
+    (one), their results (cached, see ``results_by_assessment``) and the texts per model
+    version. The newest PDF is :func:`latest_pdf`'s."""
     rounds = reported_rounds(scoped_assessments(access).filter(
         status=Assessment.Status.CLOSED))
     if not rounds:
-        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[],
-                                 latest_pdf=None)
+        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[])
     results = results_by_assessment(rounds, language)
     texts_by_version: dict[int, ModelTexts] = {}
 
@@ -607,9 +607,39 @@ def executive_overview(access: OrgAccess, *, language: str) -> ExecutiveOverview
         quadrant_texts = texts_of(max((r.assessment for r in same),
                                       key=lambda a: a.model_version.number))
         quadrant_rows = [r.result for r in same]
-    latest_pdf = (reports(access).filter(status=Report.Status.READY, language=language)
-                  .order_by("-created_at", "-id").first())
     return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
                              quadrant_texts=quadrant_texts,
-                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]],
-                             latest_pdf=latest_pdf)
+                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]])
+
+
+def latest_pdf(access: OrgAccess, language: str) -> dict | None:
+    """The newest finished PDF in ``language`` this member may open, as the overview
+    shows it (one query): its id, when it was made, and its round and department."""
+    return (scoped(access, Report.objects.all()).filter(_openable(access))
+            .filter(status=Report.Status.READY, language=language)
+            .order_by("-created_at", "-id")
+            .values("public_id", "created_at", round=F("assessment__name"),
+                    department=F("assessment__department__name")).first())
+
+
+def overview_fingerprint(access: OrgAccess) -> list[list[str]]:
+    """What the executive overview is computed from, as it changes (one query): the
+    closed rounds with what their rows show (name, department) and what their results
+    are keyed by (``assessments.selectors._results_key``): the version, the target and
+    the consensus answers' last change. The submitted responses are left out: nobody
+    submits in a closed round, and reopening one changes its status. Empty: no
+    overview."""
+    return [[str(value) for value in row] for row in (
+        scoped_assessments(access).filter(status=Assessment.Status.CLOSED).order_by("pk")
+        .values_list("pk", "public_id", "name", "created_at", "updated_at", "target_level",
+                     "consensus_updated_at", "department__name", "model_version_id"))]
+
+
+def overview_key(access: OrgAccess, fingerprint: list[list[str]], *, pdf: dict | None,
+                 language: str) -> str:
+    """The cache key of a rendered overview: its fingerprint, the newest PDF shown in
+    it (:func:`latest_pdf`, chosen by the reader's audience) and what the rendering
+    depends on besides."""
+    return f"organisation-overview:{access.organisation.pk}:" + _digest({
+        "template": TEMPLATE_VERSION, "engine": ENGINE_VERSION, "language": language,
+        "organisation": access.organisation.slug, "rounds": fingerprint, "pdf": pdf})
