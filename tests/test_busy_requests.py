@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ from models_catalog import services as catalog_services
 from models_catalog.models import ModelVersion
 from models_catalog.selectors import version_structure
 from organisations.access import organisation_access
-from tests.assessment_factories import make_assessment, version_with
+from tests.assessment_factories import invitee, make_assessment, version_with
 from tests.catalog_factories import make_version
 from tests.conftest import signed_in
 
@@ -124,6 +125,26 @@ def test_it_autosaves_after_the_first_answer_in_a_fixed_number_of_queries(world)
     # upsert, the answered count
     expected = 5 if connection.vendor == "postgresql" else 9
     assert counts == [expected] * 3
+    assert Answer.objects.filter(response__assessment=assessment).count() == 4
+
+
+def test_an_invited_person_autosaves_in_a_fixed_number_of_queries(world):
+    assessment = make_assessment(world, version=version_with(40, slug="link-autosave"))
+    _response, token = invitee(assessment)
+    client, url = Client(), reverse("respondent:save", args=[token])
+    assert _save(client, url, question="people.2.1", option="partly").status_code == 200
+    assert _save(client, url, question="people.4.1", option="largely").status_code == 200
+    counts = []
+    for question, option in (("people.3.1", "fully"), ("customers.2.1", "na")):
+        with CaptureQueriesContext(connection) as queries:
+            reply = _save(client, url, question=question, option=option)
+        assert reply.status_code == 200 and reply.json()["option"] == option
+        counts.append(len(queries))
+    # the response by its link with its assessment, organisation, department and
+    # version (one statement); then the save as a member's (PostgreSQL: one statement;
+    # SQLite: the locked way, in a transaction)
+    expected = 2 if connection.vendor == "postgresql" else 6
+    assert counts == [expected] * 2
     assert Answer.objects.filter(response__assessment=assessment).count() == 4
 
 
