@@ -23,7 +23,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -31,7 +30,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible
-from assessments.models import Answer, Assessment, Response
+from assessments.models import Assessment, Response
 from assessments.presentation import present
 from assessments.selectors import (
     RoundFigures,
@@ -450,22 +449,17 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
 
 def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
     # Only submitted responses count in results and reports: an answer saved in a
-    # response still in progress changes nothing a report shows. Their answers' last
-    # change is read per round (a subquery), not by grouping every answer of the
-    # organisation with its round.
+    # response still in progress changes nothing a report shows. A submitted response's
+    # answers never change (``assessments.services.refusal``), so its submission stands
+    # for them: the rounds' submissions are counted, and the last one read, per round.
     submitted = Q(responses__submitted_at__isnull=False)
-    last_answer = (Answer.objects.filter(response__assessment=OuterRef("pk"),
-                                         response__submitted_at__isnull=False)
-                   .order_by().values("response__assessment")
-                   .annotate(at=Max("updated_at")).values("at"))
     rows = (queryset.annotate(
-        last_answer=Subquery(last_answer),
         last_submit=Max("responses__submitted_at"),
         submitted=Count("responses", filter=submitted),
     ).order_by("pk").values_list(
         "pk", "name", "status", "target_level", "updated_at", "consensus_updated_at",
         "model_version_id",
-        "department__name", "organisation__name", "last_answer", "last_submit", "submitted"))
+        "department__name", "organisation__name", "last_submit", "submitted"))
     return [[str(value) for value in row] for row in rows]
 
 
@@ -501,7 +495,7 @@ def organisation_input_hash(access: OrgAccess, language: str) -> str:
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),
         "rounds": _fingerprint_rows(scoped_assessments(access)),
-        "clients": _fingerprint_rows(client_rounds(access)),
+        "clients": _fingerprint_rows(client_rounds(access)) if portfolio_access(access) else [],
     })
 
 
