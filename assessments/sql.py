@@ -27,6 +27,16 @@ from organisations.sql import col, columns, execute, instance, table, where, wid
 
 from .models import Answer, Assessment, Response
 
+
+def _instances(models, row) -> list:
+    """Complete instances of ``models`` from one row of their ``columns``, in order."""
+    parts, start = [], 0
+    for model in models:
+        parts.append(instance(model, row[start:start + width(model)]))
+        start += width(model)
+    return parts
+
+
 # --- The member's response ----------------------------------------------------------------
 
 
@@ -60,13 +70,7 @@ def member_response(public_id, organisation_id: int, user_id: int) -> MemberResp
     with connection.cursor() as cursor:
         execute(cursor, _MEMBER_RESPONSE_SQL, [db_id, organisation_id, user_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    parts, start = [], 0
-    for model in _PARTS:
-        parts.append(instance(model, row[start:start + width(model)]))
-        start += width(model)
-    return MemberResponseRow(*parts)
+    return None if row is None else MemberResponseRow(*_instances(_PARTS, row))
 
 
 def member_response_orm(public_id, organisation_id: int,
@@ -115,13 +119,7 @@ def link_response(token_hash: str) -> LinkResponseRow | None:
     with connection.cursor() as cursor:
         execute(cursor, _LINK_RESPONSE_SQL, [token_hash])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    parts, start = [], 0
-    for model in _LINK_PARTS:
-        parts.append(instance(model, row[start:start + width(model)]))
-        start += width(model)
-    return LinkResponseRow(*parts)
+    return None if row is None else LinkResponseRow(*_instances(_LINK_PARTS, row))
 
 
 def link_response_orm(token_hash: str) -> LinkResponseRow | None:
