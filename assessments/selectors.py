@@ -48,7 +48,7 @@ from organisations.access import (
     visible_to_organisation,
 )
 from organisations.models import Department, Membership, hash_token
-from organisations.selectors import MAX_TOKEN_LENGTH, by_token
+from organisations.selectors import MAX_TOKEN_LENGTH
 from scoring import DK, NA, ModelSpec, ScoreResult, score, with_consensus
 
 from . import sql
@@ -127,13 +127,23 @@ def links_to_copy(access: OrgAccess, assessment: Assessment,
 
 
 def response_by_token(token: str) -> Response | None:
-    """The response a personal link opens, whatever its state, or None.
+    """The response a personal link opens, whatever its state, or None, with its
+    assessment's organisation, department and version (one query, ``assessments.sql``).
 
     Only the token's SHA-256 is stored; the match is confirmed in constant time.
     """
-    return by_token(Response.objects.select_related(
-        "assessment__organisation__parent", "assessment__department",
-        "assessment__model_version__model", "invited_by"), token)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    digest = hash_token(token)
+    row = sql.link_response(digest)
+    if row is None or not hmac.compare_digest(row.response.token_hash, digest):
+        return None
+    response, assessment = row.response, row.assessment
+    assessment.organisation = row.organisation
+    assessment.department = row.department
+    assessment.model_version = row.version
+    response.assessment = assessment
+    return response
 
 
 def shared_link_by_token(token: str) -> SharedLink | None:

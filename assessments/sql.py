@@ -3,8 +3,10 @@ autosave's write, and nothing else.
 
 The autosave (every click on an answer) and the questionnaire page are the busiest
 requests of the product. Through the ORM, reading the member's response costs about
-five times the Python of the statement here, and the autosave's write three statements
-in a transaction instead of one (``benchmarks/README.md``). As in
+five times the Python of the statement here (a personal link's response, with five
+tables, twenty times the Python and the database's CPU: planning it cost more than
+running it), and the autosave's write three statements in a transaction instead of one
+(``benchmarks/README.md``). As in
 ``organisations/sql.py``: tables and columns by ``_meta``, prepared once per connection
 on PostgreSQL (``organisations.sql.execute``), results as frozen dataclasses, no rule
 written out (``Answer.answered`` is compiled into the statement by the ORM), and an
@@ -20,10 +22,20 @@ from functools import cache
 from django.db import connection
 
 from models_catalog.models import ModelVersion
-from organisations.models import Department
+from organisations.models import Department, Organisation
 from organisations.sql import col, columns, execute, instance, table, where, width
 
 from .models import Answer, Assessment, Response
+
+
+def _instances(models, row) -> list:
+    """Complete instances of ``models`` from one row of their ``columns``, in order."""
+    parts, start = [], 0
+    for model in models:
+        parts.append(instance(model, row[start:start + width(model)]))
+        start += width(model)
+    return parts
+
 
 # --- The member's response ----------------------------------------------------------------
 
@@ -58,13 +70,7 @@ def member_response(public_id, organisation_id: int, user_id: int) -> MemberResp
     with connection.cursor() as cursor:
         execute(cursor, _MEMBER_RESPONSE_SQL, [db_id, organisation_id, user_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    parts, start = [], 0
-    for model in _PARTS:
-        parts.append(instance(model, row[start:start + width(model)]))
-        start += width(model)
-    return MemberResponseRow(*parts)
+    return None if row is None else MemberResponseRow(*_instances(_PARTS, row))
 
 
 def member_response_orm(public_id, organisation_id: int,
@@ -78,6 +84,53 @@ def member_response_orm(public_id, organisation_id: int,
     assessment = response.assessment
     return MemberResponseRow(response, assessment, assessment.department,
                              assessment.model_version)
+
+
+# --- A personal link's response ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkResponseRow:
+    """A response found by its personal link, with its assessment, the assessment's
+    organisation, department and pinned version: complete instances."""
+
+    response: Response
+    assessment: Assessment
+    organisation: Organisation
+    department: Department
+    version: ModelVersion
+
+
+_O = Organisation
+_LINK_PARTS = (_R, _A, _O, _D, _V)
+_LINK_RESPONSE_SQL = (
+    f'SELECT {columns(_R, "r")}, {columns(_A, "a")}, {columns(_O, "o")}, '  # noqa: S608
+    f'{columns(_D, "d")}, {columns(_V, "v")} FROM {table(_R)} r '
+    f'INNER JOIN {table(_A)} a ON a.{col(_A, "id")} = r.{col(_R, "assessment")} '
+    f'INNER JOIN {table(_O)} o ON o.{col(_O, "id")} = a.{col(_A, "organisation")} '
+    f'INNER JOIN {table(_V)} v ON v.{col(_V, "id")} = a.{col(_A, "model_version")} '
+    f'INNER JOIN {table(_D)} d ON d.{col(_D, "id")} = a.{col(_A, "department")} '
+    f'WHERE r.{col(_R, "token_hash")} = %s')
+
+
+def link_response(token_hash: str) -> LinkResponseRow | None:
+    """The response whose personal link has this token hash (unique), or None: every
+    invited person's questionnaire page and autosave starts here."""
+    with connection.cursor() as cursor:
+        execute(cursor, _LINK_RESPONSE_SQL, [token_hash])
+        row = cursor.fetchone()
+    return None if row is None else LinkResponseRow(*_instances(_LINK_PARTS, row))
+
+
+def link_response_orm(token_hash: str) -> LinkResponseRow | None:
+    response = (Response.objects.select_related(
+        "assessment__organisation", "assessment__department", "assessment__model_version")
+        .filter(token_hash=token_hash).first())
+    if response is None:
+        return None
+    assessment = response.assessment
+    return LinkResponseRow(response, assessment, assessment.organisation,
+                           assessment.department, assessment.model_version)
 
 
 # --- The autosave ------------------------------------------------------------------------

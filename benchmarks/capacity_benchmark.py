@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=10, help="unmeasured seconds first")
     parser.add_argument("--workers", type=int, default=3,
                         help="gunicorn workers (the Dockerfile's: 3)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's --worker-class")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="gunicorn's --threads (for --worker-class gthread)")
     parser.add_argument("--connections", type=int, default=64,
                         help="most requests the client has in flight at once")
     parser.add_argument("--scale", type=float, default=1.0)
@@ -177,10 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"picking {args.respondents} respondents…")
         seats = respondents(args.respondents)
         server = bench.Gunicorn(env, workdir, workers=args.workers,
+                                worker_class=args.worker_class, threads=args.threads,
                                 app="maturity_site.wsgi:application",
                                 extra=["--access-logfile", str(workdir / "access.log")])
         server.wait_ready(path="/healthz")
-        output["server"] = {"gunicorn_workers": args.workers, "worker_class": "sync",
+        output["server"] = {"gunicorn_workers": args.workers,
+                            "worker_class": args.worker_class, "threads": args.threads,
                             "app": "maturity_site.wsgi", "access_log": True, "debug": False,
                             "database": "postgresql",
                             "cache": "redis" if args.redis_url else "local memory"}

@@ -376,7 +376,7 @@ def finish_client(process: subprocess.Popen, timeout: float) -> dict:
         raise RuntimeError(f"the load client failed: {err[-2000:]}") from error
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -404,8 +404,8 @@ def cpu_snapshot(server: Gunicorn, database: str) -> dict[str, dict[int, float]]
     backends = [pid for (pid,) in pg_execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
         [database])]
-    return {"app": {pid: _cpu_seconds(pid) for pid in app},
-            "database": {pid: _cpu_seconds(pid) for pid in backends}}
+    return {"app": {pid: cpu_seconds(pid) for pid in app},
+            "database": {pid: cpu_seconds(pid) for pid in backends}}
 
 
 def run_page(server: Gunicorn, job: dict, *, seconds: float, warmup: float, threads: int,

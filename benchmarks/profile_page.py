@@ -7,7 +7,8 @@ Runs against the database ``load_benchmark.py --keep`` left (``--database``,
 default ``maturity_bench``) with the same settings as its gunicorn (DEBUG off,
 ``REDIS_URL`` as there), through Django's request handler (the test client's,
 which runs the whole middleware chain but not gunicorn). Prints the requests/s of
-this loop, the queries of one request and the top functions. Pages: floor,
+this loop with the CPU a request costs here and in its PostgreSQL backend (steadier than
+time on a shared machine), the queries of one request and the top functions. Pages: floor,
 floor_signed_in, autosave, questionnaire, dashboard, organisation_report.
 """
 
@@ -80,12 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     for query in queries:
         print("  ", query["sql"][:160])
 
-    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [backend] = cursor.fetchone()
+    began, cpu, database = time.perf_counter(), time.process_time(), bench.cpu_seconds(backend)
     for _ in range(args.requests):
         request()
     elapsed = time.perf_counter() - began
+    cpu, database = time.process_time() - cpu, bench.cpu_seconds(backend) - database
     print(f"{args.requests / elapsed:.1f} requests/s in this loop, "
-          f"{1000 * elapsed / args.requests:.2f} ms a request (not profiled)")
+          f"{1000 * elapsed / args.requests:.2f} ms a request (not profiled); CPU a "
+          f"request: {1000 * cpu / args.requests:.2f} ms here (the test client's too) + "
+          f"{1000 * database / args.requests:.2f} ms of its PostgreSQL backend")
     if args.top == 0:
         return 0
     profile = cProfile.Profile()

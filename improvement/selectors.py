@@ -90,9 +90,10 @@ def owner_choices(access: OrgAccess) -> list[tuple[str, str]]:
 
 
 def my_overdue_actions(access: OrgAccess) -> list[Action]:
-    """The signed-in user's overdue actions in this organisation (one query)."""
-    return list(actions(access).overdue().filter(owner=access.user)
-                .order_by("due_date", "id")[:20])
+    """The signed-in user's overdue actions in this organisation (one query), with
+    what the home page's panel shows of them: the department, not the owner or round."""
+    return list(scoped(access, Action.objects.select_related("department")).overdue()
+                .filter(owner=access.user).order_by("due_date", "id")[:20])
 
 
 def department_managers(organisation) -> list:

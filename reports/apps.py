@@ -12,5 +12,5 @@ class ReportsConfig(AppConfig):
 
         from .views import overview_panel
 
-        register(Panel(key="overview", template="reports/_overview.html",
+        register(Panel(key="overview", template="reports/_overview_panel.html",
                        context=overview_panel, order=0, wide=True))

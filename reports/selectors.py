@@ -23,7 +23,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
     Window,
@@ -33,7 +32,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible
-from assessments.models import Answer, Assessment, Response
+from assessments.models import Assessment, Response
 from assessments.presentation import WEAKEST_DIMENSIONS, present, weakest_dimensions
 from assessments.selectors import (
     RoundFigures,
@@ -69,7 +68,8 @@ from .charts import (
 from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
-# a new request renders afresh instead of reusing an older file.
+# a new request renders afresh instead of reusing an older file (and the pages kept in
+# the cache, the organisation report and the home page's overview, are rendered again).
 TEMPLATE_VERSION = "2026-12-03.1"
 
 
@@ -465,22 +465,17 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
 
 def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
     # Only submitted responses count in results and reports: an answer saved in a
-    # response still in progress changes nothing a report shows. Their answers' last
-    # change is read per round (a subquery), not by grouping every answer of the
-    # organisation with its round.
+    # response still in progress changes nothing a report shows. A submitted response's
+    # answers never change (``assessments.services.refusal``), so its submission stands
+    # for them: the rounds' submissions are counted, and the last one read, per round.
     submitted = Q(responses__submitted_at__isnull=False)
-    last_answer = (Answer.objects.filter(response__assessment=OuterRef("pk"),
-                                         response__submitted_at__isnull=False)
-                   .order_by().values("response__assessment")
-                   .annotate(at=Max("updated_at")).values("at"))
     rows = (queryset.annotate(
-        last_answer=Subquery(last_answer),
         last_submit=Max("responses__submitted_at"),
         submitted=Count("responses", filter=submitted),
     ).order_by("pk").values_list(
         "pk", "name", "status", "target_level", "updated_at", "consensus_updated_at",
         "model_version_id",
-        "department__name", "organisation__name", "last_answer", "last_submit", "submitted"))
+        "department__name", "organisation__name", "last_submit", "submitted"))
     return [[str(value) for value in row] for row in rows]
 
 
@@ -533,7 +528,7 @@ def organisation_input_hashes(access: OrgAccess, language: str, variants) -> dic
         "departments": list(scoped_departments(access).order_by("pk")
                             .values_list("pk", "name")),
         "rounds": _fingerprint_rows(scoped_assessments(access)),
-        "clients": _fingerprint_rows(client_rounds(access)),
+        "clients": _fingerprint_rows(client_rounds(access)) if portfolio_access(access) else [],
     }, access, variants)
 
 
@@ -591,7 +586,6 @@ class ExecutiveOverview:
     quadrant_rows: list[DepartmentResult]
     quadrant_texts: ModelTexts | None
     steps: list[OverviewStep]
-    latest_pdf: Report | None
     # The averages are per model (:func:`overview_models`): a 4-level and a 5-level
     # model's indexes are never averaged together.
 
@@ -599,18 +593,18 @@ class ExecutiveOverview:
 OVERVIEW_STEPS = QUICK_WINS
 
 
-def executive_overview(access: OrgAccess, *, language: str, clients: bool = False,
-                       latest_pdf: bool = True) -> ExecutiveOverview:
+def executive_overview(access: OrgAccess, *, language: str,
+                       clients: bool = False) -> ExecutiveOverview:
     """What an executive reads first: every department's level and index in its latest
     closed round with the change since the closed round before (same model), the
     quadrant, the quick wins across departments (each department's, ``scoring.quick_wins``,
-    nearest level first) and the newest PDF. With ``clients``, a consultancy's
+    nearest level first). With ``clients``, a consultancy's
     clients' departments count too, for those who see them (the organisation report's
     rule, :func:`client_rounds`): the organisation's one-page summary.
 
     A fixed number of queries whatever the number of departments: the closed rounds
-    (one; two with the clients), their results (cached, see ``results_by_assessment``),
-    the texts per model version and the newest PDF (one)."""
+    (one), their results (cached, see ``results_by_assessment``) and the texts per model
+    version. The newest PDF is :func:`latest_pdf`'s."""
     rounds = reported_rounds(scoped_assessments(access).filter(
         status=Assessment.Status.CLOSED))
     if clients:
@@ -618,8 +612,7 @@ def executive_overview(access: OrgAccess, *, language: str, clients: bool = Fals
             status=Assessment.Status.CLOSED))
         rounds.sort(key=lambda a: (a.created_at, a.pk))
     if not rounds:
-        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[],
-                                 latest_pdf=None)
+        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[])
     results = results_by_assessment(rounds, language)
     texts_by_version: dict[int, ModelTexts] = {}
 
@@ -679,13 +672,43 @@ def executive_overview(access: OrgAccess, *, language: str, clients: bool = Fals
         quadrant_texts = texts_of(max((r.assessment for r in same),
                                       key=lambda a: a.model_version.number))
         quadrant_rows = [r.result for r in same]
-    newest_pdf = (reports(access).filter(status=Report.Status.READY, language=language,
-                                         variant=Report.Variant.FULL)
-                  .order_by("-created_at", "-id").first()) if latest_pdf else None
     return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
                              quadrant_texts=quadrant_texts,
-                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]],
-                             latest_pdf=newest_pdf)
+                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]])
+
+
+def latest_pdf(access: OrgAccess, language: str) -> dict | None:
+    """The newest finished PDF in ``language`` this member may open, as the overview
+    shows it (one query): its id, when it was made, and its round and department."""
+    return (scoped(access, Report.objects.all()).filter(_openable(access))
+            .filter(status=Report.Status.READY, language=language,
+                    variant=Report.Variant.FULL)
+            .order_by("-created_at", "-id")
+            .values("public_id", "created_at", round=F("assessment__name"),
+                    department=F("assessment__department__name")).first())
+
+
+def overview_fingerprint(access: OrgAccess) -> list[list[str]]:
+    """What the executive overview is computed from, as it changes (one query): the
+    closed rounds with what their rows show (name, department) and what their results
+    are keyed by (``assessments.selectors._results_key``): the version, the target and
+    the consensus answers' last change. The submitted responses are left out: nobody
+    submits in a closed round, and reopening one changes its status. Empty: no
+    overview."""
+    return [[str(value) for value in row] for row in (
+        scoped_assessments(access).filter(status=Assessment.Status.CLOSED).order_by("pk")
+        .values_list("pk", "public_id", "name", "created_at", "updated_at", "target_level",
+                     "consensus_updated_at", "department__name", "model_version_id"))]
+
+
+def overview_key(access: OrgAccess, fingerprint: list[list[str]], *, pdf: dict | None,
+                 language: str) -> str:
+    """The cache key of a rendered overview: its fingerprint, the newest PDF shown in
+    it (:func:`latest_pdf`, chosen by the reader's audience) and what the rendering
+    depends on besides."""
+    return f"organisation-overview:{access.organisation.pk}:" + _digest({
+        "template": TEMPLATE_VERSION, "engine": ENGINE_VERSION, "language": language,
+        "organisation": access.organisation.slug, "rounds": fingerprint, "pdf": pdf})
 
 
 def overview_models(rows: list[OverviewRow], language: str) -> list[dict]:
@@ -753,8 +776,7 @@ class OrganisationSummary:
 
 
 def organisation_summary(access: OrgAccess, *, language: str) -> OrganisationSummary:
-    overview = executive_overview(access, language=language, clients=True,
-                                  latest_pdf=False)
+    overview = executive_overview(access, language=language, clients=True)
     models = overview_models(overview.rows, language)
     organisation = access.organisation
     own = [r for r in overview.rows if r.assessment.organisation_id == organisation.pk]

@@ -106,9 +106,9 @@ def _pdf_panel(access: OrgAccess, assessment, language: str, digests: dict[str, 
 # ------------------------------------------------------------------------- pages
 
 
-# How long a rendered organisation report is kept. Its key is the PDF's input hash,
-# which changes with anything the page shows, so the timeout only bounds what an edit
-# outside the services (a database console) could leave behind.
+# How long a rendered organisation report (or home page overview) is kept. Its key
+# changes with anything it shows, so the timeout only bounds what an edit outside the
+# services (a database console) could leave behind.
 ORGANISATION_REPORT_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -416,11 +416,30 @@ assessment_export_json = _assessment_export("json")
 
 def overview_panel(access: OrgAccess) -> dict | None:
     """The executive overview at the top of an organisation's home page (a dashboard
-    panel, registered in ``ReportsConfig.ready``): None until a round is closed."""
+    panel, registered in ``ReportsConfig.ready``): None until a round is closed.
+
+    Rendered once per change of what it shows and kept in the cache (as the
+    organisation report is): its key is the overview's fingerprint (the closed rounds,
+    ``selectors.overview_fingerprint``), the newest PDF this member may open, the
+    language and the templates' version. Nothing else in it depends on who reads it."""
     language = current_language()
+    fingerprint = selectors.overview_fingerprint(access)
+    if not fingerprint:
+        return None
+    pdf = selectors.latest_pdf(access, language)
+    key = selectors.overview_key(access, fingerprint, pdf=pdf, language=language)
+    body = cache.get(key)
+    if body is None:
+        body = _overview_body(access, language, pdf)
+        cache.set(key, body, ORGANISATION_REPORT_CACHE_SECONDS)
+    # Empty: closed rounds, but none with a submitted response.
+    return {"body": mark_safe(body)} if body else None  # noqa: S308 - from a template
+
+
+def _overview_body(access: OrgAccess, language: str, pdf: dict | None) -> str:
     overview = selectors.executive_overview(access, language=language)
     if not overview.rows:
-        return None
+        return ""
     quadrant = None
     if overview.quadrant_texts is not None:
         # Every department, whatever its model: the shipped models share the two axes,
@@ -429,6 +448,8 @@ def overview_panel(access: OrgAccess) -> dict | None:
                                       overview.quadrant_texts)
         if geometry is not None:
             quadrant = _svg("quadrant", geometry, "")
-    return {"overview": overview, "quadrant": quadrant,
-            "models": selectors.overview_models(overview.rows, language),
-            "can_request": access.can("request_reports")}
+    # No request: nothing of the reader (their session, their CSRF token) goes in.
+    return render_to_string("reports/_overview.html", {
+        "organisation": access.organisation, "overview": overview, "quadrant": quadrant,
+        "models": selectors.overview_models(overview.rows, language), "latest_pdf": pdf})
+

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -19,7 +20,7 @@ from models_catalog import services as catalog_services
 from models_catalog.models import ModelVersion
 from models_catalog.selectors import version_structure
 from organisations.access import organisation_access
-from tests.assessment_factories import make_assessment, version_with
+from tests.assessment_factories import invitee, make_assessment, version_with
 from tests.catalog_factories import make_version
 from tests.conftest import signed_in
 
@@ -104,6 +105,17 @@ def test_it_never_serves_the_structure_of_another_row_with_the_same_key(world):
     assert len(queries) == 6  # read again: the five parts, and the model of this instance
 
 
+def _counted_saves(client, url, answers) -> list[int]:
+    """The queries of each save (each must succeed)."""
+    counts = []
+    for question, option in answers:
+        with CaptureQueriesContext(connection) as queries:
+            reply = _save(client, url, question=question, option=option)
+        assert reply.status_code == 200 and reply.json()["option"] == option
+        counts.append(len(queries))
+    return counts
+
+
 def test_it_autosaves_after_the_first_answer_in_a_fixed_number_of_queries(world):
     assessment = make_assessment(world, version=version_with(40, slug="autosave-fixed"))
     client, url = signed_in(world.acme.manager), _save_url(assessment)
@@ -111,19 +123,29 @@ def test_it_autosaves_after_the_first_answer_in_a_fixed_number_of_queries(world)
     # (the first save creates the response; the second prepares the statement of the
     # later ones on PostgreSQL, once per connection)
     assert _save(client, url, question="people.4.1", option="largely").status_code == 200
-    counts = []
-    for question, option in (("people.3.1", "fully"), ("customers.2.1", "na"),
-                             ("people.2.1", "dk")):
-        with CaptureQueriesContext(connection) as queries:
-            reply = _save(client, url, question=question, option=option)
-        assert reply.status_code == 200 and reply.json()["option"] == option
-        counts.append(len(queries))
+    counts = _counted_saves(client, url, (("people.3.1", "fully"), ("customers.2.1", "na"),
+                                          ("people.2.1", "dk")))
     # session, user, organisation with role, my response with its assessment; then on
     # PostgreSQL the upsert with the answered count if the response is unchanged (one
     # statement, no transaction); on SQLite, in a transaction, the locked response, the
     # upsert, the answered count
     expected = 5 if connection.vendor == "postgresql" else 9
     assert counts == [expected] * 3
+    assert Answer.objects.filter(response__assessment=assessment).count() == 4
+
+
+def test_an_invited_person_autosaves_in_a_fixed_number_of_queries(world):
+    assessment = make_assessment(world, version=version_with(40, slug="link-autosave"))
+    _response, token = invitee(assessment)
+    client, url = Client(), reverse("respondent:save", args=[token])
+    assert _save(client, url, question="people.2.1", option="partly").status_code == 200
+    assert _save(client, url, question="people.4.1", option="largely").status_code == 200
+    counts = _counted_saves(client, url, (("people.3.1", "fully"), ("customers.2.1", "na")))
+    # the response by its link with its assessment, organisation, department and
+    # version (one statement); then the save as a member's (PostgreSQL: one statement;
+    # SQLite: the locked way, in a transaction)
+    expected = 2 if connection.vendor == "postgresql" else 6
+    assert counts == [expected] * 2
     assert Answer.objects.filter(response__assessment=assessment).count() == 4
 
 

@@ -19,8 +19,8 @@ from tests.conftest import signed_in
 # invitations (two counts: through the selectors, the ORM; the page is dominated by the
 # executive overview, benchmarks/README.md)
 # (+ clients for a consultancy), the member's own unanswered questionnaires, and the
-# closed rounds of the executive overview (tests/test_overview.py pins the overview
-# with rounds), the member's own overdue actions (improvement); portfolio: clients with
+# executive overview's fingerprint, its closed rounds (tests/test_overview.py pins the
+# overview with rounds), the member's own overdue actions (improvement); portfolio: clients with
 # member counts, their departments.
 HOME_QUERIES = 10
 VIEWER_HOME_QUERIES = HOME_QUERIES - 2  # no member or invitation counts

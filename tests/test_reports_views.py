@@ -20,6 +20,7 @@ from organisations.models import AuditEvent
 from reports import services, tasks
 from reports.chart_export import ChartExportError
 from reports.models import Report
+from tests.assessment_factories import respondents_with_answers
 from tests.catalog_factories import make_version
 from tests.conftest import signed_in
 from tests.report_samples import seed_rounds
@@ -204,14 +205,11 @@ def test_asking_twice_reuses_the_report_and_its_file(world, seeded, sent,
 
 def test_changed_answers_or_another_language_make_a_new_report(
         world, seeded, sent, django_capture_on_commit_callbacks):
-    from assessments.models import Answer
-
     manager = signed_in(world.acme.manager)
     url = assessment_url(world, seeded["latest"], "pdf/")
     ask(manager, url, django_capture_on_commit_callbacks)
     run_worker_task(Report.objects.get().pk)
-    answer = Answer.objects.filter(response__assessment=seeded["latest"]).first()
-    Answer.objects.filter(pk=answer.pk).update(updated_at=timezone.now())
+    respondents_with_answers(seeded["latest"], 1, seed=5)  # another respondent submits
     ask(manager, url, django_capture_on_commit_callbacks)
     assert Report.objects.count() == 2
     manager.post("/i18n/setlang/", {"language": "sv"})

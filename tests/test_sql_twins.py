@@ -18,8 +18,8 @@ from assessments.selectors import assessing_members
 from organisations import selectors
 from organisations import sql as organisation_sql
 from organisations.access import carries_into_clients, inherited_role
-from organisations.models import Invitation, Membership, Organisation, Role
-from tests.assessment_factories import make_assessment
+from organisations.models import Invitation, Membership, Organisation, Role, hash_token
+from tests.assessment_factories import invitee, make_assessment
 from tests.conftest import access_for, make_user
 from tests.test_organisation_home import _invitation
 
@@ -98,6 +98,22 @@ def test_the_member_response_statement_reads_what_the_orm_reads(world):
         for name in ("response", "assessment", "department", "version"):
             assert _fields(getattr(row, name)) == _fields(getattr(twin, name)), name
             assert getattr(row, name).get_deferred_fields() == set()
+
+
+def test_the_link_response_statement_reads_what_the_orm_reads(world):
+    assessment = make_assessment(world)
+    response, token = invitee(assessment)
+    member = services.member_response(assessment=assessment, user=world.acme.manager)
+    for token_hash in (response.token_hash, hash_token(token + "x"), ""):
+        row = assessment_sql.link_response(token_hash)
+        twin = assessment_sql.link_response_orm(token_hash)
+        if twin is None:
+            assert row is None
+            continue
+        for name in ("response", "assessment", "organisation", "department", "version"):
+            assert _fields(getattr(row, name)) == _fields(getattr(twin, name)), name
+            assert getattr(row, name).get_deferred_fields() == set()
+    assert member.token_hash is None  # a member's response has no link to find it by
 
 
 def _answers(response) -> list:
