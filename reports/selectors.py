@@ -680,7 +680,7 @@ def executive_overview(access: OrgAccess, *, language: str,
 def latest_pdf(access: OrgAccess, language: str) -> dict | None:
     """The newest finished PDF in ``language`` this member may open, as the overview
     shows it (one query): its id, when it was made, and its round and department."""
-    return (scoped(access, Report.objects.all()).filter(_openable(access))
+    return (reports(access)
             .filter(status=Report.Status.READY, language=language,
                     variant=Report.Variant.FULL)
             .order_by("-created_at", "-id")
