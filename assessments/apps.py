@@ -8,9 +8,15 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Assessments")
 
     def ready(self):
+        from organisations import changes
         from organisations.dashboard import Panel, register
 
+        from .models import Assessment, Response
         from .selectors import waiting_for_member
+
+        # What an organisation's home page shows (organisations.changes).
+        changes.track(Assessment, "organisation_id")
+        changes.track(Response, "assessment__organisation_id")
 
         def waiting(access):
             responses = waiting_for_member(access)

@@ -18,8 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organisations.changes import TrackedQuerySet
 
-class AssessmentQuerySet(models.QuerySet):
+
+class AssessmentQuerySet(TrackedQuerySet):
     def counted(self) -> AssessmentQuerySet:
         """Rounds whose results count (results, trends, reports): open or closed ones."""
         return self.filter(status__in=Assessment.COUNTED)
@@ -254,6 +256,8 @@ class Response(models.Model):
     last_emailed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -8,11 +8,15 @@ class ImprovementConfig(AppConfig):
     verbose_name = _("Action plans")
 
     def ready(self):
+        from organisations import changes
         from organisations.dashboard import Panel, register
         from reports.extensions import RoundSection
         from reports.extensions import register as register_section
 
         from . import hooks
+        from .models import Action
+
+        changes.track(Action, "organisation_id")
 
         register(Panel(key="overdue_actions", template="improvement/_home_panel.html",
                        context=hooks.overdue_panel, order=-5, wide=True))

@@ -23,8 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from organisations.changes import TrackedQuerySet
 
-class ActionQuerySet(models.QuerySet):
+
+class ActionQuerySet(TrackedQuerySet):
     def open(self) -> ActionQuerySet:
         return self.filter(status__in=Action.OPEN)
 

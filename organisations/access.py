@@ -11,7 +11,7 @@ both are a 404. A member whose role does not allow an action gets a 403.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -76,6 +76,9 @@ class OrgAccess:
     # The role is capped below the user's own (an API token's scope): work done later
     # on this access's behalf (a PDF rendered by a worker) keeps to this role.
     capped: bool = False
+    # The organisation's change stamp as the access check read it (organisations.changes),
+    # for what a page keeps in the cache; None when unknown.
+    stamp: str | None = field(default=None, compare=False)
 
     def can(self, capability: str) -> bool:
         return self.role in CAPABILITIES[capability]
@@ -133,7 +136,7 @@ def organisation_access(user, slug: str) -> OrgAccess:
     if role is None:
         raise Http404
     return OrgAccess(user=user, organisation=org, role=role,
-                     via_consultancy=role != row.own_role)
+                     via_consultancy=role != row.own_role, stamp=row.stamp)
 
 
 def accessible_organisations(user) -> list[tuple[sql.SwitcherRow, str]]:

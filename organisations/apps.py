@@ -8,6 +8,12 @@ class OrganisationsConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self):
+        from . import changes
+        from .models import Department, Invitation, Membership, Organisation
         from .security import connect_signals
 
         connect_signals()
+        # What an organisation's home page shows (organisations.changes).
+        changes.track(Organisation, "id", organisations=changes.organisation_and_relatives)
+        for model in (Department, Membership, Invitation):
+            changes.track(model, "organisation_id")

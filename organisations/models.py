@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .changes import TrackedQuerySet
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -147,6 +149,22 @@ class Organisation(models.Model):
                 raise ValidationError(_("Only a consultancy can have client organisations."))
 
 
+class ChangeStamp(models.Model):
+    """The organisation's change stamp (``organisations.changes``): replaced whenever
+    something shown from the organisation's data changes."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE,
+                                        primary_key=True, related_name="+")
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("change stamp")
+        verbose_name_plural = _("change stamps")
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class Membership(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True,
                                  editable=False)
@@ -157,6 +175,8 @@ class Membership(models.Model):
                                      verbose_name=_("organisation"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TrackedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -181,6 +201,8 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TrackedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -222,6 +244,8 @@ class Invitation(models.Model):
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("accepted by"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = TrackedQuerySet.as_manager()
 
     STATUS_LABELS = {
         "pending": _("Pending"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -30,7 +31,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.db.models.sql import Query
 
-from .models import Membership, Organisation, User
+from .models import ChangeStamp, Membership, Organisation, User
 
 
 def execute(cursor, sql: str, params: Sequence = ()) -> None:
@@ -147,18 +148,25 @@ class AccessRow:
     organisation: Organisation  # with ``parent`` set (complete) when it has one
     own_role: str | None  # the user's membership of the organisation
     parent_role: str | None  # the user's membership of its parent, whatever its kind
+    stamp: str | None  # its change stamp (organisations.changes), as hex; None: none yet
 
 
-_O, _M = Organisation, Membership
+_O, _M, _S = Organisation, Membership, ChangeStamp
 _ACCESS_SQL = (
     f'SELECT {columns(_O, "o")}, {columns(_O, "p")}, dm.{col(_M, "role")}, '  # noqa: S608
-    f'pm.{col(_M, "role")} FROM {table(_O)} o '
+    f'pm.{col(_M, "role")}, s.{col(_S, "token")} FROM {table(_O)} o '
     f'LEFT JOIN {table(_O)} p ON p.{col(_O, "id")} = o.{col(_O, "parent")} '
     f'LEFT JOIN {table(_M)} dm ON dm.{col(_M, "organisation")} = o.{col(_O, "id")} '
     f'AND dm.{col(_M, "user")} = %s '
     f'LEFT JOIN {table(_M)} pm ON pm.{col(_M, "organisation")} = o.{col(_O, "parent")} '
     f'AND pm.{col(_M, "user")} = %s '
+    f'LEFT JOIN {table(_S)} s ON s.{col(_S, "organisation")} = o.{col(_O, "id")} '
     f'WHERE o.{col(_O, "slug")} = %s')
+
+
+def _hex(token) -> str | None:
+    """A UUID column's value as hex, whatever the database returned (SQLite: hex text)."""
+    return None if token is None else uuid.UUID(str(token)).hex
 
 
 def access_row(user_id: int, slug: str) -> AccessRow | None:
@@ -173,7 +181,8 @@ def access_row(user_id: int, slug: str) -> AccessRow | None:
     organisation = instance(_O, row[:n])
     if organisation.parent_id is not None:
         organisation.parent = instance(_O, row[n:2 * n])
-    return AccessRow(organisation, *row[2 * n:])
+    own_role, parent_role, stamp = row[2 * n:]
+    return AccessRow(organisation, own_role, parent_role, _hex(stamp))
 
 
 def access_row_orm(user_id: int, slug: str) -> AccessRow | None:
@@ -183,8 +192,10 @@ def access_row_orm(user_id: int, slug: str) -> AccessRow | None:
     roles = dict(Membership.objects.filter(
         user_id=user_id, organisation_id__in=[organisation.pk, organisation.parent_id])
         .values_list("organisation_id", "role"))
+    stamp = ChangeStamp.objects.filter(organisation=organisation).values_list(
+        "token", flat=True).first()
     return AccessRow(organisation, roles.get(organisation.pk),
-                     roles.get(organisation.parent_id))
+                     roles.get(organisation.parent_id), _hex(stamp))
 
 
 # --- The organisation switcher -----------------------------------------------------------

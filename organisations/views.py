@@ -1,25 +1,30 @@
 """Views of accounts and tenancy. Thin: objects come from ``access``, writes go
 through ``services``, and a broken business rule comes back as a message."""
 
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetView
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import branding, dashboard, selectors, services, throttle
+from . import branding, changes, dashboard, selectors, services, throttle
 from .access import OrgAccess, accessible_organisations, tenant_view
 from .audit import action_label
 from .forms import (
@@ -245,20 +250,66 @@ def _welcome(request, invitation):
 @tenant_view()
 @require_safe
 def organisation_home(request, access):
+    return _tenant_render(request, access, "organisations/home.html",
+                          {"body": home_body(access)}, section="overview")
+
+
+# Bump when the home page's templates change what they show.
+HOME_TEMPLATE_VERSION = "2026-12-03.1"
+# The longest a rendered home page is kept; a change of its data replaces it at once.
+HOME_CACHE_SECONDS = 600
+
+
+def home_body(access: OrgAccess) -> SafeString:
+    """The organisation home's content below the navigation, kept in the cache under the
+    organisation's change stamp (``organisations.changes``, read by the access check) and
+    what else it depends on: the reader (their role, their own questionnaires and
+    actions), the language and the day (overdue actions). An organisation without a stamp
+    yet gets one."""
+    stamp = access.stamp or changes.replace([access.organisation.pk]).get(
+        access.organisation.pk, "")
+    language = _current_language()
+    today = timezone.localdate()
+    key = "organisation-home:" + ":".join([
+        str(access.organisation.pk), stamp, str(access.user.pk), access.role,
+        str(int(access.via_consultancy)), language, today.isoformat(),
+        HOME_TEMPLATE_VERSION])
+    body = cache.get(key)
+    if body is None:
+        body, seconds = _home_body(access)
+        cache.set(key, body, seconds)
+    return mark_safe(body)  # noqa: S308 - a template's output
+
+
+def _home_body(access: OrgAccess) -> tuple[str, int]:
+    """The home page's content, and how long it stays true if nothing is written: until
+    the next pending invitation expires (it leaves the count), at most
+    ``HOME_CACHE_SECONDS``."""
     org = access.organisation
     people = "manage_members" in access.capabilities
     show_clients = org.is_consultancy and access.can("manage_clients")
-    return _tenant_render(request, access, "organisations/home.html", {
+    seconds = HOME_CACHE_SECONDS
+    pending_count = None
+    if people:
+        pending = selectors.pending_invitations(access).aggregate(
+            count=Count("pk"), next_expiry=Min("expires_at"))
+        pending_count = pending["count"]
+        if pending["next_expiry"] is not None:
+            until = (pending["next_expiry"] - timezone.now()).total_seconds()
+            seconds = max(1, min(seconds, math.ceil(until)))
+    # No request: nothing of the reader's session (a CSRF token) goes into the cache.
+    body = render_to_string("organisations/_home_body.html", {
+        "organisation": org, "access": access,
         "departments": list(selectors.departments(access).values("public_id", "name")),
-        "clients": (selectors.client_organisations(access).values("slug", "name")
+        "clients": (list(selectors.client_organisations(access).values("slug", "name"))
                     if show_clients else None),
         "member_count": selectors.memberships(access).count() if people else None,
-        "pending_invitation_count": (selectors.pending_invitations(access).count()
-                                     if people else None),
+        "pending_invitation_count": pending_count,
         # From the apps above this one (organisations.dashboard): a member's unanswered
         # questionnaires, then the executive overview.
         "panels": dashboard.panels_for(access),
-    }, section="overview")
+    })
+    return body, seconds
 
 
 def _require_consultancy(access: OrgAccess) -> None:

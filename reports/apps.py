@@ -8,9 +8,12 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
+        from organisations import changes
         from organisations.dashboard import Panel, register
 
+        from .models import Report
         from .views import overview_panel
 
+        changes.track(Report, "organisation_id")
         register(Panel(key="overview", template="reports/_overview_panel.html",
                        context=overview_panel, order=0, wide=True))

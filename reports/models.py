@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from organisations.changes import TrackedQuerySet
+
 
 def report_path(report: Report, filename: str) -> str:
     # Unguessable and outside any served URL space; the download view names the file.
@@ -80,6 +82,8 @@ class Report(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,7 +4,9 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
+from organisations import changes
 from organisations.demo import CONSULTANT_EMAIL, demo_password, seed_organisations
+from organisations.models import Organisation
 
 
 def demo_steps():
@@ -27,6 +29,9 @@ class Command(BaseCommand):
         notes = []
         for seed in demo_steps():
             notes.extend(seed(orgs) or ())
+        # Some demo answers are written in bulk, which organisations.changes does not
+        # follow: every organisation's pages are rendered afresh.
+        changes.replace(Organisation.objects.values_list("pk", flat=True))
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready. Sign in as {CONSULTANT_EMAIL} "
             f"(or manager@acme.example, exec@acme.example, manager@globex.example, "
