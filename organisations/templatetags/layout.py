@@ -1,7 +1,16 @@
-"""The shared layout's language selector (templates/base.html).
+"""The shared layout's navigation (templates/base.html), rendered once per process for
+each combination of what it shows and kept (an ``lru_cache`` keyed by exactly that):
 
-``{% language_options %}`` renders the selector's ``<option>`` list once per process
-and language: it depends on nothing else.
+- ``{% language_options %}``: the language selector's ``<option>`` list, per language;
+- ``{% org_nav %}``: an organisation's sections, per organisation, its kind, the reader's
+  capabilities, the current section and the language;
+- ``{% switcher_items %}``: the organisation switcher's entries, per list of
+  organisations (id, name, short name, parent), the current one and the language.
+
+Each key is the fragment's whole input, so a renamed organisation or another role is
+another key: nothing is invalidated, the least used are forgotten. Rendering these
+through Django's template engine on every page was about a third of a signed-in page's
+template time (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -13,16 +22,20 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
 
+
+def _render(name: str, context: dict) -> SafeString:
+    return mark_safe(get_template(name).render(context).strip())  # noqa: S308 - autoescaped
+
+
 @lru_cache(maxsize=64)
 def _language_options(language: str | None, codes: tuple[str, ...]) -> SafeString:
-    html = get_template("organisations/_language_options.html").render(
-        {"LANGUAGE_CODE": language})
-    return mark_safe(html.strip())  # noqa: S308 - an autoescaped template's output
+    return _render("organisations/_language_options.html", {"LANGUAGE_CODE": language})
 
 
 @register.simple_tag
@@ -31,8 +44,46 @@ def language_options() -> SafeString:
     return _language_options(get_language(), tuple(code for code, _ in settings.LANGUAGES))
 
 
+@lru_cache(maxsize=4096)
+def _org_nav(slug: str, is_consultancy: bool, capabilities: frozenset[str], section: str,
+             language: str | None, prefix: str) -> SafeString:
+    return _render("organisations/_org_nav.html", {
+        "slug": slug, "is_consultancy": is_consultancy, "capabilities": capabilities,
+        "section": section})
+
+
+@register.simple_tag(takes_context=True)
+def org_nav(context) -> SafeString:
+    """The sections of the organisation the page is in (``access``), ``section`` marked."""
+    access = context["access"]
+    return _org_nav(access.organisation.slug, access.organisation.is_consultancy,
+                    access.capabilities, context.get("section") or "", get_language(),
+                    get_script_prefix())
+
+
+@lru_cache(maxsize=4096)
+def _switcher_items(organisations: tuple[tuple[int, str, str, int | None], ...],
+                    current: int | None, language: str | None, prefix: str) -> SafeString:
+    return _render("organisations/_switcher_items.html", {
+        "organisations": [dict(zip(("pk", "name", "slug", "parent_id"), row, strict=True))
+                          for row in organisations],
+        "current": current})
+
+
+@register.simple_tag(takes_context=True)
+def switcher_items(context) -> SafeString:
+    """The organisation switcher's entries: every organisation the reader may open, the
+    current one marked."""
+    access = context.get("access")
+    rows = tuple((org.pk, org.name, org.slug, org.parent_id)
+                 for org, _role in context.get("switcher_organisations") or ())
+    return _switcher_items(rows, access.organisation.pk if access else None, get_language(),
+                           get_script_prefix())
+
+
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs) -> None:
-    """Tests that override the languages or the templates start afresh."""
-    if setting in ("LANGUAGES", "TEMPLATES"):
-        _language_options.cache_clear()
+    """Tests that override the languages, the templates or the URLs start afresh."""
+    if setting in ("LANGUAGES", "TEMPLATES", "ROOT_URLCONF"):
+        for cached in (_language_options, _org_nav, _switcher_items):
+            cached.cache_clear()
