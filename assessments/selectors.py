@@ -353,14 +353,19 @@ def questionnaire(version: ModelVersion, response: Response | None) -> Questionn
     answers, carried = {}, {}
     if response is not None and response.pk is not None:
         # One query for both: the respondent's answers, then the answers carried from
-        # last round (suggestions to confirm).
+        # last round (suggestions to confirm). Only a follow-up round has carried answers
+        # (assessments.followup; the round it follows has results, so it is never
+        # deleted): for any other, the answers alone, a third of the Python.
         own = (Answer.objects.filter(response_id=response.pk)
                .annotate(carried=Value(False))
                .values_list("question_id", "option", "comment", "carried"))
-        suggested = (CarriedAnswer.objects.filter(response_id=response.pk)
-                     .annotate(no_comment=Value(""), carried=Value(True))
-                     .values_list("question_id", "option", "no_comment", "carried"))
-        for question_id, option, comment, is_carried in own.union(suggested, all=True):
+        round_ = Response._meta.get_field("assessment").get_cached_value(response, None)
+        if round_ is None or round_.follows_id is not None:
+            own = own.union(CarriedAnswer.objects.filter(response_id=response.pk)
+                            .annotate(no_comment=Value(""), carried=Value(True))
+                            .values_list("question_id", "option", "no_comment", "carried"),
+                            all=True)
+        for question_id, option, comment, is_carried in own:
             if is_carried:
                 carried[question_id] = option
             else:

@@ -14,6 +14,7 @@ class OrganisationsConfig(AppConfig):
 
         connect_signals()
         # What an organisation's home page shows (organisations.changes).
-        changes.track(Organisation, "id", organisations=changes.organisation_and_relatives)
+        changes.track(Organisation, "id", "parent_id", "clients__id",
+                      organisations=changes.organisation_and_relatives)
         for model in (Department, Membership, Invitation):
             changes.track(model, "organisation_id")

@@ -35,8 +35,8 @@ from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
-# model -> the lookup from it to its organisation's id, or a function of an instance
-_tracked: dict[type[models.Model], str] = {}
+# model -> the lookups from it to the ids of the organisations it is shown in
+_tracked: dict[type[models.Model], tuple[str, ...]] = {}
 _resolvers: dict[type[models.Model], Callable[[models.Model], Iterable[int | None]]] = {}
 
 
@@ -70,12 +70,13 @@ def replace(organisation_ids: Iterable[int], *, again: bool = True) -> dict[int,
     return {pk: token.hex for pk, token in stamps.items()}
 
 
-def track(model: type[models.Model], path: str, *,
+def track(model: type[models.Model], path: str, *also: str,
           organisations: Callable[[models.Model], Iterable[int | None]] | None = None) -> None:
-    """Follow the writes of ``model``: ``path`` is the lookup from it to its
-    organisation's id (for ``QuerySet.update``); ``organisations(instance)`` gives the ids
-    a saved or deleted instance changes, by default the one ``path`` leads to."""
-    _tracked[model] = path
+    """Follow the writes of ``model``: ``path`` (and ``also``) are the lookups from it to
+    the ids of the organisations it is shown in (for ``QuerySet.update``);
+    ``organisations(instance)`` gives the ids a saved or deleted instance changes, by
+    default the one ``path`` leads to."""
+    _tracked[model] = (path, *also)
     _resolvers[model] = organisations or _by_path(path)
     uid = f"changes-{model._meta.label_lower}"
     post_save.connect(_on_write, sender=model, dispatch_uid=uid + "-save", weak=False)
@@ -122,10 +123,10 @@ class TrackedQuerySet(models.QuerySet):
     of the rows it changes (read before, in one query)."""
 
     def update(self, **kwargs) -> int:
-        path = _tracked.get(self.model)
-        if path is None:
+        paths = _tracked.get(self.model)
+        if paths is None:
             return super().update(**kwargs)
-        ids = set(self.values_list(path, flat=True).order_by())
+        ids = {pk for row in self.values_list(*paths).order_by() for pk in row}
         rows = super().update(**kwargs)
         if rows:
             changed(*ids)

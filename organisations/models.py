@@ -128,6 +128,8 @@ class Organisation(models.Model):
     brand_logo = models.CharField(_("logo file"), max_length=120, blank=True,
                                   default="", db_default="", editable=False)
 
+    objects = TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")

@@ -255,6 +255,14 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
         if overflows(page):
             problems.append(f"{path}: wider than a phone: {page.evaluate(WIDEST)}")
     assert not problems, "\n".join(problems)
+    # "Sign out" in the user menu submits the page's sign-out form (with its CSRF token).
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{live_server.url}/o/acme/")
+    page.locator(".user-menu > .btn").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.goto(f"{live_server.url}/o/acme/")
+    page.wait_for_url("**/accounts/login/**")  # signed out: the tenant page asks again
 
 
 def _acme_draft() -> ModelVersion:

@@ -165,6 +165,15 @@ def test_a_queryset_update_replaces_the_stamps_of_every_organisation_it_touches(
     assert _stamp(world.northwind.org).hex == stamps[world.northwind.org.pk]
 
 
+def test_a_consultancy_renamed_by_a_queryset_update_shows_on_its_clients_pages(
+        world, committed):
+    owner = signed_in(world.acme.owner)
+    assert "client of Northwind" in _home(owner)
+    committed(lambda: Organisation.objects.filter(pk=world.northwind.org.pk).update(
+        name="Northwind Advisory"))
+    assert "client of Northwind Advisory" in _home(owner)
+
+
 def test_each_reader_gets_their_own_page(world, committed):
     """The page is kept per reader: one member's questionnaires are not another's."""
     manager_access = access_for(world.acme.manager, world.acme.org)

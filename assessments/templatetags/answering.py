@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django import template
 from django.core.signals import setting_changed
@@ -60,11 +61,15 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     for card in cards:
         if card["carried"]:
             card["carried_label"] = labels.get(card["carried"], card["carried"])
+    # Objects, not dicts: Jinja2 reads ``card.key`` as an attribute first, and a dict's
+    # missing attribute costs an exception on each of the page's many lookups.
     html = _cards_template().render({
-        "cards": cards, "readonly": readonly, "scale": scale, "extra": extra,
-        "texts": {"source": gettext("Source:"),
-                  "carried": gettext("From last round: %(answer)s. Please confirm."),
-                  "comment_summary": gettext("Comment or evidence (optional)"),
-                  "comment_label": gettext("Comment on statement %(number)s")},
+        "cards": [SimpleNamespace(**card) for card in cards], "readonly": readonly,
+        "scale": scale, "extra": extra,
+        "texts": SimpleNamespace(
+            source=gettext("Source:"),
+            carried=gettext("From last round: %(answer)s. Please confirm."),
+            comment_summary=gettext("Comment or evidence (optional)"),
+            comment_label=gettext("Comment on statement %(number)s")),
     })
     return mark_safe(html)  # noqa: S308 - an autoescaped template's output

@@ -5,7 +5,9 @@ each combination of what it shows and kept (an ``lru_cache`` keyed by exactly th
 - ``{% org_nav %}``: an organisation's sections, per organisation, its kind, the reader's
   capabilities, the current section and the language;
 - ``{% switcher_items %}``: the organisation switcher's entries, per list of
-  organisations (id, name, short name, parent), the current one and the language.
+  organisations (id, name, short name, parent), the current one and the language;
+- ``{% user_menu %}``: the signed-in user's menu, per name, address and language (its
+  "Sign out" submits a form outside it, which carries the request's CSRF token).
 
 Each key is the fragment's whole input, so a renamed organisation or another role is
 another key: nothing is invalidated, the least used are forgotten. Rendering these
@@ -81,9 +83,21 @@ def switcher_items(context) -> SafeString:
                            get_script_prefix())
 
 
+@lru_cache(maxsize=4096)
+def _user_menu(short_name: str, email: str, language: str | None, prefix: str) -> SafeString:
+    return _render("organisations/_user_menu.html", {"short_name": short_name, "email": email})
+
+
+@register.simple_tag(takes_context=True)
+def user_menu(context) -> SafeString:
+    """The signed-in user's menu: their name, address, profile, password, sign out."""
+    user = context["user"]
+    return _user_menu(user.get_short_name(), user.email, get_language(), get_script_prefix())
+
+
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs) -> None:
     """Tests that override the languages, the templates or the URLs start afresh."""
     if setting in ("LANGUAGES", "TEMPLATES", "ROOT_URLCONF"):
-        for cached in (_language_options, _org_nav, _switcher_items):
+        for cached in (_language_options, _org_nav, _switcher_items, _user_menu):
             cached.cache_clear()
