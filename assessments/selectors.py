@@ -203,6 +203,19 @@ def respondents(assessment: Assessment) -> list[Response]:
                           n_carried=Coalesce(Subquery(carried), 0)))
 
 
+def awaiting_invitation(assessment: Assessment) -> QuerySet[Response]:
+    """The respondents whose invitation goes out when ``assessment`` opens and has not
+    gone out yet: with an address, neither withdrawn nor submitted, never emailed. Once
+    the round is open, only those added before it opened: a member who starts answering
+    unasked, or someone who comes through a shared link, gets no invitation."""
+    waiting = (Response.objects.filter(assessment=assessment, last_emailed_at__isnull=True,
+                                       revoked_at__isnull=True, submitted_at__isnull=True)
+               .filter(Q(user__isnull=False) | ~Q(email="")))
+    if assessment.opened_at is not None:
+        waiting = waiting.filter(created_at__lte=assessment.opened_at)
+    return waiting
+
+
 def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Per assessment: respondents not started, in progress, submitted, and ``total``
     invited (one query). A link withdrawn before its respondent submitted does not

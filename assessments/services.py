@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import hmac
+import logging
 import secrets
+import time as clock
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -39,7 +41,7 @@ from organisations.models import Department, Membership, User, hash_token
 from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
-from . import signals, sql
+from . import selectors, signals, sql
 from .models import (
     MAX_GROUP_LENGTH,
     Answer,
@@ -56,6 +58,8 @@ NUL = "\x00"
 # Who the audit trail names for what a round's schedule does (open it, remind): the
 # product, never translated.
 SCHEDULE_ACTOR = "Maturity Desk"
+
+logger = logging.getLogger(__name__)
 
 
 class AnswerRefused(Exception):
@@ -209,7 +213,8 @@ def _transition(*, by: OrgAccess | None, assessment: Assessment, source: str, ta
 @transaction.atomic
 def assessment_open(*, by: OrgAccess, assessment: Assessment,
                     request: HttpRequest | None = None) -> Assessment:
-    """Open a draft for answers; respondents added so far get their email now."""
+    """Open a draft for answers; respondents added so far get their email from a
+    worker, right after the commit (:func:`invitations_send`)."""
     by.require("assess")
     return open_round(by=by, assessment=assessment, request=request)
 
@@ -222,14 +227,91 @@ def open_round(*, by: OrgAccess | None, assessment: Assessment,
                              target=Assessment.Status.OPEN, action="assessment.opened",
                              message=_("Only a draft assessment can be opened."),
                              request=request, opened_at=True)
-    waiting = (Response.objects.filter(assessment=assessment, last_emailed_at__isnull=True,
-                                       revoked_at__isnull=True, submitted_at__isnull=True)
-               .select_related("user"))
-    for response in waiting:
-        if response.user_id or response.email:
-            _notify(response=response, kind="invitation", by=by)
+    if selectors.awaiting_invitation(assessment).exists():
+        # Hundreds of emails do not fit in a request, and one refused by the mail
+        # server must not undo the opening: a worker sends them once this commits.
+        transaction.on_commit(partial(enqueue_invitations, assessment.pk,
+                                      sender_id=by.user.pk if by else None))
     signals.round_opened.send(sender=Assessment, assessment=assessment, by=by)
     return assessment
+
+
+def enqueue_invitations(assessment_id: int, *, sender_id: int | None = None) -> bool:
+    """Send a round's invitations to a worker (``tasks.send_invitations_task``). A
+    broker that cannot be reached is logged, not raised: the round is open, and
+    "Remind all" emails everyone still waiting, with their link."""
+    from .tasks import send_invitations_task
+
+    try:
+        send_invitations_task.apply_async(args=[assessment_id],
+                                          kwargs={"sender_id": sender_id})
+    except Exception:  # noqa: BLE001 - kombu raises many kinds
+        logger.exception("Could not send the invitations of round %s to a worker",
+                         assessment_id)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class InvitationsSent:
+    sent: int = 0
+    failed: int = 0  # given back: the next run tries them again
+    left: int = 0  # not tried before the time ran out
+
+
+def invitations_send(*, assessment_id: int, sender_id: int | None = None,
+                     until: float | None = None) -> InvitationsSent:
+    """Email their invitation to the respondents of an open round who are waiting for
+    it (``selectors.awaiting_invitation``), each once.
+
+    Each respondent is claimed with a conditional update of ``last_emailed_at`` before
+    their email goes out, so a second run, a message delivered twice or a reminder
+    sent meanwhile emails nobody twice. An email that fails is logged and its claim
+    given back, and the others go on. ``until`` (a ``time.monotonic()`` moment) stops
+    the run before a worker's time limit; the rest are counted in ``left``.
+    """
+    from .emails import send_respondent_email
+
+    assessment = (Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.OPEN)
+                  .select_related("organisation").first())
+    if assessment is None:  # closed, cancelled or deleted meanwhile: nobody to invite
+        return InvitationsSent()
+    sender = User.objects.filter(pk=sender_id).first() if sender_id else None
+    waiting = selectors.awaiting_invitation(assessment)
+    ids = list(waiting.order_by("pk").values_list("pk", flat=True))
+    sent = failed = 0
+    for done, response_id in enumerate(ids):
+        if until is not None and clock.monotonic() >= until:
+            return _invitations_audited(assessment, sender, InvitationsSent(
+                sent, failed, len(ids) - done))
+        now = timezone.now()
+        if not waiting.filter(pk=response_id, assessment__status=Assessment.Status.OPEN) \
+                .update(last_emailed_at=now):
+            continue  # emailed meanwhile, withdrawn, submitted, or the round closed
+        try:
+            response = Response.objects.select_related("assessment").get(pk=response_id)
+            token, renewed = _link_for_email(response)
+            send_respondent_email(response_id=response_id, kind="invitation", token=token,
+                                  renewed=renewed, sender=sender)
+        except Exception:  # noqa: BLE001 - SMTP, DNS, a template: one respondent's problem
+            logger.exception("The invitation of response %s (round %s) failed; the next "
+                             "run tries it again", response_id, assessment_id)
+            Response.objects.filter(pk=response_id, last_emailed_at=now) \
+                .update(last_emailed_at=None)
+            failed += 1
+        else:
+            sent += 1
+    return _invitations_audited(assessment, sender, InvitationsSent(sent, failed, 0))
+
+
+def _invitations_audited(assessment: Assessment, sender: User | None,
+                         outcome: InvitationsSent) -> InvitationsSent:
+    if outcome.sent or outcome.failed:
+        audit(organisation=assessment.organisation, actor=sender or SCHEDULE_ACTOR,
+              action="assessment.invitations_sent", target=str(assessment),
+              data={"assessment": str(assessment.public_id), "count": outcome.sent,
+                    "failed": outcome.failed})
+    return outcome
 
 
 @transaction.atomic
@@ -362,18 +444,24 @@ def _link_to_send(response: Response) -> tuple[str, bool]:
     return token, False
 
 
+def _link_for_email(response: Response, *, renewed: bool = False) -> tuple[str | None, bool]:
+    """The token an email to ``response`` carries (None for a member, who signs in) and
+    whether the link is new: an invitee's current personal link; a new one only for a
+    first email or a renewal."""
+    if response.user_id is not None:
+        return None, False
+    if renewed:
+        return issue_link(response=response), True
+    return _link_to_send(response)
+
+
 def _notify(*, response: Response, kind: str, by: OrgAccess | None,
             renewed: bool = False, now: datetime | None = None) -> None:
-    """Email ``response``'s respondent after commit, with their link (an invitee's
-    current personal link; a new one only for a first email or a renewal)."""
+    """Email ``response``'s respondent after commit, with their link
+    (:func:`_link_for_email`)."""
     from .emails import send_respondent_email
 
-    token = None
-    if response.user_id is None:
-        if renewed:
-            token = issue_link(response=response)
-        else:
-            token, renewed = _link_to_send(response)
+    token, renewed = _link_for_email(response, renewed=renewed)
     response.last_emailed_at = now or timezone.now()
     response.save(update_fields=["last_emailed_at"])
     # After commit: no mail for a change that was rolled back, and no SMTP round-trip

@@ -1,18 +1,21 @@
-"""The follow-up schedule's periodic task, run by Celery beat (``CELERY_BEAT_SCHEDULE``).
+"""The follow-up schedule's periodic task, run by Celery beat (``CELERY_BEAT_SCHEDULE``),
+and the task that emails a round's invitations when it opens.
 
-Thin: it calls the services of ``assessments.followup``, which claim their work with
-conditional updates, so running it twice, late or from two beats by mistake opens no
-round and sends no reminder twice.
+Thin: they call the services of ``assessments.followup`` and ``assessments.services``,
+which claim their work with conditional updates, so running one twice, late or from
+two beats by mistake opens no round and sends no email twice.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from . import followup
+from . import followup, services
 
 
 @shared_task(name="assessments.follow_up_tick", ignore_result=True)
@@ -26,3 +29,28 @@ def follow_up_tick(now: str | None = None) -> dict[str, int]:
         moment = timezone.make_aware(moment)
     return {"opened": followup.open_scheduled_rounds(now=moment),
             "reminded": followup.send_scheduled_reminders(now=moment)}
+
+
+# A run stops claiming respondents after this share of the soft time limit, and sends
+# the rest in a run of its own: hundreds of emails never meet the limit mid-send.
+TIME_SHARE = 0.5
+MAX_RETRIES = 3
+
+
+@shared_task(bind=True, name="assessments.send_invitations", ignore_result=True,
+             acks_late=True, max_retries=MAX_RETRIES)
+def send_invitations_task(self, assessment_id: int, sender_id: int | None = None) -> dict:
+    """Email an opened round's invitations (``services.invitations_send``).
+
+    Safe to run twice: each respondent is claimed before their email goes out. What is
+    left when the run's time is up goes on in a new run at once, as long as emails go
+    out; emails that failed (the mail server refused or was away) are tried again, with
+    backoff, by a retry."""
+    until = time.monotonic() + TIME_SHARE * settings.CELERY_TASK_SOFT_TIME_LIMIT
+    outcome = services.invitations_send(assessment_id=assessment_id, sender_id=sender_id,
+                                        until=until)
+    if outcome.left and outcome.sent:
+        services.enqueue_invitations(assessment_id, sender_id=sender_id)
+    elif (outcome.failed or outcome.left) and self.request.retries < self.max_retries:
+        raise self.retry(countdown=30 * 2 ** self.request.retries)
+    return {"sent": outcome.sent, "failed": outcome.failed, "left": outcome.left}

@@ -263,8 +263,17 @@ def _transition(request, access, assessment_id, service, done: str):
 @tenant_view("assess", write="assess")
 @require_POST
 def open_round(request, access, assessment_id):
-    return _transition(request, access, assessment_id, services.assessment_open,
-                       _("The assessment is open. Respondents have been emailed."))
+    assessment = selectors.get_assessment(access, assessment_id)
+    # Counted before it opens: a worker sends the emails after the commit.
+    waiting = selectors.awaiting_invitation(assessment).count()
+    done = ngettext("The assessment is open. The invitation is being emailed to "
+                    "%(count)s respondent.",
+                    "The assessment is open. The invitations are being emailed to "
+                    "%(count)s respondents.", waiting) % {"count": waiting} if waiting \
+        else _("The assessment is open. Nobody was waiting for an invitation.")
+    call_service(request, services.assessment_open, by=access, assessment=assessment,
+                 request=request, done=done)
+    return _to_detail(access, assessment)
 
 
 @tenant_view("assess", write="assess")

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "assessment.deleted": _("Draft assessment round deleted"),
     "assessment.follow_up_started": _("Next assessment round started"),
     "assessment.respondent_invited": _("Respondent invited"),
+    "assessment.invitations_sent": _("Invitations sent to respondents"),
     "assessment.reminder_sent": _("Reminder sent"),
     "assessment.link_renewed": _("Questionnaire link renewed"),
     "assessment.respondent_revoked": _("Questionnaire link withdrawn"),

@@ -194,7 +194,9 @@ def assessment_report(request, access, assessment_id):
         "quadrant": _quadrant("quadrant", [data.point()], data.texts,
                               title=_("Position on the two axes")),
         # With fewer than two respondents the page says so, without drawing a chart.
-        "disagreement": _chart("disagreement", charts.disagreement(data.result, data.texts))
+        # The page's h2 names the section: the chart carries no title of its own.
+        "disagreement": _chart("disagreement",
+                               charts.disagreement(data.result, data.texts, title=""))
         if any(v is not None for v in charts.dimension_spreads(data.result).values())
         else None,
         "staircases": staircases,

@@ -96,6 +96,23 @@ def _throttle_counts_of_this_test(monkeypatch):
     monkeypatch.setattr(throttle, "PREFIX", f"throttle-test-{uuid.uuid4().hex}")
 
 
+@pytest.fixture(autouse=True)
+def _invitations_sent_in_process(monkeypatch):
+    """Opening a round hands its invitations to a Celery worker after the commit
+    (``assessments.services.enqueue_invitations``). Here the task runs in this process
+    when it is handed over, as a worker would run it, so that a test that runs the
+    commit's callbacks finds the emails; tests/test_assessments_invitations.py tests the
+    handing over itself."""
+    from assessments import services, tasks
+
+    def run_in_process(assessment_id: int, *, sender_id: int | None = None) -> bool:
+        tasks.send_invitations_task.apply(args=[assessment_id],
+                                          kwargs={"sender_id": sender_id})
+        return True
+
+    monkeypatch.setattr(services, "enqueue_invitations", run_in_process)
+
+
 def signed_in(user: User) -> Client:
     """A test client signed in as ``user``."""
     client = Client()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -450,6 +451,71 @@ def test_it_shows_each_statements_source_in_the_users_language(world):
     user.save()
     content = signed_in(user).get(_url("acme", "sourced/v1/")).content.decode()
     assert "TOPdesk SEMM, level 2 description" in content  # falls back to English
+
+
+class _Languages(HTMLParser):
+    """The language of each text in a page's body: the ``lang`` of its nearest element
+    that has one, as a browser and a screen reader take it."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[str, str | None]] = []
+        self.texts: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        # The page's <title> (base.html) mixes the interface's and the model's words.
+        if data.strip() and "title" not in (tag for tag, _ in self.stack):
+            lang = next((lang for _, lang in reversed(self.stack) if lang is not None), None)
+            self.texts.append((data.strip(), lang))
+
+
+def _lang_of(html: str, text: str) -> set[str | None]:
+    parser = _Languages()
+    parser.feed(html)
+    found = {lang for data, lang in parser.texts if text in data}
+    assert found, text
+    return found
+
+
+def test_a_swedish_reader_gets_english_fallback_text_marked_as_english(world):
+    document = build_document("half-swedish")
+    del document["model"]["description"]["sv"]  # the model's description: English only
+    del document["levels"][2]["name"]["sv"]  # level 3's name: English only
+    del document["questions"][1]["statement"]["sv"]  # people.3.1: English only
+    make_version(owner=world.acme.org, slug="half-swedish", document=document)
+    user = world.acme.viewer
+    user.language = "sv"
+    user.save()
+    client = signed_in(user)
+    pages = {path: client.get(_url("acme", path)).content.decode()
+             for path in ("", "half-swedish/", "half-swedish/v1/",
+                          "half-swedish/v1/levels/3/", "half-swedish/v1/preview/")}
+    assert _lang_of(pages[""], "A model for tests.") == {"en"}
+    assert _lang_of(pages["half-swedish/"], "A model for tests.") == {"en"}
+    for path in ("", "half-swedish/"):
+        assert _lang_of(pages[path], "Testmodell") == {"sv"}
+    assert _lang_of(pages["half-swedish/v1/"], "Statement people.3.1") == {"en"}
+    assert _lang_of(pages["half-swedish/v1/"], "Proactive") == {"en"}
+    assert _lang_of(pages["half-swedish/v1/"], "Påstående people.2.1") == {"sv"}
+    assert _lang_of(pages["half-swedish/v1/"], "Kontrollerad") == {"sv"}
+    assert _lang_of(pages["half-swedish/v1/"], "Människor") == {"sv"}
+    assert _lang_of(pages["half-swedish/v1/levels/3/"], "Proactive") == {"en"}
+    assert _lang_of(pages["half-swedish/v1/levels/3/"], "Statement people.3.1") == {"en"}
+    assert _lang_of(pages["half-swedish/v1/levels/3/"], "Nivå 3 beskriven") == {"sv"}
+    assert _lang_of(pages["half-swedish/v1/preview/"], "Statement people.3.1") == {"en"}
+    assert _lang_of(pages["half-swedish/v1/preview/"], "Help for people.2.1") == {"en"}
+    assert _lang_of(pages["half-swedish/v1/preview/"], "Till stor del") == {"sv"}
 
 
 def test_it_shows_the_default_threshold_as_two_thirds(world):

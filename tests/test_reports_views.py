@@ -91,6 +91,18 @@ def test_it_shows_the_assessment_report_with_charts_as_json_data(world, seeded):
     assert "Create PDF" in html  # executives ask for the PDF they hand to their board
 
 
+def test_the_disagreement_section_is_named_once_by_its_h2(world, seeded):
+    html = signed_in(world.acme.viewer).get(assessment_url(world, seeded["latest"])) \
+        .content.decode()
+    assert html.count("Where respondents disagree") == 1
+    assert re.search(r"<h2[^>]*>Where respondents disagree</h2>", html)
+    # Drawn on the page, the chart carries no second title above its bars.
+    block = re.search(r'<script type="application/json" id="chart-disagreement">(.*?)</script>',
+                      html, re.S)
+    assert "title" not in json.loads(block.group(1))["layout"]
+    assert 'aria-label="Spread of answers per dimension and per statement"' in html
+
+
 def test_it_shows_the_organisation_report_and_the_consultancys_portfolio(world, seeded):
     html = signed_in(world.acme.manager).get("/o/acme/reports/").content.decode()
     assert 'data-svg-chart="quadrant"' in html and "chart-s0-heatmap" in html
