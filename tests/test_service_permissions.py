@@ -53,3 +53,73 @@ def test_a_client_is_created_only_in_the_callers_own_consultancy(world):
     with pytest.raises(PermissionDenied):
         services.client_create(consultancy=world.northwind.org, name="Initech", slug="initech",
                                by=access_for(world.acme.owner, world.acme.org))
+
+
+@pytest.mark.parametrize("role", ["consultant", "manager", "viewer"])
+def test_single_sign_on_services_refuse_who_may_not_manage_it(world, role):
+    from django.utils import timezone
+
+    from organisations.models import AuditEvent
+    from sso import services as sso
+    from sso.models import EmailDomain, IdentityProvider
+
+    by = access_for(world.acme.member(role), world.acme.org)
+    verified = EmailDomain.objects.create(organisation=world.acme.org, domain="acme.test",
+                                          verified_at=timezone.now())
+    waiting = EmailDomain.objects.create(organisation=world.acme.org, domain="acme.example")
+    provider = IdentityProvider.objects.create(
+        organisation=world.acme.org, issuer="https://id.acme.test", client_id="app",
+        client_secret="secret", join_role="viewer", enabled=False)
+    attempts = [
+        lambda: sso.save_provider(by=by, issuer="https://evil.test", client_id="x",
+                                  client_secret="y", join_role="viewer", enabled=True,
+                                  sso_only=True),
+        lambda: sso.test_provider(by=by, provider=provider),
+        lambda: sso.add_domain(by=by, value="sneaky.test"),
+        lambda: sso.verify_domain(by=by, claim=waiting),
+        lambda: sso.remove_domain(by=by, claim=verified),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    provider.refresh_from_db()
+    assert (provider.issuer, provider.enabled) == ("https://id.acme.test", False)
+    assert sorted((d.domain, d.is_verified) for d in EmailDomain.objects.all()) == [
+        ("acme.example", False), ("acme.test", True)]
+    assert not AuditEvent.objects.filter(action__startswith="sso.").exists()
+
+
+def test_single_sign_on_services_do_not_reach_another_organisations_domain(world):
+    from django.http import Http404
+
+    from sso import services as sso
+    from sso.models import EmailDomain, IdentityProvider
+
+    owner = access_for(world.globex.owner, world.globex.org)
+    claim = EmailDomain.objects.create(organisation=world.acme.org, domain="acme.test")
+    provider = IdentityProvider.objects.create(
+        organisation=world.acme.org, issuer="https://id.acme.test", client_id="app",
+        client_secret="secret", join_role="viewer")
+    for attempt in (lambda: sso.verify_domain(by=owner, claim=claim),
+                    lambda: sso.remove_domain(by=owner, claim=claim),
+                    lambda: sso.test_provider(by=owner, provider=provider)):
+        with pytest.raises(Http404):
+            attempt()
+    assert EmailDomain.objects.filter(pk=claim.pk, verified_at__isnull=True).exists()
+
+
+def test_joining_by_single_sign_on_needs_the_organisations_verified_domain(world):
+    from django.utils import timezone
+
+    from sso import services as sso
+    from sso.models import EmailDomain, IdentityProvider
+
+    provider = IdentityProvider.objects.create(
+        organisation=world.acme.org, issuer="https://id.acme.test", client_id="app",
+        client_secret="secret", join_role="viewer", enabled=True)
+    EmailDomain.objects.create(organisation=world.acme.org, domain="acme.example",
+                               verified_at=timezone.now())
+    with pytest.raises(PermissionDenied):  # globex's own domain: acme cannot vouch for it
+        sso.join(provider=provider, user=world.globex.viewer)
+    assert not Membership.objects.filter(user=world.globex.viewer,
+                                         organisation=world.acme.org).exists()
