@@ -123,3 +123,82 @@ def test_joining_by_single_sign_on_needs_the_organisations_verified_domain(world
         sso.join(provider=provider, user=world.globex.viewer)
     assert not Membership.objects.filter(user=world.globex.viewer,
                                          organisation=world.acme.org).exists()
+
+
+@pytest.fixture
+def not_sent(monkeypatch):
+    """No broker: the ids of the reports that would go to a worker."""
+    from reports import services as reports
+
+    ids: list[int] = []
+    monkeypatch.setattr(reports, "enqueue", lambda report_id, **kw: ids.append(report_id))
+    return ids
+
+
+def _failed_report(by):
+    from reports import services as reports
+    from reports.models import Report
+
+    report = reports.report_request(by=by, assessment=None, language="en").report
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED, error="broken")
+    report.refresh_from_db()
+    return report
+
+
+def test_report_services_check_request_reports_by_name(world, not_sent, monkeypatch):
+    """Every role may ask for a PDF today; the services still ask the capability, so
+    that a role without it could not (the capability's one home is CAPABILITIES)."""
+    from organisations.access import CAPABILITIES
+    from reports import services as reports
+    from reports.models import Report
+
+    report = _failed_report(access_for(world.acme.owner, world.acme.org))
+    viewer = access_for(world.acme.viewer, world.acme.org)
+    monkeypatch.setitem(CAPABILITIES, "request_reports",
+                        CAPABILITIES["request_reports"] - {"viewer"})
+    with pytest.raises(PermissionDenied):
+        reports.report_request(by=viewer, assessment=None, language="sv")
+    with pytest.raises(PermissionDenied):
+        reports.report_retry(by=viewer, report=report)
+    assert list(Report.objects.values_list("status", "language")) == [("failed", "en")]
+
+
+def test_a_report_of_another_organisation_is_not_found_by_the_report_services(
+        world, not_sent):
+    from django.http import Http404
+
+    from organisations.models import AuditEvent
+    from reports import services as reports
+    from reports.models import Report
+    from tests.assessment_factories import make_assessment
+
+    report = _failed_report(access_for(world.acme.owner, world.acme.org))
+    acme_round = make_assessment(world)
+    stranger = access_for(world.globex.owner, world.globex.org)
+    with pytest.raises(Http404):
+        reports.report_retry(by=stranger, report=report)
+    with pytest.raises(Http404):
+        reports.report_request(by=stranger, assessment=acme_round, language="en")
+    assert list(Report.objects.values_list("pk", "status")) == [(report.pk, "failed")]
+    assert not AuditEvent.objects.filter(organisation=world.globex.org,
+                                         action__startswith="report.").exists()
+
+
+def test_a_report_of_another_audience_is_not_found_by_report_retry(world, not_sent):
+    """A consultancy's report shows its clients to its owners and consultants only: its
+    viewer may not retry it (nor open it), as for its page."""
+    from django.http import Http404
+
+    from reports import services as reports
+    from reports.models import Report
+
+    report = _failed_report(access_for(world.northwind.owner, world.northwind.org))
+    assert report.audience == Report.Audience.PORTFOLIO
+    with pytest.raises(Http404):
+        reports.report_retry(by=access_for(world.northwind.viewer, world.northwind.org),
+                             report=report)
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    retried = reports.report_retry(by=access_for(world.northwind.consultant,
+                                                 world.northwind.org), report=report)
+    assert retried.status == Report.Status.QUEUED
