@@ -3,11 +3,11 @@ are shown read-only (the admin refuses to save them, and so would the models).
 Publishing, retiring and new drafts go through the same services as the pages."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from organisations.access import OrgAccess
 from organisations.models import Role
+from organisations.service_views import call_service
 
 from . import services
 from .models import (
@@ -129,13 +129,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def _each(self, request, queryset, action, done: str):
         """Run a catalogue service on each selected version, as the staff member."""
         for version in queryset.select_related("model"):
-            try:
-                action(version=version, by=_staff_access(request, version), request=request)
-            except ValidationError as error:
-                self.message_user(request, f"{version}: {'; '.join(error.messages)}",
-                                  messages.ERROR)
-            else:
-                self.message_user(request, f"{version}: {done}", messages.SUCCESS)
+            call_service(request, action, version=version, by=_staff_access(request, version),
+                         request=request, done=f"{version}: {done}",
+                         refused=lambda texts, version=version: self.message_user(
+                             request, f"{version}: {'; '.join(texts)}", messages.ERROR))
 
     @admin.action(description=_("Publish the selected drafts"), permissions=["change"])
     def publish(self, request, queryset):

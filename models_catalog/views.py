@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from organisations.access import tenant_view
-from organisations.service_views import call_service, show_on_form
+from organisations.service_views import call_service
 
 from . import selectors, services
 from .documents import DocumentError, dump, export_version, parse
@@ -63,6 +62,10 @@ def _context(access, version: ModelVersion, **extra) -> dict:
     return {"organisation": access.organisation, "model": version.model, "version": version,
             "can_edit": selectors.can_edit(access, version.model), "section": SECTION,
             **extra}
+
+
+# The refusal these pages answer themselves (409, read-only: call_service's ``own``).
+LOCKED = (PublishedVersionError,)
 
 
 def _locked(request, access, version: ModelVersion, error: ValidationError | None = None):
@@ -164,16 +167,15 @@ def import_model(request, access):
         content = upload.read(settings.MAX_UPLOAD_BYTES + 1)
         data, problems = parse(content, filename=upload.name)
         if not problems:
-            try:
-                version = services.model_import(data=data, by=access,
-                                                publish=form.cleaned_data["publish"],
-                                                request=request)
-            except DocumentError as error:
-                problems = error.problems
-            else:
-                messages.success(request, _("Imported “%(slug)s” as version %(number)s.") % {
+            outcome = call_service(
+                request, services.model_import, own=(DocumentError,), data=data, by=access,
+                publish=form.cleaned_data["publish"], request=request,
+                done=lambda version: _("Imported “%(slug)s” as version %(number)s.") % {
                     "slug": version.model.slug, "number": version.number})
-                return redirect(_url("version", access, version))
+            if outcome.ok:
+                return redirect(_url("version", access, outcome.result))
+            if isinstance(outcome.error, DocumentError):
+                problems = outcome.error.problems
     return render(request, "models_catalog/import.html", {
         "organisation": access.organisation, "section": SECTION, "form": form,
         "problems": problems,
@@ -207,14 +209,12 @@ def _confirm(request, access, version: ModelVersion, *, action: Callable, templa
         return _locked(request, access, version)
     errors: list[str] = []
     if request.method == "POST":
-        try:
-            result = action(version=version, by=access, request=request)
-        except PublishedVersionError as error:
-            return _locked(request, access, version, error)
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            messages.success(request, done)
+        outcome = call_service(request, action, refused=errors.extend, own=LOCKED, done=done,
+                               version=version, by=access, request=request)
+        if isinstance(outcome.error, PublishedVersionError):
+            return _locked(request, access, version, outcome.error)
+        if outcome.ok:
+            result = outcome.result
             return redirect(then(result if isinstance(result, ModelVersion) else version))
     return render(request, template, _context(access, version, errors=errors, **(extra or {})),
                   status=400 if errors else 200)
@@ -291,14 +291,10 @@ def _edit_form(request, access, version: ModelVersion, *, form, save: Callable, 
     if not version.is_draft:
         return _locked(request, access, version)
     if request.method == "POST" and form.is_valid():
-        try:
-            save(form)
-        except PublishedVersionError as error:
-            return _locked(request, access, version, error)
-        except ValidationError as error:
-            show_on_form(form, error)
-        else:
-            messages.success(request, done)
+        outcome = call_service(request, lambda: save(form), form=form, own=LOCKED, done=done)
+        if isinstance(outcome.error, PublishedVersionError):
+            return _locked(request, access, version, outcome.error)
+        if outcome.ok:
             return redirect(_url("edit", access, version) + (f"#{anchor}" if anchor else ""))
     return render(request, "models_catalog/edit_form.html", _context(
         access, version, form=form, title=title, anchor=anchor, delete_url=delete_url),
@@ -311,14 +307,11 @@ def _delete(request, access, version: ModelVersion, *, obj, action: Callable, ti
         return _locked(request, access, version)
     errors: list[str] = []
     if request.method == "POST":
-        try:
-            action(obj)
-        except PublishedVersionError as error:
-            return _locked(request, access, version, error)
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            messages.success(request, done)
+        outcome = call_service(request, lambda: action(obj), refused=errors.extend,
+                               own=LOCKED, done=done)
+        if isinstance(outcome.error, PublishedVersionError):
+            return _locked(request, access, version, outcome.error)
+        if outcome.ok:
             return redirect(_url("edit", access, version) + f"#{anchor}")
     return render(request, "models_catalog/delete.html", _context(
         access, version, title=title, warning=warning, errors=errors, anchor=anchor),
@@ -332,12 +325,11 @@ def _move(request, access, version: ModelVersion, *, action: Callable, anchor: s
     if not version.is_draft:
         return _locked(request, access, version)
     direction = request.POST.get("direction")
-    try:
-        action(direction if direction in (services.UP, services.DOWN) else services.UP)
-    except PublishedVersionError as error:
-        return _locked(request, access, version, error)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    if direction not in (services.UP, services.DOWN):
+        direction = services.UP
+    outcome = call_service(request, lambda: action(direction), own=LOCKED)
+    if isinstance(outcome.error, PublishedVersionError):
+        return _locked(request, access, version, outcome.error)
     return redirect(_url("edit", access, version) + f"#{anchor}")
 
 

@@ -6,6 +6,17 @@ on the page (or errors on the form), success a message.
                            done=_("The invitation is revoked."))
     if outcome.ok:
         return redirect(...)
+
+A page that answers some refusals its own way names their types in ``own``: a
+ValidationError subclass, or a service's own exception that is not a ValidationError
+(``DocumentError``, with every problem of an imported document). Those are neither
+shown nor put on the form; the caller answers them from ``outcome.error`` (the
+catalogue's 409 page for a version that is no longer a draft):
+
+    outcome = call_service(request, services.version_retire, own=(PublishedVersionError,),
+                           version=version, by=access, request=request, done=...)
+    if isinstance(outcome.error, PublishedVersionError):
+        return _locked(request, access, version, outcome.error)
 """
 
 from __future__ import annotations
@@ -24,23 +35,32 @@ from django.http import HttpRequest
 class Outcome:
     ok: bool
     result: Any = None  # what the service returned, when ok
+    error: Exception | None = None  # the refusal (a ValidationError, or of ``own``)
 
 
 def call_service(request: HttpRequest, service: Callable[..., Any], /, *,
                  done: str | Callable[[Any], str] | None = None,
-                 form: forms.Form | None = None, **kwargs) -> Outcome:
+                 form: forms.Form | None = None,
+                 refused: Callable[[list[str]], Any] | None = None,
+                 own: tuple[type[Exception], ...] = (), **kwargs) -> Outcome:
     """``service(**kwargs)``. If it raises ValidationError, its messages go on ``form``
-    (on their fields where the form has them) or, without a form, to the page's
-    messages as one error. Otherwise ``done`` (a text, or a function of the service's
-    result) is the page's success message."""
+    (on their fields where the form has them), or to ``refused`` (a function of the
+    list of messages, for a page that shows them itself: ``errors.extend``), or else to
+    the page's messages as one error. An exception of a type in ``own`` is a refusal
+    that goes nowhere: the caller answers it from ``outcome.error``. Otherwise ``done``
+    (a text, or a function of the service's result) is the page's success message."""
     try:
         result = service(**kwargs)
+    except own as error:
+        return Outcome(ok=False, error=error)
     except ValidationError as error:
         if form is not None:
             show_on_form(form, error)
+        elif refused is not None:
+            refused(error.messages)
         else:
             messages.error(request, " ".join(error.messages))
-        return Outcome(ok=False)
+        return Outcome(ok=False, error=error)
     if done is not None:
         messages.success(request, done(result) if callable(done) else done)
     return Outcome(ok=True, result=result)

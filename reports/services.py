@@ -92,7 +92,12 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
     Reuses the live report of the same inputs (ready: its file; queued or rendering:
     its progress); otherwise queues a new one, sent to a worker after commit (unless
     ``send`` is false: the command line renders it itself).
+
+    Needs ``request_reports``; a round of another organisation is a 404, as its page is.
     """
+    by.require("request_reports")
+    if assessment is not None and assessment.organisation_id != by.organisation.pk:
+        raise Http404
     if variant not in Report.Variant.values:
         raise ValueError(f"unknown report variant {variant!r}")
     digest = input_hash(by, assessment, language, variant)
@@ -130,7 +135,13 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
 def report_retry(*, by: OrgAccess, report: Report,
                  request: HttpRequest | None = None) -> Report:
     """Queue a failed report again. If the same inputs have a live report by now,
-    that one is returned instead. A ready report whose file is lost counts as failed."""
+    that one is returned instead. A ready report whose file is lost counts as failed.
+
+    Needs ``request_reports``; a report ``by`` may not open (another organisation's, or
+    of another audience: ``selectors.reports``) is a 404, as its page is."""
+    by.require("request_reports")
+    if not selectors.reports(by).filter(pk=report.pk).exists():
+        raise Http404
     if report.is_ready and not report_file_readable(report):
         report_file_lost(report=report)
     with transaction.atomic():

@@ -95,7 +95,7 @@ class OrganisationSSOAdapter(DefaultSocialAccountAdapter):
                     refuse(request, _("This account is switched off."), reason="inactive")
                 sociallogin.connect(request, user)
         if sociallogin.is_existing:
-            services.join(provider, sociallogin.user, request=request)
+            services.join(provider=provider, user=sociallogin.user, request=request)
 
     def is_auto_signup_allowed(self, request, sociallogin):
         return True
@@ -114,7 +114,7 @@ class OrganisationSSOAdapter(DefaultSocialAccountAdapter):
 
     def save_user(self, request, sociallogin, form=None):
         user = super().save_user(request, sociallogin, form)
-        services.join(self._provider(sociallogin), user, request=request)
+        services.join(provider=self._provider(sociallogin), user=user, request=request)
         return user
 
     def on_authentication_error(self, request, provider, error=None, exception=None,

@@ -32,7 +32,7 @@ def settings_page(request, access):
                 "sso_only": provider.sso_only} if provider else {})
     form = ProviderForm(*_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        outcome = call_service(request, services.save_provider, form=form, access=access,
+        outcome = call_service(request, services.save_provider, form=form, by=access,
                                request=request, done=_("Single sign-on settings saved."),
                                **form.cleaned_data)
         if outcome.ok:
@@ -53,7 +53,7 @@ def provider_test(request, access):
     if provider is None:
         messages.error(request, _("Save the identity provider first."))
     else:
-        call_service(request, services.test_provider, provider=provider,
+        call_service(request, services.test_provider, by=access, provider=provider,
                      done=lambda issuer: _("The identity provider answered as %(issuer)s.")
                      % {"issuer": issuer})
     return redirect("sso:settings", org_slug=access.organisation.slug)
@@ -64,7 +64,7 @@ def provider_test(request, access):
 def domain_add(request, access):
     form = DomainForm(request.POST)
     if form.is_valid():
-        call_service(request, services.add_domain, access=access, request=request,
+        call_service(request, services.add_domain, by=access, request=request,
                      value=form.cleaned_data["domain"],
                      done=lambda claim: _("%(domain)s added: publish its TXT record, then "
                                           "verify it.") % {"domain": claim.domain})
@@ -77,7 +77,7 @@ def domain_add(request, access):
 @require_POST
 def domain_verify(request, access, domain_id):
     claim = selectors.get_domain(access, domain_id)
-    call_service(request, services.verify_domain, access=access, claim=claim,
+    call_service(request, services.verify_domain, by=access, claim=claim,
                  request=request, done=_("%(domain)s is verified.") % {"domain": claim.domain})
     return redirect("sso:settings", org_slug=access.organisation.slug)
 
@@ -86,7 +86,7 @@ def domain_verify(request, access, domain_id):
 @require_POST
 def domain_remove(request, access, domain_id):
     claim = selectors.get_domain(access, domain_id)
-    call_service(request, services.remove_domain, access=access, claim=claim,
+    call_service(request, services.remove_domain, by=access, claim=claim,
                  request=request, done=_("%(domain)s removed.") % {"domain": claim.domain})
     return redirect("sso:settings", org_slug=access.organisation.slug)
 

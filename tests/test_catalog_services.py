@@ -463,6 +463,18 @@ def test_it_lets_staff_edit_a_draft_and_publish_it_in_the_admin(draft, staff):
     assert draft.status == "published"
 
 
+def test_the_admins_actions_say_each_versions_refusal_or_success(draft, published, staff):
+    # One model: draft v1 and published v2; only v2 can be retired.
+    response = signed_in(staff).post("/admin/models_catalog/modelversion/", {
+        "action": "retire", "_selected_action": [draft.pk, published.pk]}, follow=True)
+    said = sorted((m.level_tag, m.message) for m in response.context["messages"])
+    assert said == [
+        ("error", "acme-model v1 (draft): Only a published version can be retired."),
+        ("success", "acme-model v2 (published): retired")]
+    assert list(ModelVersion.objects.order_by("number").values_list("status", flat=True)) \
+        == ["draft", "retired"]
+
+
 def test_it_keeps_published_versions_through_the_admins_bulk_delete(draft, published, staff):
     # One model: draft v1 and published v2.
     client = signed_in(staff)

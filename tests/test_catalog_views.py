@@ -278,6 +278,36 @@ def test_it_shows_form_errors_from_the_services(world, catalog):
     assert response.status_code == 400 and "still has 3" in response.content.decode()
 
 
+@pytest.mark.parametrize("path, data", [
+    ("edit/metadata/", {"name_en": "X", "default_language": "en", "languages": ["en"]}),
+    ("edit/questions/people.2.1/delete/", {}),
+    ("edit/scale/partly/move/", {"direction": "down"}),
+    ("discard/", {}),
+])
+def test_a_version_published_while_its_page_was_open_is_refused_by_the_service(
+        world, catalog, monkeypatch, path, data):
+    """The page saw a draft; another owner published it before the service locked it:
+    the service's PublishedVersionError is the same 409 page, with no message."""
+    from models_catalog import selectors
+
+    seen = selectors.get_editable_version
+
+    def published_meanwhile(*args, **kwargs):
+        version = seen(*args, **kwargs)
+        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.PUBLISHED)
+        return version
+
+    monkeypatch.setattr(selectors, "get_editable_version", published_meanwhile)
+    client = signed_in(world.acme.owner)
+    contents = [(slug, number, document) for slug, number, _status, document in _snapshot()]
+    response = client.post(_url("acme", "acme-model/v1/") + path, data)
+    assert response.status_code == 409
+    assert "is published and cannot be changed" in response.content.decode()
+    assert not list(response.context["messages"])
+    assert [(slug, number, document) for slug, number, _status, document in _snapshot()] \
+        == contents
+
+
 def test_it_refuses_to_edit_a_published_version_with_a_clear_message(world, catalog):
     published = make_version(owner=world.acme.org, slug="acme-live")
     client = signed_in(world.acme.owner)

@@ -44,3 +44,42 @@ def test_it_says_success_from_the_services_result():
     outcome = call_service(request, lambda *, n: n * 2, n=21, done=lambda r: f"Got {r}.")
     assert outcome.ok and outcome.result == 42
     assert [m.message for m in get_messages(request)] == ["Got 42."]
+
+
+def test_it_hands_a_refusal_to_refused_instead_of_the_pages_messages():
+    request, shown = _request(), []
+    outcome = call_service(request, _refuse, refused=shown.extend, done="Saved.")
+    assert not outcome.ok and isinstance(outcome.error, ValidationError)
+    assert shown == ["Taken.", "Bad slug."]
+    assert list(get_messages(request)) == []
+
+
+class _Locked(ValidationError):
+    pass
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def test_it_leaves_a_refusal_of_the_callers_own_types_to_the_caller():
+    def locked(**kwargs):
+        raise _Locked("No longer a draft.")
+
+    def unreadable(**kwargs):
+        raise _Unreadable("line 3: bad")
+
+    request, form = _request(), _Form({"name": "x"})
+    assert form.is_valid()
+    first = call_service(request, locked, form=form, own=(_Locked,), done="Saved.")
+    second = call_service(request, unreadable, own=(_Unreadable,), done="Saved.")
+    assert isinstance(first.error, _Locked) and isinstance(second.error, _Unreadable)
+    assert not first.ok and not second.ok
+    assert form.errors == {} and list(get_messages(request)) == []
+    # Any other exception is not a refusal: it is not caught.
+    try:
+        call_service(request, unreadable, own=(_Locked,))
+    except _Unreadable:
+        pass
+    else:
+        raise AssertionError("an exception outside own was caught")

@@ -88,7 +88,7 @@ def test_an_existing_member_signs_in_to_their_own_account_and_keeps_their_role(
 
 def test_a_person_joining_another_organisation_by_sso_never_becomes_its_owner(acme):
     with pytest.raises(Exception, match="owners"):
-        services.save_provider(access_for(acme.owner, acme.org), issuer="https://id.acme.test",
+        services.save_provider(by=access_for(acme.owner, acme.org), issuer="https://id.acme.test",
                                client_id="x", client_secret="y", join_role=Role.OWNER,
                                enabled=False, sso_only=False)
 
