@@ -11,7 +11,9 @@ away from zero: 0.125 is 13 %, 2/3 is 67 %, never truncated (which made "largely
 place" 66 % in one place and 67 % in another) and never rounded twice (a figure an
 export rounds to four decimals is not rounded again to a percentage). Half away from
 zero, not Python's ``round`` (half to even: 12.5 → 12), because it is what readers,
-spreadsheets and the questionnaire's ``Math.round`` do for the shares shown.
+spreadsheets and the questionnaire's ``Math.round`` do for the shares shown. A figure
+shown with decimals (the exports, ``score_answers``) is rounded by ``scoring.rounded``,
+which never rounds an index up to the next level or an unmet fulfilment up to θ.
 
 **Who counts.** A result counts submitted responses only (``selectors``). A
 respondent counts as invited unless their personal link was withdrawn before they
@@ -289,6 +291,7 @@ def present_groups(groups: Sequence, whole: ScoreResult, texts: ModelTexts, *,
         "groups": [{"key": g.key, "name": group_label(g.key), "respondents": g.respondents}
                    for g in groups],
         "compared": len(groups) >= 2,
+        "top": top,
         "dimensions": dimensions,
         "axes": axes,
         "flags": sum(row["flagged"] for row in dimensions + axes),

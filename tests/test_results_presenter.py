@@ -19,7 +19,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from assessments import demo, services
-from assessments.models import Assessment, Response
+from assessments.models import Answer, Assessment, Response
 from assessments.presentation import percent, present
 from assessments.selectors import assessment_results
 from models_catalog.texts import model_texts
@@ -32,6 +32,7 @@ from tests.assessment_factories import (
     respondents_with_answers,
     version_with,
 )
+from tests.catalog_factories import SCALE, build_document, make_version
 from tests.conftest import access_for, signed_in
 
 
@@ -200,6 +201,42 @@ def test_every_surface_shows_the_same_figures_for_the_same_assessment(world, tmp
     assert scored["overall"] == contract["overall"]
     assert scored["dimensions"] == contract["dimensions"]
     assert scored["next_steps"] == contract["next_steps"]
+
+
+def test_the_exports_round_an_index_and_a_fulfilment_as_the_contract_does(world):
+    """A fulfilment just below θ (0.74999 of 0.75) and so an index just below level 3
+    (2.99998667): the CSV and XLSX said 0.75 and 3.0, a level the round has not reached,
+    where the JSON export and ``score_answers`` say 0.7499 and 2.9999
+    (``scoring.rounded``)."""
+    document = build_document(scale=[*SCALE, {"key": "almost", "label": {"en": "Almost"},
+                                               "value": 0.74999}])
+    version = make_version(slug="almost-there", document=document)
+    assessment = make_assessment(world, version=version)
+    response, _token = invitee(assessment)
+    options = {"people.2.1": "fully", "people.3.1": "almost"}
+    Answer.objects.bulk_create(
+        Answer(response=response, question=q, option=options.get(q.key, "not_in_place"))
+        for q in version.questions.all())
+    services.response_submit(response=response)
+    people = assessment_results(assessment).dimension("people")
+    assert people.level == 2 and people.index == pytest.approx(2.99998667)
+
+    manager = signed_in(world.acme.manager)
+    exports = report_url(assessment)
+    contract = json.loads(manager.get(exports + "export.json").content)["result"]
+    shown = next(d for d in contract["dimensions"] if d["key"] == "people")
+    assert (shown["index"], shown["fulfilment"]["3"]) == (2.9999, 0.7499)
+    rows = list(csv.DictReader(io.StringIO(
+        manager.get(exports + "export.csv").content.decode("utf-8-sig"))))
+    row = next(r for r in rows if r["scope"] == "dimension" and r["key"] == "people")
+    assert (row["index"], row["fulfilment_3"]) == ("2.9999", "0.7499")
+    sheet = load_workbook(io.BytesIO(manager.get(exports + "export.xlsx").content)).active
+    table = list(sheet.iter_rows(values_only=True))
+    header = table[0]
+    cells = next(dict(zip(header, r, strict=True)) for r in table[1:]
+                 if r[header.index("scope")] == "dimension"
+                 and r[header.index("key")] == "people")
+    assert (cells["index"], cells["fulfilment_3"]) == (2.9999, 0.7499)
 
 
 def flat_text(html: str) -> str:

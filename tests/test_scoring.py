@@ -24,6 +24,7 @@ from scoring import (
     ScoreResult,
     quick_wins,
     result_as_contract,
+    rounded,
     score,
     validate_answers,
     validate_consensus,
@@ -666,6 +667,18 @@ def test_the_contract_never_rounds_across_a_level_or_the_threshold():
     assert people["level"] == 2
     assert people["index"] == 2.9999
     assert people["fulfilment"]["3"] == 0.7499
+
+
+@pytest.mark.parametrize(("value", "below", "shown"), [
+    (2.99996, 3, 2.9999), (2.99996, None, 3.0), (0.74999, 0.75, 0.7499),
+    (0.74999, None, 0.75), (2.53333, 3, 2.5333), (0.66664, 2 / 3, 0.6666),
+    (-0.00001, None, 0.0), (None, 3, None), (1.0, None, 1.0)])
+def test_a_figure_is_rounded_to_four_decimals_never_across_its_bound(value, below, shown):
+    assert rounded(value, below=below) == shown
+    if shown == 0:
+        assert math.copysign(1, rounded(value)) == 1  # never -0.0
+    if shown is not None and below is not None:
+        assert shown < below
 
 
 def test_the_contract_shows_no_negative_zero():
