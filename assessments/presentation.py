@@ -51,9 +51,18 @@ def percent(fraction: float | None) -> int | None:
     return int(Decimal(repr(float(fraction) * 100)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def scale_share(index: float, top: int) -> float:
+    """Where an index in [1, top] lies on a scale from level 1 (0) to the top level (1),
+    so that models of 4 and 5 levels compare on one scale; the one formula of every bar,
+    chart and line that draws an index."""
+    if top <= 1:
+        return 1.0
+    return max(0.0, min(1.0, (index - 1) / (top - 1)))
+
+
 def scale_percent(index: float, top: int) -> int:
     """Where an index in [1, top] lies on a bar from level 1 to the top level."""
-    return percent((index - 1) / (top - 1)) if top > 1 else 100
+    return percent(scale_share(index, top))
 
 
 def axis_percent(position: float | None) -> int | None:

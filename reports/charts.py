@@ -26,7 +26,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from assessments.presentation import most_disputed, percent, versions_note
+from assessments.presentation import most_disputed, percent, scale_share, versions_note
 from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, ScoreResult
 
@@ -87,10 +87,7 @@ def shorten(text: object, width: int) -> str:
 
 def level_colour(level: int, top: int) -> str:
     """Red (level 1) to green (the top level), for models of 4 or 5 levels alike."""
-    if top <= 1:
-        return LEVEL_PALETTE[-1]
-    step = (len(LEVEL_PALETTE) - 1) * (max(1, min(level, top)) - 1) / (top - 1)
-    return LEVEL_PALETTE[round(step)]
+    return LEVEL_PALETTE[round((len(LEVEL_PALETTE) - 1) * scale_share(level, top))]
 
 
 # A small template of our own instead of plotly's "plotly_white".
@@ -661,14 +658,6 @@ def trend_needs_two() -> str:
     return _("A trend needs at least two rounds of a department.")
 
 
-def share_of_range(index: float, top: int) -> float:
-    """A maturity index as a share of its model's range (level 1 → 0, level K → 1), so
-    that models of 4 and 5 levels compare on one scale."""
-    if top <= 1:
-        return 1.0
-    return max(0.0, min(1.0, (index - 1) / (top - 1)))
-
-
 def portfolio(rows: Sequence[DepartmentResult], *, top: int,
               title: str | None = None) -> dict:
     """A consultancy's clients: each client's departments' latest maturity index, as a
@@ -678,7 +667,7 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int,
     if not rows:
         return _empty(title, _("No client department has a result yet."))
     ordered = sorted(rows, key=lambda r: (r.organisation.lower(), r.department.lower()))
-    shares = [share_of_range(r.index, r.top or top) for r in ordered]
+    shares = [scale_share(r.index, r.top or top) for r in ordered]
     def names(width: int) -> list[str]:
         return [
             label(point_name(r), width) + '<br><span style="font-size:11px;color:#5c636a">'

@@ -33,7 +33,12 @@ from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible
 from assessments.models import Assessment, Response
-from assessments.presentation import WEAKEST_DIMENSIONS, present, weakest_dimensions
+from assessments.presentation import (
+    WEAKEST_DIMENSIONS,
+    present,
+    scale_share,
+    weakest_dimensions,
+)
 from assessments.selectors import (
     RoundFigures,
     figures_by_assessment,
@@ -63,7 +68,6 @@ from .charts import (
     TrendPoint,
     dimension_spreads,
     point_name,
-    share_of_range,
 )
 from .models import Report
 
@@ -787,12 +791,12 @@ def organisation_summary(access: OrgAccess, *, language: str) -> OrganisationSum
         summary["comparison"] = peer_pool.organisation_comparison(
             organisation, model_id=summary["model_id"], levels=summary["top"],
             index=summary["index"]) if len(same) == summary["count"] else None
-    ordered = sorted(overview.rows, key=lambda r: (share_of_range(r.result.index, r.top),
+    ordered = sorted(overview.rows, key=lambda r: (scale_share(r.result.index, r.top),
                                                    r.name.lower()))
     candidates = []
     for row in overview.rows:
         for item in weakest_dimensions(row.scored, row.texts):
-            candidates.append(((share_of_range(item["index"], row.top), row.name.lower()),
+            candidates.append(((scale_share(item["index"], row.top), row.name.lower()),
                                {**item, "department": row.name, "top": row.top,
                                 "assessment": row.assessment}))
     candidates.sort(key=lambda c: c[0])

@@ -20,12 +20,15 @@ from openpyxl import load_workbook
 
 from assessments import demo, services
 from assessments.models import Answer, Assessment, Response
-from assessments.presentation import percent, present
+from assessments.presentation import percent, present, scale_percent, scale_share
 from assessments.selectors import assessment_results
 from models_catalog.texts import model_texts
 from organisations.demo import seed_organisations
 from organisations.models import User
+from reports import chart_svg, charts
 from reports import services as reports_services
+from reports.charts import DepartmentResult
+from reports.templatetags.report_tags import range_share
 from tests.assessment_factories import (
     invitee,
     make_assessment,
@@ -237,6 +240,41 @@ def test_the_exports_round_an_index_and_a_fulfilment_as_the_contract_does(world)
                  if r[header.index("scope")] == "dimension"
                  and r[header.index("key")] == "people")
     assert (cells["index"], cells["fulfilment_3"]) == (2.9999, 0.7499)
+
+
+@pytest.mark.parametrize(("index", "top", "share"), [
+    (1.0, 4, 0.0), (4.0, 4, 1.0), (2.5, 4, 0.5), (3.5, 5, 0.625), (1.0, 1, 1.0)])
+def test_an_index_lies_on_its_models_scale_from_level_one_to_the_top(index, top, share):
+    assert scale_share(index, top) == share
+    assert scale_percent(index, top) == percent(share)
+
+
+def test_every_surface_places_an_index_on_the_same_share_of_its_models_scale():
+    """The portfolio chart, its SVG twin in the PDF, the PDF's table, the round page's
+    bars and the department page's trend line draw an index with ``scale_share`` (each
+    had its own copy of the formula)."""
+    from types import SimpleNamespace
+
+    from assessments.views import _trend
+
+    rows = [DepartmentResult("IT", 2, 2.5, 3, top=4, organisation="A"),
+            DepartmentResult("HR", 3, 3.5, 4, top=5, organisation="B"),
+            DepartmentResult("Desk", 2, 2.2, 3, top=5, organisation="C")]
+    shares = [scale_share(r.index, r.top) for r in rows]
+    assert [round(100 * s, 1) for s in shares] == charts.portfolio(rows, top=5)["data"][0]["x"]
+    assert [round(100 * s, 1) for s in shares] == [
+        bar["share"] for bar in chart_svg.portfolio(rows, top=5)]
+    assert shares == [range_share(r) for r in rows]
+
+    def scored(index: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            result=SimpleNamespace(levels=5, overall=SimpleNamespace(index=index)),
+            model_version=SimpleNamespace(number=1, model_id=1))
+
+    trend = _trend([scored(r.index) for r in rows])
+    bottom, height = trend["grid"][0]["y"], trend["grid"][0]["y"] - trend["grid"][-1]["y"]
+    assert [p["y"] for p in trend["points"]] == [
+        round(bottom - scale_share(r.index, 5) * height, 1) for r in rows]
 
 
 def flat_text(html: str) -> str:
