@@ -44,11 +44,14 @@ GROUP_AXIS_GAP = 0.25
 COUNTED_AS_INVITED = Q(revoked_at__isnull=True) | Q(submitted_at__isnull=False)
 
 
-def percent(fraction: float | None) -> int | None:
-    """A share as a whole percentage, rounded once, half away from zero; None stays None."""
+def percent(fraction: float | None, *, step: int = 1) -> int | None:
+    """A share as a whole percentage, rounded once, half away from zero; None stays None.
+    With ``step``, to the nearest multiple of it (a peer percentile is shown in steps
+    of 5), by the same rule."""
     if fraction is None:
         return None
-    return int(Decimal(repr(float(fraction) * 100)).quantize(Decimal(1), ROUND_HALF_UP))
+    steps = Decimal(repr(float(fraction) * 100 / step)).quantize(Decimal(1), ROUND_HALF_UP)
+    return int(steps) * step
 
 
 def scale_share(index: float, top: int) -> float:

@@ -74,7 +74,7 @@ from .models import Report
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file (and the pages kept in
 # the cache, the organisation report and the home page's overview, are rendered again).
-TEMPLATE_VERSION = "2026-12-03.1"
+TEMPLATE_VERSION = "2026-12-03.2"
 
 
 # --------------------------------------------------------------------------- reports
@@ -738,7 +738,7 @@ def overview_models(rows: list[OverviewRow], language: str) -> list[dict]:
 # ------------------------------------------------------------ the executive one-pager
 
 # Bump when the one-pager's template changes what it shows (its input hash changes).
-SUMMARY_TEMPLATE_VERSION = "2026-12-03.2"
+SUMMARY_TEMPLATE_VERSION = "2026-12-03.3"
 # How many departments the organisation's one-pager lists (the weakest first); the
 # full report lists them all.
 SUMMARY_DEPARTMENTS = 8

@@ -277,6 +277,35 @@ def test_every_surface_places_an_index_on_the_same_share_of_its_models_scale():
         round(bottom - scale_share(r.index, 5) * height, 1) for r in rows]
 
 
+@pytest.mark.parametrize(("fraction", "step", "shown"), [
+    (0.125, 5, 15), (0.375, 5, 40), (0.1, 5, 10), (0.124, 5, 10), (1.0, 5, 100),
+    (0.0, 5, 0), (0.125, 1, 13)])
+def test_a_percentage_in_steps_is_rounded_by_the_same_rule(fraction, step, shown):
+    assert percent(fraction, step=step) == shown
+
+
+def test_a_half_percentage_reads_the_same_on_every_surface():
+    """62.5 % (an index of 3.5 of 5): the portfolio chart said 62% (Python's format,
+    half to even), its SVG twin 63 % (rounded to one decimal, then by floatformat), the
+    PDF's table 63 %; and a peer percentile of 12.5 (one of eight below) was 10 where
+    every percentage rounds half away from zero (15 in steps of 5)."""
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    from peers import pool
+
+    rows = [DepartmentResult("IT", 3, 3.5, 4, top=5, organisation="A")]
+    assert percent(scale_share(3.5, 5)) == 63
+    assert charts.portfolio(rows, top=5)["data"][0]["text"] == ["63%"]
+    bars = render_to_string("reports/_svg_portfolio.html",
+                            {"svg": chart_svg.portfolio(rows, top=5), "label": "Portfolio"})
+    assert ">63 %</span>" in bars
+    table = Template("{% load report_tags %}{{ row|range_share|percent }}")
+    assert table.render(Context({"row": rows[0]})) == "63 %"
+    position = pool._position("", 2.0, [1.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0])
+    assert position.percentile == percent(1 / 8, step=5) == 15
+
+
 def flat_text(html: str) -> str:
     text = re.sub(r"<[^>]+>", " ", html)
     return " ".join(text.replace("&nbsp;", " ").split())
