@@ -552,11 +552,8 @@ def _blocked_at(
         if q.level != level + 1:
             continue
         aggregate = questions[q.key]
-        if aggregate.status == "unknown":
-            value = 0.0
-        elif aggregate.value is not None and not _reaches(aggregate.value, spec.threshold):
-            value = aggregate.value
-        else:
+        value = _short_of(aggregate, spec.threshold)
+        if value is None:
             continue
         short.append(ShortStatement(q.key, value, q.weight * (1.0 - value), aggregate.status))
     short.sort(key=lambda s: (-s.priority, str(s.question)))
@@ -597,11 +594,8 @@ def _next_steps(
             if q.dimension != dimension.key or not dimension.level < q.level <= target:
                 continue
             aggregate = questions[q.key]
-            if aggregate.status == "unknown":
-                value = 0.0
-            elif aggregate.value is not None and not _reaches(aggregate.value, spec.threshold):
-                value = aggregate.value
-            else:
+            value = _short_of(aggregate, spec.threshold)
+            if value is None:
                 continue
             steps.append(
                 NextStep(
@@ -644,6 +638,16 @@ def _value(aggregate: QuestionAggregate) -> float:
 
 def _reaches(value: float, threshold: float) -> bool:
     return value >= threshold - EPSILON
+
+
+def _short_of(aggregate: QuestionAggregate, threshold: float) -> float | None:
+    """Steps 9 and 10: the value of a question short of θ, v(q) < θ, or 0 for an unknown
+    one; None for a question that reaches θ or is not applicable (nothing to do)."""
+    if aggregate.status == "unknown":
+        return 0.0
+    if aggregate.value is not None and not _reaches(aggregate.value, threshold):
+        return aggregate.value
+    return None
 
 
 def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:

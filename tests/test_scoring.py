@@ -979,6 +979,24 @@ def test_consensus_keeps_levels_in_range_and_explains_each_level(assessment):
 
 
 @FAST
+@given(assessments_with_consensus())
+def test_why_this_level_and_the_next_steps_find_the_same_statements_short_of_theta(
+        assessment):
+    """Rules 9 and 10 pick the statements short of θ alike: those that stop a dimension
+    below the target are its next steps at the level above, with the same value."""
+    spec, responses, consensus = assessment
+    for result in under_each_rule(spec, responses, consensus=consensus):
+        for dimension in result.dimensions:
+            if dimension.level >= result.target_level:
+                continue
+            short = {(s.question, s.value, s.priority, s.status)
+                     for s in dimension.blocked_at.short}
+            steps = {(s.question, s.value, s.priority, s.status) for s in result.next_steps
+                     if s.dimension == dimension.key and s.level == dimension.level + 1}
+            assert short == steps
+
+
+@FAST
 @given(specs(min_questions=1, non_negative=True), st.integers(1, 4), st.booleans())
 def test_largely_everywhere_reaches_the_top_with_the_default_threshold(spec, n, consensus):
     spec = dataclasses.replace(spec, threshold=DEFAULT_THRESHOLD,
