@@ -442,7 +442,8 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
             customdata=[label(texts.question(q.key).statement, 60) for q in statements],
             hovertemplate="%{customdata}<br>%{x:.2f}<extra></extra>",
         ))
-    # Two stacked panels, laid out by hand (make_subplots costs ~40 ms).
+    # Two stacked panels, laid out by hand: plotly's make_subplots builds a validated
+    # graph_objects figure, the cost _figure avoids (figures: benchmarks/README.md).
     spread_axis = {"range": [0, 0.5], "gridcolor": "#e9ecef",
                    "title": {"text": label(_("Spread (standard deviation)"))}}
     heading = {"xref": "paper", "yref": "paper", "x": 0.5, "xanchor": "center",
@@ -491,8 +492,8 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     """Departments (rows) by dimensions (columns), each cell coloured by the dimension's
     level. The cells are one bar trace (a bar per cell, from ``base`` over 0.88 of a
     row), not a plotly heatmap, which exports as a raster image (the PDF keeps it
-    vector), nor a rectangle shape per cell, which plotly.js draws several times slower
-    (a report page draws it on a phone's main thread)."""
+    vector), nor a rectangle shape per cell, which plotly.js draws more slowly, on a
+    phone's main thread as the report page draws it (figures: benchmarks/README.md)."""
     title = _("Levels per department and dimension") if title is None else title
     if not rows or not texts.dimensions:
         return _empty(title, _("No department has a result yet."))
