@@ -11,7 +11,9 @@ away from zero: 0.125 is 13 %, 2/3 is 67 %, never truncated (which made "largely
 place" 66 % in one place and 67 % in another) and never rounded twice (a figure an
 export rounds to four decimals is not rounded again to a percentage). Half away from
 zero, not Python's ``round`` (half to even: 12.5 → 12), because it is what readers,
-spreadsheets and the questionnaire's ``Math.round`` do for the shares shown.
+spreadsheets and the questionnaire's ``Math.round`` do for the shares shown. A figure
+shown with decimals (the exports, ``score_answers``) is rounded by ``scoring.rounded``,
+which never rounds an index up to the next level or an unmet fulfilment up to θ.
 
 **Who counts.** A result counts submitted responses only (``selectors``). A
 respondent counts as invited unless their personal link was withdrawn before they
@@ -42,16 +44,28 @@ GROUP_AXIS_GAP = 0.25
 COUNTED_AS_INVITED = Q(revoked_at__isnull=True) | Q(submitted_at__isnull=False)
 
 
-def percent(fraction: float | None) -> int | None:
-    """A share as a whole percentage, rounded once, half away from zero; None stays None."""
+def percent(fraction: float | None, *, step: int = 1) -> int | None:
+    """A share as a whole percentage, rounded once, half away from zero; None stays None.
+    With ``step``, to the nearest multiple of it (a peer percentile is shown in steps
+    of 5), by the same rule."""
     if fraction is None:
         return None
-    return int(Decimal(repr(float(fraction) * 100)).quantize(Decimal(1), ROUND_HALF_UP))
+    steps = Decimal(repr(float(fraction) * 100 / step)).quantize(Decimal(1), ROUND_HALF_UP)
+    return int(steps) * step
+
+
+def scale_share(index: float, top: int) -> float:
+    """Where an index in [1, top] lies on a scale from level 1 (0) to the top level (1),
+    so that models of 4 and 5 levels compare on one scale; the one formula of every bar,
+    chart and line that draws an index."""
+    if top <= 1:
+        return 1.0
+    return max(0.0, min(1.0, (index - 1) / (top - 1)))
 
 
 def scale_percent(index: float, top: int) -> int:
     """Where an index in [1, top] lies on a bar from level 1 to the top level."""
-    return percent((index - 1) / (top - 1)) if top > 1 else 100
+    return percent(scale_share(index, top))
 
 
 def axis_percent(position: float | None) -> int | None:
@@ -289,6 +303,7 @@ def present_groups(groups: Sequence, whole: ScoreResult, texts: ModelTexts, *,
         "groups": [{"key": g.key, "name": group_label(g.key), "respondents": g.respondents}
                    for g in groups],
         "compared": len(groups) >= 2,
+        "top": top,
         "dimensions": dimensions,
         "axes": axes,
         "flags": sum(row["flagged"] for row in dimensions + axes),

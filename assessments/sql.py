@@ -2,11 +2,11 @@
 autosave's write, and nothing else.
 
 The autosave (every click on an answer) and the questionnaire page are the busiest
-requests of the product. Through the ORM, reading the member's response costs about
-five times the Python of the statement here (a personal link's response, with five
-tables, twenty times the Python and the database's CPU: planning it cost more than
-running it), and the autosave's write three statements in a transaction instead of one
-(``benchmarks/README.md``). As in
+requests of the product. Through the ORM, reading the member's response (and a personal
+link's, with five tables) costs more Python than the statement here, and more
+database CPU, which spent more time planning it than running it; the autosave's
+write is three statements in a transaction instead of one. The figures, and which
+statements went back to the ORM, are in ``benchmarks/README.md``. As in
 ``organisations/sql.py``: tables and columns by ``_meta``, prepared once per connection
 on PostgreSQL (``organisations.sql.execute``), results as frozen dataclasses, no rule
 written out (``Answer.answered`` is compiled into the statement by the ORM), and an

@@ -36,7 +36,7 @@ from .forms import (
     SharedLinkForm,
     version_label,
 )
-from .presentation import percent, present, versions_note
+from .presentation import percent, present, scale_share, versions_note
 
 
 def _base(access, **extra) -> dict:
@@ -112,7 +112,7 @@ def _trend(rounds) -> dict | None:
     step = (width - 2 * pad) / max(1, len(rounds) - 1)
 
     def y_of(index: float) -> float:
-        return round(height - pad - (index - 1) / max(1, top - 1) * (height - 2 * pad), 1)
+        return round(height - pad - scale_share(index, top) * (height - 2 * pad), 1)
 
     points = []
     for i, assessment in enumerate(rounds):

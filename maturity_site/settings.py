@@ -138,8 +138,9 @@ TEMPLATES = [
             ],
         },
     },
-    # One busy fragment, the questionnaire's statement cards (assessments/jinja2/):
-    # Jinja2 renders it several times faster than Django's engine (benchmarks/README.md).
+    # One busy fragment, the questionnaire's statement cards (assessments/jinja2/), is
+    # Jinja2: it repeats every answer option of every statement, and Django's engine
+    # spends more CPU per variable and tag (figures: benchmarks/README.md).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "APP_DIRS": True,
@@ -231,7 +232,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     # django-redis keeps one client per process (Django's own backend builds one per
-    # call) and parses with hiredis: a session read costs half the CPU.
+    # call) and parses replies with hiredis: less CPU for the session read of every
+    # signed-in request (figures: benchmarks/README.md).
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "maturity"}}
     # Sessions read from Redis, written through to the database: one query less on

@@ -335,7 +335,7 @@ def _too_many_values() -> _Refused:
     return _Refused(_("the document has more than %(limit)s values") % {"limit": MAX_NODES})
 
 
-try:  # libyaml reads about five times faster; PyYAML's wheels include it
+try:  # libyaml, which PyYAML's wheels include: its parser is C, the fallback pure Python
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover
     class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):

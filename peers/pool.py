@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from assessments.presentation import percent
 from organisations.models import Organisation
 
 from .models import Participation, PoolEntry, Programme
@@ -39,7 +40,8 @@ class Position:
     q1: float
     median: float
     q3: float
-    percentile: int     # share of the pool below the round (ties count half), step 5
+    percentile: int     # share of the pool below the round (ties count half), step 5,
+    #                     rounded as every percentage (assessments.presentation.percent)
     n: int
 
 
@@ -77,7 +79,8 @@ def takes_part(organisation: Organisation) -> bool:
 def _position(key: str, value: float, pool: list[float]) -> Position:
     q1, median, q3 = statistics.quantiles(pool, n=4, method="inclusive")
     below = sum(1 for v in pool if v < value) + 0.5 * sum(1 for v in pool if v == value)
-    percentile = int(5 * round(20 * below / len(pool)))
+    percentile = percent(below / len(pool), step=5)
+    assert percentile is not None
     return Position(key=key, value=round(value, 2), q1=round(q1, 1), median=round(median, 1),
                     q3=round(q3, 1), percentile=percentile, n=len(pool))
 

@@ -57,7 +57,8 @@ def browser_path() -> str:
 
 # Chromium flags for a browser that only turns plotly figures into SVG: one renderer,
 # no site isolation, no GPU or software rasteriser (SVG export draws nothing), a
-# bounded JavaScript heap. About 10% less memory than kaleido's defaults.
+# bounded JavaScript heap, so that it takes less memory than kaleido's defaults
+# (figures behind such choices: benchmarks/README.md).
 LEAN_FLAGS = (
     "--renderer-process-limit=1",
     "--disable-site-isolation-trials",

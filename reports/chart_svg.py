@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from assessments.presentation import percent, scale_share
 from models_catalog.texts import ModelTexts
 from scoring import ScoreResult
 
@@ -32,7 +33,6 @@ from .charts import (
     label_positions,
     level_colour,
     point_name,
-    share_of_range,
     short_label,
 )
 
@@ -222,7 +222,9 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int) -> list[dict]:
         "name": point_name(r),
         "level": _("level %(level)s of %(top)s · %(name)s")
         % {"level": r.level, "top": r.top or top, "name": r.level_name},
-        "share": round(100 * share_of_range(r.index, r.top or top), 1),
+        # The bar's length, and its share as a whole percentage.
+        "share": round(100 * scale_share(r.index, r.top or top), 1),
+        "percent": percent(scale_share(r.index, r.top or top)),
         "index": r.index, "top": r.top or top,
         "colour": level_colour(r.level, r.top or top),
     } for r in ordered]

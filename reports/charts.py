@@ -26,7 +26,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from assessments.presentation import most_disputed, percent, versions_note
+from assessments.presentation import most_disputed, percent, scale_share, versions_note
 from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, ScoreResult
 
@@ -87,10 +87,7 @@ def shorten(text: object, width: int) -> str:
 
 def level_colour(level: int, top: int) -> str:
     """Red (level 1) to green (the top level), for models of 4 or 5 levels alike."""
-    if top <= 1:
-        return LEVEL_PALETTE[-1]
-    step = (len(LEVEL_PALETTE) - 1) * (max(1, min(level, top)) - 1) / (top - 1)
-    return LEVEL_PALETTE[round(step)]
+    return LEVEL_PALETTE[round((len(LEVEL_PALETTE) - 1) * scale_share(level, top))]
 
 
 # A small template of our own instead of plotly's "plotly_white".
@@ -445,7 +442,8 @@ def disagreement(result: ScoreResult, texts: ModelTexts, *, top: int = 5,
             customdata=[label(texts.question(q.key).statement, 60) for q in statements],
             hovertemplate="%{customdata}<br>%{x:.2f}<extra></extra>",
         ))
-    # Two stacked panels, laid out by hand (make_subplots costs ~40 ms).
+    # Two stacked panels, laid out by hand: plotly's make_subplots builds a validated
+    # graph_objects figure, the cost _figure avoids (figures: benchmarks/README.md).
     spread_axis = {"range": [0, 0.5], "gridcolor": "#e9ecef",
                    "title": {"text": label(_("Spread (standard deviation)"))}}
     heading = {"xref": "paper", "yref": "paper", "x": 0.5, "xanchor": "center",
@@ -494,8 +492,8 @@ def heatmap(rows: Sequence[DepartmentResult], texts: ModelTexts, *,
     """Departments (rows) by dimensions (columns), each cell coloured by the dimension's
     level. The cells are one bar trace (a bar per cell, from ``base`` over 0.88 of a
     row), not a plotly heatmap, which exports as a raster image (the PDF keeps it
-    vector), nor a rectangle shape per cell, which plotly.js draws several times slower
-    (a report page draws it on a phone's main thread)."""
+    vector), nor a rectangle shape per cell, which plotly.js draws more slowly, on a
+    phone's main thread as the report page draws it (figures: benchmarks/README.md)."""
     title = _("Levels per department and dimension") if title is None else title
     if not rows or not texts.dimensions:
         return _empty(title, _("No department has a result yet."))
@@ -661,14 +659,6 @@ def trend_needs_two() -> str:
     return _("A trend needs at least two rounds of a department.")
 
 
-def share_of_range(index: float, top: int) -> float:
-    """A maturity index as a share of its model's range (level 1 → 0, level K → 1), so
-    that models of 4 and 5 levels compare on one scale."""
-    if top <= 1:
-        return 1.0
-    return max(0.0, min(1.0, (index - 1) / (top - 1)))
-
-
 def portfolio(rows: Sequence[DepartmentResult], *, top: int,
               title: str | None = None) -> dict:
     """A consultancy's clients: each client's departments' latest maturity index, as a
@@ -678,7 +668,7 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int,
     if not rows:
         return _empty(title, _("No client department has a result yet."))
     ordered = sorted(rows, key=lambda r: (r.organisation.lower(), r.department.lower()))
-    shares = [share_of_range(r.index, r.top or top) for r in ordered]
+    shares = [scale_share(r.index, r.top or top) for r in ordered]
     def names(width: int) -> list[str]:
         return [
             label(point_name(r), width) + '<br><span style="font-size:11px;color:#5c636a">'
@@ -689,7 +679,7 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int,
     bars = _trace("bar",
         y=names(40), x=[round(100 * s, 1) for s in shares], orientation="h",
         marker={"color": [level_colour(r.level, r.top or top) for r in ordered]},
-        text=[f"{100 * s:.0f}%" for s in shares], textposition="auto",
+        text=[f"{percent(s)}%" for s in shares], textposition="auto",
         customdata=[[round(r.index, 2), r.top or top] for r in ordered],
         hovertemplate="%{y}<br>%{customdata[0]:.2f} / %{customdata[1]}<extra></extra>",
         showlegend=False,

@@ -35,7 +35,13 @@ from assessments.session import session_outcome
 from maturity_site.spreadsheets import csv_text, xlsx_row
 from models_catalog.texts import ModelTexts, model_texts
 from organisations.access import OrgAccess
-from scoring import ScoreResult, result_as_contract
+from scoring import (
+    ScoreResult,
+    result_as_contract,
+    rounded,
+    rounded_fulfilment,
+    rounded_index,
+)
 
 from . import selectors
 
@@ -47,10 +53,6 @@ class Table:
     rows: list[list] = field(default_factory=list)
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
 def _rows(assessment: Assessment, result: ScoreResult, texts: ModelTexts, *, top: int,
           submitted: int, before: ScoreResult | None = None, agreed: int = 0) -> list[list]:
     """The round's rows; with a consensus session (``before``: the result without its
@@ -60,15 +62,15 @@ def _rows(assessment: Assessment, result: ScoreResult, texts: ModelTexts, *, top
     blank_f = [None] * (top - 1)
 
     def fulfilment(cells) -> list:
-        values = [_rounded(cells[n].fulfilment) if n in cells else None
+        values = [rounded_fulfilment(cells[n], result.threshold) if n in cells else None
                   for n in range(2, top + 1)]
         return values + blank_f[len(values):]
 
     def overall(scope: str, of: ScoreResult, agreed_cell) -> list:
         level = of.overall.level
         return base + [scope, "", "", level, texts.level_name(level),
-                       _rounded(of.overall.index), of.target_level,
-                       *fulfilment(of.overall.cells), None, _rounded(of.completeness),
+                       rounded_index(of.overall.index, level, of.levels), of.target_level,
+                       *fulfilment(of.overall.cells), None, rounded(of.completeness),
                        submitted, agreed_cell]
 
     rows = [overall("overall", result, agreed)]
@@ -76,12 +78,13 @@ def _rows(assessment: Assessment, result: ScoreResult, texts: ModelTexts, *, top
         rows.append(overall("overall_before_session", before, None))
     for d in result.dimensions:
         rows.append(base + ["dimension", d.key, texts.dimension_name(d.key), d.level,
-                            texts.level_name(d.level), _rounded(d.index), None,
+                            texts.level_name(d.level),
+                            rounded_index(d.index, d.level, result.levels), None,
                             *fulfilment(d.cells), None, None, None, None])
     for a in result.axes:
         axis = texts.axis(a.key)
         rows.append(base + ["axis", a.key, axis.name if axis else a.key, None, None, None,
-                            None, *blank_f, _rounded(a.position), None, None, None])
+                            None, *blank_f, rounded(a.position), None, None, None])
     return rows
 
 
@@ -144,9 +147,10 @@ def _with_groups(table: Table, groups: dict | None) -> Table:
                 row[columns["name"]] = names[item["key"]]
                 if kind == "dimension":
                     row[columns["level"]] = cell["level"]
-                    row[columns["index"]] = _rounded(cell["index"])
+                    row[columns["index"]] = rounded_index(cell["index"], cell["level"],
+                                                          groups["top"])
                 else:
-                    row[columns["position"]] = _rounded(cell["position"])
+                    row[columns["position"]] = rounded(cell["position"])
                 row[columns["respondents"]] = group["respondents"]
                 row[columns["group"]] = group["name"]
                 row[columns["groups_differ"]] = item["flagged"]
@@ -189,9 +193,10 @@ def _groups_contract(groups: dict | None) -> dict | None:
         "groups": [{
             "name": group["name"], "respondents": group["respondents"],
             "dimensions": [{"key": d["key"], "level": d["groups"][i]["level"],
-                            "index": _rounded(d["groups"][i]["index"])}
+                            "index": rounded_index(d["groups"][i]["index"],
+                                                   d["groups"][i]["level"], groups["top"])}
                            for d in groups["dimensions"]],
-            "axes": [{"key": a["key"], "position": _rounded(a["groups"][i]["position"])}
+            "axes": [{"key": a["key"], "position": rounded(a["groups"][i]["position"])}
                      for a in groups["axes"]],
         } for i, group in enumerate(groups["groups"])],
         "differ": {"dimensions": [d["key"] for d in groups["dimensions"] if d["flagged"]],

@@ -33,7 +33,12 @@ from django.utils.translation import gettext as _
 
 from assessments.anonymity import names_visible
 from assessments.models import Assessment, Response
-from assessments.presentation import WEAKEST_DIMENSIONS, present, weakest_dimensions
+from assessments.presentation import (
+    WEAKEST_DIMENSIONS,
+    present,
+    scale_share,
+    weakest_dimensions,
+)
 from assessments.selectors import (
     RoundFigures,
     figures_by_assessment,
@@ -63,14 +68,13 @@ from .charts import (
     TrendPoint,
     dimension_spreads,
     point_name,
-    share_of_range,
 )
 from .models import Report
 
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file (and the pages kept in
 # the cache, the organisation report and the home page's overview, are rendered again).
-TEMPLATE_VERSION = "2026-12-03.1"
+TEMPLATE_VERSION = "2026-12-03.2"
 
 
 # --------------------------------------------------------------------------- reports
@@ -734,7 +738,7 @@ def overview_models(rows: list[OverviewRow], language: str) -> list[dict]:
 # ------------------------------------------------------------ the executive one-pager
 
 # Bump when the one-pager's template changes what it shows (its input hash changes).
-SUMMARY_TEMPLATE_VERSION = "2026-12-03.2"
+SUMMARY_TEMPLATE_VERSION = "2026-12-03.3"
 # How many departments the organisation's one-pager lists (the weakest first); the
 # full report lists them all.
 SUMMARY_DEPARTMENTS = 8
@@ -787,12 +791,12 @@ def organisation_summary(access: OrgAccess, *, language: str) -> OrganisationSum
         summary["comparison"] = peer_pool.organisation_comparison(
             organisation, model_id=summary["model_id"], levels=summary["top"],
             index=summary["index"]) if len(same) == summary["count"] else None
-    ordered = sorted(overview.rows, key=lambda r: (share_of_range(r.result.index, r.top),
+    ordered = sorted(overview.rows, key=lambda r: (scale_share(r.result.index, r.top),
                                                    r.name.lower()))
     candidates = []
     for row in overview.rows:
         for item in weakest_dimensions(row.scored, row.texts):
-            candidates.append(((share_of_range(item["index"], row.top), row.name.lower()),
+            candidates.append(((scale_share(item["index"], row.top), row.name.lower()),
                                {**item, "department": row.name, "top": row.top,
                                 "assessment": row.assessment}))
     candidates.sort(key=lambda c: c[0])

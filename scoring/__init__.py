@@ -552,11 +552,8 @@ def _blocked_at(
         if q.level != level + 1:
             continue
         aggregate = questions[q.key]
-        if aggregate.status == "unknown":
-            value = 0.0
-        elif aggregate.value is not None and not _reaches(aggregate.value, spec.threshold):
-            value = aggregate.value
-        else:
+        value = _short_of(aggregate, spec.threshold)
+        if value is None:
             continue
         short.append(ShortStatement(q.key, value, q.weight * (1.0 - value), aggregate.status))
     short.sort(key=lambda s: (-s.priority, str(s.question)))
@@ -597,11 +594,8 @@ def _next_steps(
             if q.dimension != dimension.key or not dimension.level < q.level <= target:
                 continue
             aggregate = questions[q.key]
-            if aggregate.status == "unknown":
-                value = 0.0
-            elif aggregate.value is not None and not _reaches(aggregate.value, spec.threshold):
-                value = aggregate.value
-            else:
+            value = _short_of(aggregate, spec.threshold)
+            if value is None:
                 continue
             steps.append(
                 NextStep(
@@ -646,6 +640,16 @@ def _reaches(value: float, threshold: float) -> bool:
     return value >= threshold - EPSILON
 
 
+def _short_of(aggregate: QuestionAggregate, threshold: float) -> float | None:
+    """Steps 9 and 10: the value of a question short of θ, v(q) < θ, or 0 for an unknown
+    one; None for a question that reaches θ or is not applicable (nothing to do)."""
+    if aggregate.status == "unknown":
+        return 0.0
+    if aggregate.value is not None and not _reaches(aggregate.value, threshold):
+        return aggregate.value
+    return None
+
+
 def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
     pairs = list(pairs)
     total = math.fsum(weight for weight, _ in pairs)
@@ -674,27 +678,14 @@ def result_as_contract(
 ) -> dict[str, Any]:
     """The JSON document of the `score_answers` contract (DESIGN.md).
 
-    Figures are rounded to 4 decimals, but never across a boundary that the rules
-    draw: an index below lvl + 1 is shown below it (2.99996 as 2.9999, not 3.0), and
-    an unmet fulfilment below θ.
+    Figures are rounded as :func:`rounded` says (the exports round them the same way).
     """
     top = result.levels
     theta = result.threshold
 
-    def index(level: int, value: float) -> float:
-        return value if level >= top else _round_below(value, level + 1)
-
     def fulfilment(cells: Mapping[int, Cell]) -> dict[str, float | None]:
-        shown: dict[str, float | None] = {}
-        for level in range(2, top + 1):
-            cell = cells[level]
-            if cell.fulfilment is None:
-                shown[str(level)] = None
-            elif cell.met:
-                shown[str(level)] = _round4(cell.fulfilment)
-            else:
-                shown[str(level)] = _round_below(cell.fulfilment, theta)
-        return shown
+        return {str(level): rounded_fulfilment(cells[level], theta)
+                for level in range(2, top + 1)}
 
     overall = result.overall
     name = level_names.get(overall.level, f"Level {overall.level}")
@@ -702,17 +693,17 @@ def result_as_contract(
         "model": model_slug,
         "version": version,
         "levels": top,
-        "threshold": _round4(theta),
+        "threshold": rounded(theta),
         "overall": {
             "level": overall.level,
-            "index": index(overall.level, overall.index),
+            "index": rounded_index(overall.index, overall.level, top),
             "name": name,
         },
         "dimensions": [
             {
                 "key": d.key,
                 "level": d.level,
-                "index": index(d.level, d.index),
+                "index": rounded_index(d.index, d.level, top),
                 "fulfilment": fulfilment(d.cells),
                 "blocked_at": None
                 if d.blocked_at is None
@@ -726,11 +717,11 @@ def result_as_contract(
         "axes": [
             {
                 "key": a.key,
-                "position": None if a.position is None else _round4(a.position),
+                "position": rounded(a.position),
             }
             for a in result.axes
         ],
-        "completeness": _round4(result.completeness),
+        "completeness": rounded(result.completeness),
         "next_steps": [
             {"question": s.question, "dimension": s.dimension, "level": s.level}
             for s in result.next_steps
@@ -738,16 +729,37 @@ def result_as_contract(
     }
 
 
-def _round4(value: float) -> float:
-    return round(value, 4) + 0.0  # + 0.0 turns -0.0 into 0.0
+# -------------------------------------------------------------------- shown figures
 
 
-def _round_below(value: float, bound: float) -> float:
-    """`value` (< bound) rounded to 4 decimals, but staying below `bound`."""
-    shown = _round4(value)
-    if shown < bound:
+def rounded(value: float | None, *, below: float | None = None) -> float | None:
+    """A figure as the contract and the exports show it: rounded to 4 decimals (-0.0
+    as 0.0), but never across a boundary that the rules draw: with ``below``, a value
+    under it stays under it (2.99996 below 3 is 2.9999, not 3.0). None stays None.
+
+    Percentages on pages are rounded by ``assessments.presentation.percent``, from the
+    exact value, never from this one."""
+    if value is None:
+        return None
+    shown = round(value, 4) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if below is None or value >= below or shown < below:
         return shown
     shown = math.floor(value * 10_000) / 10_000
-    while shown >= bound:
-        shown = _round4(shown - 0.0001)
+    while shown >= below:
+        shown = round(shown - 0.0001, 4) + 0.0
     return shown
+
+
+def rounded_index(index: float, level: int, levels: int) -> float:
+    """A maturity index as shown: below lvl + 1 as rule 6 keeps it, K at the top level."""
+    if level >= levels:
+        return index
+    shown = rounded(index, below=level + 1)
+    assert shown is not None
+    return shown
+
+
+def rounded_fulfilment(cell: Cell, threshold: float) -> float | None:
+    """A cell's fulfilment as shown: an unmet one below θ (rule 4), null when the cell
+    has no valued question (rule 3)."""
+    return rounded(cell.fulfilment, below=None if cell.met else threshold)

@@ -175,6 +175,24 @@ def test_it_renders_a_dimension_page_for_keyboards_and_screen_readers(world, ass
     assert "1 of 6 answered" in html
 
 
+def test_a_comment_box_takes_what_the_service_takes_and_every_option_once(world, assessment,
+                                                                          monkeypatch):
+    """The cards' maxlength is the service's MAX_COMMENT_LENGTH (it was written out in
+    the template), and each statement offers the scale, "na" and "dk" as radios."""
+    from scoring import DK, NA
+
+    url = _url(assessment, "answer_dimension", dimension_key="people")
+    client = signed_in(world.acme.manager)
+    html = client.get(url).content.decode()
+    assert html.count(f'maxlength="{services.MAX_COMMENT_LENGTH}"') == 3
+    monkeypatch.setattr(services, "MAX_COMMENT_LENGTH", 1234)
+    html = client.get(url).content.decode()
+    assert html.count('maxlength="1234"') == 3
+    for option in ("not_in_place", "partly", "largely", "fully", NA, DK):
+        assert html.count(f'id="q-people.2.1-{option}"') == 1
+    assert html.count('name="q-people.2.1"') == 6
+
+
 def test_it_shows_the_model_texts_in_the_users_language(world, assessment):
     world.acme.manager.language = "sv"
     world.acme.manager.save()

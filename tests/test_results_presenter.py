@@ -19,19 +19,23 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from assessments import demo, services
-from assessments.models import Assessment, Response
-from assessments.presentation import percent, present
+from assessments.models import Answer, Assessment, Response
+from assessments.presentation import percent, present, scale_percent, scale_share
 from assessments.selectors import assessment_results
 from models_catalog.texts import model_texts
 from organisations.demo import seed_organisations
 from organisations.models import User
+from reports import chart_svg, charts
 from reports import services as reports_services
+from reports.charts import DepartmentResult
+from reports.templatetags.report_tags import range_share
 from tests.assessment_factories import (
     invitee,
     make_assessment,
     respondents_with_answers,
     version_with,
 )
+from tests.catalog_factories import SCALE, build_document, make_version
 from tests.conftest import access_for, signed_in
 
 
@@ -200,6 +204,106 @@ def test_every_surface_shows_the_same_figures_for_the_same_assessment(world, tmp
     assert scored["overall"] == contract["overall"]
     assert scored["dimensions"] == contract["dimensions"]
     assert scored["next_steps"] == contract["next_steps"]
+
+
+def test_the_exports_round_an_index_and_a_fulfilment_as_the_contract_does(world):
+    """A fulfilment just below θ (0.74999 of 0.75) and so an index just below level 3
+    (2.99998667): the CSV and XLSX said 0.75 and 3.0, a level the round has not reached,
+    where the JSON export and ``score_answers`` say 0.7499 and 2.9999
+    (``scoring.rounded``)."""
+    document = build_document(scale=[*SCALE, {"key": "almost", "label": {"en": "Almost"},
+                                               "value": 0.74999}])
+    version = make_version(slug="almost-there", document=document)
+    assessment = make_assessment(world, version=version)
+    response, _token = invitee(assessment)
+    options = {"people.2.1": "fully", "people.3.1": "almost"}
+    Answer.objects.bulk_create(
+        Answer(response=response, question=q, option=options.get(q.key, "not_in_place"))
+        for q in version.questions.all())
+    services.response_submit(response=response)
+    people = assessment_results(assessment).dimension("people")
+    assert people.level == 2 and people.index == pytest.approx(2.99998667)
+
+    manager = signed_in(world.acme.manager)
+    exports = report_url(assessment)
+    contract = json.loads(manager.get(exports + "export.json").content)["result"]
+    shown = next(d for d in contract["dimensions"] if d["key"] == "people")
+    assert (shown["index"], shown["fulfilment"]["3"]) == (2.9999, 0.7499)
+    rows = list(csv.DictReader(io.StringIO(
+        manager.get(exports + "export.csv").content.decode("utf-8-sig"))))
+    row = next(r for r in rows if r["scope"] == "dimension" and r["key"] == "people")
+    assert (row["index"], row["fulfilment_3"]) == ("2.9999", "0.7499")
+    sheet = load_workbook(io.BytesIO(manager.get(exports + "export.xlsx").content)).active
+    table = list(sheet.iter_rows(values_only=True))
+    header = table[0]
+    cells = next(dict(zip(header, r, strict=True)) for r in table[1:]
+                 if r[header.index("scope")] == "dimension"
+                 and r[header.index("key")] == "people")
+    assert (cells["index"], cells["fulfilment_3"]) == (2.9999, 0.7499)
+
+
+@pytest.mark.parametrize(("index", "top", "share"), [
+    (1.0, 4, 0.0), (4.0, 4, 1.0), (2.5, 4, 0.5), (3.5, 5, 0.625), (1.0, 1, 1.0)])
+def test_an_index_lies_on_its_models_scale_from_level_one_to_the_top(index, top, share):
+    assert scale_share(index, top) == share
+    assert scale_percent(index, top) == percent(share)
+
+
+def test_every_surface_places_an_index_on_the_same_share_of_its_models_scale():
+    """The portfolio chart, its SVG twin in the PDF, the PDF's table, the round page's
+    bars and the department page's trend line draw an index with ``scale_share`` (each
+    had its own copy of the formula)."""
+    from types import SimpleNamespace
+
+    from assessments.views import _trend
+
+    rows = [DepartmentResult("IT", 2, 2.5, 3, top=4, organisation="A"),
+            DepartmentResult("HR", 3, 3.5, 4, top=5, organisation="B"),
+            DepartmentResult("Desk", 2, 2.2, 3, top=5, organisation="C")]
+    shares = [scale_share(r.index, r.top) for r in rows]
+    assert [round(100 * s, 1) for s in shares] == charts.portfolio(rows, top=5)["data"][0]["x"]
+    assert [round(100 * s, 1) for s in shares] == [
+        bar["share"] for bar in chart_svg.portfolio(rows, top=5)]
+    assert shares == [range_share(r) for r in rows]
+
+    def scored(index: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            result=SimpleNamespace(levels=5, overall=SimpleNamespace(index=index)),
+            model_version=SimpleNamespace(number=1, model_id=1))
+
+    trend = _trend([scored(r.index) for r in rows])
+    bottom, height = trend["grid"][0]["y"], trend["grid"][0]["y"] - trend["grid"][-1]["y"]
+    assert [p["y"] for p in trend["points"]] == [
+        round(bottom - scale_share(r.index, 5) * height, 1) for r in rows]
+
+
+@pytest.mark.parametrize(("fraction", "step", "shown"), [
+    (0.125, 5, 15), (0.375, 5, 40), (0.1, 5, 10), (0.124, 5, 10), (1.0, 5, 100),
+    (0.0, 5, 0), (0.125, 1, 13)])
+def test_a_percentage_in_steps_is_rounded_by_the_same_rule(fraction, step, shown):
+    assert percent(fraction, step=step) == shown
+
+
+def test_a_half_percentage_reads_the_same_on_every_surface():
+    """62.5 % (an index of 3.5 of 5): the portfolio chart said 62% (Python's format,
+    half to even), its SVG twin 63 % (rounded to one decimal, then by floatformat), the
+    PDF's table 63 %; and a peer percentile of 12.5 (one of eight below) was 10 where
+    every percentage rounds half away from zero (15 in steps of 5)."""
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    from peers import pool
+
+    rows = [DepartmentResult("IT", 3, 3.5, 4, top=5, organisation="A")]
+    assert percent(scale_share(3.5, 5)) == 63
+    assert charts.portfolio(rows, top=5)["data"][0]["text"] == ["63%"]
+    bars = render_to_string("reports/_svg_portfolio.html",
+                            {"svg": chart_svg.portfolio(rows, top=5), "label": "Portfolio"})
+    assert ">63 %</span>" in bars
+    table = Template("{% load report_tags %}{{ row|range_share|percent }}")
+    assert table.render(Context({"row": rows[0]})) == "63 %"
+    position = pool._position("", 2.0, [1.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0])
+    assert position.percentile == percent(1 / 8, step=5) == 15
 
 
 def flat_text(html: str) -> str:

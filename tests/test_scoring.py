@@ -24,6 +24,7 @@ from scoring import (
     ScoreResult,
     quick_wins,
     result_as_contract,
+    rounded,
     score,
     validate_answers,
     validate_consensus,
@@ -668,6 +669,18 @@ def test_the_contract_never_rounds_across_a_level_or_the_threshold():
     assert people["fulfilment"]["3"] == 0.7499
 
 
+@pytest.mark.parametrize(("value", "below", "shown"), [
+    (2.99996, 3, 2.9999), (2.99996, None, 3.0), (0.74999, 0.75, 0.7499),
+    (0.74999, None, 0.75), (2.53333, 3, 2.5333), (0.66664, 2 / 3, 0.6666),
+    (-0.00001, None, 0.0), (None, 3, None), (1.0, None, 1.0)])
+def test_a_figure_is_rounded_to_four_decimals_never_across_its_bound(value, below, shown):
+    assert rounded(value, below=below) == shown
+    if shown == 0:
+        assert math.copysign(1, rounded(value)) == 1  # never -0.0
+    if shown is not None and below is not None:
+        assert shown < below
+
+
 def test_the_contract_shows_no_negative_zero():
     spec = model(q("a", focus=1.0), q("b", focus=1.0), axes=("focus",))
     result = score(spec, [{"a": "fully", "b": "not_in_place"}])
@@ -963,6 +976,24 @@ def test_consensus_keeps_levels_in_range_and_explains_each_level(assessment):
                 assert aggregate.status == "unknown"
             else:
                 assert aggregate.value == spec.options[option]
+
+
+@FAST
+@given(assessments_with_consensus())
+def test_why_this_level_and_the_next_steps_find_the_same_statements_short_of_theta(
+        assessment):
+    """Rules 9 and 10 pick the statements short of θ alike: those that stop a dimension
+    below the target are its next steps at the level above, with the same value."""
+    spec, responses, consensus = assessment
+    for result in under_each_rule(spec, responses, consensus=consensus):
+        for dimension in result.dimensions:
+            if dimension.level >= result.target_level:
+                continue
+            short = {(s.question, s.value, s.priority, s.status)
+                     for s in dimension.blocked_at.short}
+            steps = {(s.question, s.value, s.priority, s.status) for s in result.next_steps
+                     if s.dimension == dimension.key and s.level == dimension.level + 1}
+            assert short == steps
 
 
 @FAST

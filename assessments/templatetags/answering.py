@@ -13,7 +13,9 @@ from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from assessments import services
 from models_catalog.models import FALLBACK_LANGUAGE, shown_text
+from scoring import DK, NA
 
 register = template.Library()
 
@@ -56,7 +58,7 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
             card["source"], card["source_lang"] = shown_text(question.source, language, default)
         cards.append(card)
     scale = [(option.key, shown_text(option.label, language, default)[0]) for option in options]
-    extra = [("na", gettext("Not applicable")), ("dk", gettext("Don't know"))]
+    extra = [(NA, gettext("Not applicable")), (DK, gettext("Don't know"))]
     labels = dict(scale + extra)
     for card in cards:
         if card["carried"]:
@@ -66,6 +68,7 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     html = _cards_template().render({
         "cards": [SimpleNamespace(**card) for card in cards], "readonly": readonly,
         "scale": scale, "extra": extra,
+        "max_comment_length": services.MAX_COMMENT_LENGTH,  # what response_answer takes
         "texts": SimpleNamespace(
             source=gettext("Source:"),
             carried=gettext("From last round: %(answer)s. Please confirm."),

@@ -4,6 +4,7 @@ from django import template
 from django.utils.formats import number_format
 
 from assessments.presentation import percent as whole_percent
+from assessments.presentation import scale_share
 
 register = template.Library()
 
@@ -48,6 +49,4 @@ def trend_class(value):
 def range_share(row):
     """A department's maturity index as a share of its model's range (0..1), as the
     portfolio chart draws it."""
-    from reports.charts import share_of_range
-
-    return share_of_range(row.index, row.top or row.level)
+    return scale_share(row.index, row.top or row.level)
