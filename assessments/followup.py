@@ -180,8 +180,8 @@ def _carry(pairs: Iterable[tuple[Response, Response]], previous: ModelVersion,
     if not pairs or not mapping:
         return 0
     answers: dict[int, dict[str, str]] = {old.pk: {} for old, _new in pairs}
-    for response_id, key, option in (Answer.objects.filter(response_id__in=answers)
-                                     .exclude(option="")
+    for response_id, key, option in (Answer.objects.filter(Answer.answered(),
+                                                           response_id__in=answers)
                                      .values_list("response_id", "question__key", "option")):
         answers[response_id][key] = option
     old_values = dict(ScaleOption.objects.filter(version=previous).values_list("key", "value"))
@@ -209,9 +209,9 @@ def carried_confirm(*, response: Response, dimension_key: str | None = None) -> 
     if dimension_key is not None:
         carried = carried.filter(question__dimension__key=dimension_key)
     carried = list(carried)
-    answered = set(Answer.objects.filter(response=locked,
+    answered = set(Answer.objects.filter(Answer.answered(), response=locked,
                                          question_id__in=[c.question_id for c in carried])
-                   .exclude(option="").values_list("question_id", flat=True))
+                   .values_list("question_id", flat=True))
     now = timezone.now()
     rows = [Answer(response_id=locked.pk, question_id=c.question_id, option=c.option,
                    updated_at=now) for c in carried if c.question_id not in answered]

@@ -481,6 +481,20 @@ def test_the_same_version_carries_every_statement_and_carrying_is_optional(world
     assert not CarriedAnswer.objects.filter(response__assessment=bare).exists()
 
 
+def test_a_comment_alone_does_not_stop_a_carried_answer_being_confirmed(world, closed_round):
+    """Answer.answered: a statement with only a comment is not answered, so confirming
+    gives it last round's answer and keeps the comment."""
+    access = access_for(world.acme.manager, world.acme.org)
+    same = services.assessment_open(by=access, assessment=followup.assessment_start_next(
+        by=access, assessment=closed_round, name="Same"))
+    member = same.responses.get(user=world.acme.manager)
+    Answer.objects.create(response=member, question=same.model_version.questions.get(
+        key="people.3.1"), comment="Still true?")
+    assert followup.carried_confirm(response=member, dimension_key="people") == 3
+    answer = Answer.objects.get(response=member, question__key="people.3.1")
+    assert (answer.option, answer.comment) == ("fully", "Still true?")
+
+
 # --- Trends across versions -------------------------------------------------------------------
 
 
