@@ -260,8 +260,7 @@ def send_scheduled_reminders(*, now: datetime) -> int:
         cutoff = now - timedelta(days=assessment.remind_every_days)
         count = 0
         with transaction.atomic():
-            waiting = (Response.objects.filter(assessment=assessment, submitted_at__isnull=True,
-                                               revoked_at__isnull=True,
+            waiting = (Response.objects.filter(Response.awaiting(), assessment=assessment,
                                                last_emailed_at__lte=cutoff)
                        .select_related("user"))
             for response in waiting:
@@ -269,8 +268,8 @@ def send_scheduled_reminders(*, now: datetime) -> int:
                     continue
                 # Claimed: a tick running at the same time finds the new time and skips.
                 claimed = Response.objects.filter(
-                    pk=response.pk, last_emailed_at=response.last_emailed_at,
-                    submitted_at__isnull=True).update(last_emailed_at=now)
+                    Response.awaiting(), pk=response.pk,
+                    last_emailed_at=response.last_emailed_at).update(last_emailed_at=now)
                 if not claimed:
                     continue
                 response.assessment = assessment

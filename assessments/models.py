@@ -310,6 +310,20 @@ class Response(models.Model):
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
+    @staticmethod
+    def submitted(path: str = "") -> models.Q:
+        """Responses their respondent submitted: the only ones whose answers count in
+        results, reports and exports (``path``: the way to the responses)."""
+        return models.Q(**{f"{path}submitted_at__isnull": False})
+
+    @staticmethod
+    def awaiting(path: str = "") -> models.Q:
+        """Responses still awaited from their respondent: not submitted and not withdrawn
+        (a revoked link). The one rule of who is invited when a round opens, who is
+        reminded, and whose response a revoked shared link withdraws."""
+        return models.Q(**{f"{path}submitted_at__isnull": True,
+                           f"{path}revoked_at__isnull": True})
+
     @property
     def link_state(self) -> str:
         """For an invitee's link: ``active``, ``revoked``, ``expired`` or ``none``."""

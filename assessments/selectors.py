@@ -385,7 +385,7 @@ def _submitted_responses(assessment_ids: Sequence[int]) -> dict[int, list[tuple[
     they were submitted: one query."""
     result: dict[int, list[tuple[int, object]]] = {pk: [] for pk in assessment_ids}
     for response_id, assessment_id, submitted_at in (Response.objects.filter(
-            assessment_id__in=assessment_ids, submitted_at__isnull=False)
+            Response.submitted(), assessment_id__in=assessment_ids)
             .order_by("submitted_at", "id").values_list("pk", "assessment_id", "submitted_at")):
         result[assessment_id].append((response_id, submitted_at))
     return result
@@ -599,7 +599,7 @@ def group_results(assessment: Assessment, language: str | None = None, *,
     group. ``responses``: the round's responses if the caller has them (one query
     less). Two queries and the version's spec (none once cached) when there are groups."""
     if responses is None:
-        rows = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
+        rows = (Response.objects.filter(Response.submitted(), assessment=assessment)
                 .values_list("pk", "group"))
     else:
         rows = [(r.pk, r.group) for r in responses if r.submitted_at is not None]
@@ -698,6 +698,6 @@ def waiting_for_member(access: OrgAccess) -> list[Response]:
     """The member's own questionnaires in the organisation's open rounds that they have
     not submitted yet, oldest round first (one query)."""
     return list(Response.objects.filter(
-        user=access.user, assessment__organisation=access.organisation,
-        assessment__status=Assessment.Status.OPEN, submitted_at__isnull=True,
+        Response.awaiting(), user=access.user, assessment__organisation=access.organisation,
+        assessment__status=Assessment.Status.OPEN,
     ).select_related("assessment__department").order_by("assessment__created_at", "id"))

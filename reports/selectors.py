@@ -468,7 +468,7 @@ def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
     # response still in progress changes nothing a report shows. A submitted response's
     # answers never change (``assessments.services.refusal``), so its submission stands
     # for them: the rounds' submissions are counted, and the last one read, per round.
-    submitted = Q(responses__submitted_at__isnull=False)
+    submitted = Response.submitted("responses__")
     rows = (queryset.annotate(
         last_submit=Max("responses__submitted_at"),
         submitted=Count("responses", filter=submitted),
