@@ -76,8 +76,9 @@ def get_assessment(access: OrgAccess, public_id) -> Assessment:
 
 
 def department_assessments(access: OrgAccess, department: Department) -> list[Assessment]:
-    """A department's rounds, oldest first (the order of a trend)."""
-    return list(assessments(access).filter(department=department)
+    """A department's rounds, oldest first (the order of a trend), each with
+    ``is_reported``: whether it counts in the trend (``AssessmentQuerySet.reported``)."""
+    return list(assessments(access).filter(department=department).with_reported()
                 .order_by("created_at", "id"))
 
 

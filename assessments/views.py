@@ -93,7 +93,7 @@ def department(request, access, department_id):
         assessment.level_name = texts.level_name(assessment.result.overall.level)
         assessment.dimension_levels = [(texts.dimension_name(d.key), d.level, d.index)
                                        for d in assessment.result.dimensions]
-    scored = [a for a in rounds if a.counts["submitted"] and a.counts_in_results]
+    scored = [a for a in rounds if a.is_reported]
     return render(request, "assessments/department.html", _base(
         access, department=dept, rounds=list(reversed(rounds)),
         trend=_trend(scored)))

@@ -17,10 +17,8 @@ from functools import cached_property
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -264,16 +262,15 @@ def get_assessment(access: OrgAccess, public_id) -> Assessment:
 
 
 def previous_round(assessment: Assessment) -> Assessment | None:
-    """The department's round before this one, with the same model and at least one
-    submitted response."""
+    """The department's round before this one with the same model, of those that count
+    in reports (``AssessmentQuerySet.reported``)."""
     return (Assessment.objects.filter(
         organisation_id=assessment.organisation_id, department_id=assessment.department_id,
         model_version__model_id=assessment.model_version.model_id,
         created_at__lt=assessment.created_at,
-        responses__submitted_at__isnull=False,
-    ).counted().exclude(pk=assessment.pk)
+    ).reported().exclude(pk=assessment.pk)
         .select_related("department", "model_version__model")
-        .order_by("-created_at", "-id").distinct().first())
+        .order_by("-created_at", "-id").first())
 
 
 def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
@@ -361,11 +358,8 @@ class OrganisationReport:
 
 
 def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
-    """Rounds that count in reports: open or closed, with at least one submitted response."""
-    submitted = Response.objects.filter(assessment=OuterRef("pk"), submitted_at__isnull=False)
-    # EXISTS rather than a join and DISTINCT over every selected column (the rounds'
-    # versions and models carry their texts), which PostgreSQL must sort or hash whole.
-    return list(queryset.counted().filter(Exists(submitted))
+    """Rounds that count in reports (``AssessmentQuerySet.reported``), oldest first."""
+    return list(queryset.reported()
                 .select_related("department", "model_version__model", "organisation")
                 .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))
 
