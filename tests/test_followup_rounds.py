@@ -511,6 +511,29 @@ def test_trends_compare_rounds_on_different_versions_per_dimension(world, closed
     assert department.count('class="dim dim-') == 2  # a line per dimension
 
 
+def test_the_department_page_and_the_report_draw_the_same_lines_across_versions(
+        world, closed_round):
+    """presentation.dimension_lines: the department page's trend and the report's chart
+    compare rounds on different versions with the same lines and the same values."""
+    from reports import selectors as report_selectors
+
+    follow_up = _next_round_on_v2(world, closed_round)
+    respondents_with_answers(follow_up, 2)
+    page = signed_in(world.acme.owner).get(reverse("assessments:department", args=[
+        "acme", closed_round.department.public_id]))
+    drawn = {line["name"]: {name: round(index, 2) for _x, _y, name, index in line["marks"]}
+             for line in page.context["trend"]["dimensions"]}
+    report = report_selectors.organisation_report(access_for(world.acme.owner,
+                                                             world.acme.org), language="en")
+    (section,) = report.sections
+    # (by round: the chart orders rounds of one day by name, the page by creation)
+    charted = {trace["name"]: {name.split(" (v")[0]: y
+                               for name, y in zip(trace["text"], trace["y"], strict=True)}
+               for trace in charts.trend(section.trend, section.texts)["data"]}
+    assert list(drawn) == list(charted) == ["People", "Customers"]
+    assert drawn == charted
+
+
 def test_the_trend_chart_draws_a_line_per_dimension_across_versions(world, closed_round):
     from models_catalog.texts import model_texts
 
