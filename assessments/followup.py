@@ -31,7 +31,8 @@ from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from models_catalog.models import ModelVersion, Question, ScaleOption
+from models_catalog.models import ModelVersion, Question
+from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess, visible_to_organisation
 from organisations.services import audit
 from scoring import DK, NA
@@ -99,7 +100,7 @@ def assessment_start_next(*, by: OrgAccess, assessment: Assessment, name: str,
     check_schedule(opens_on, due_date)
     check_interval(remind_every_days)
     target = assessment.target_level
-    if target is not None and target > version.levels.count():
+    if target is not None and target > snapshot(version).top:
         target = None  # the new version has fewer levels: one above the result again
     follow_up = services.assessment_create(
         by=by, department=assessment.department, model_version=version, name=name,
@@ -146,6 +147,9 @@ def _copy_respondents(*, by: OrgAccess, previous: Assessment,
 def statement_mapping(previous: ModelVersion, version: ModelVersion) -> dict[int, list[str]]:
     """For each statement (id) of ``version``, the keys of ``previous``'s statements whose
     answers carry to it: itself on the same version, else its ``carried_from``."""
+    # Read here, not from the snapshot: ``carried_from`` is not content and may still be
+    # recorded on a released version (``Question.objects.record_carried_from``), which a
+    # process's kept snapshot would not see.
     questions = Question.objects.filter(version=version).values_list("pk", "key",
                                                                      "carried_from")
     if previous.pk == version.pk:
@@ -184,9 +188,8 @@ def _carry(pairs: Iterable[tuple[Response, Response]], previous: ModelVersion,
                                                            response_id__in=answers)
                                      .values_list("response_id", "question__key", "option")):
         answers[response_id][key] = option
-    old_values = dict(ScaleOption.objects.filter(version=previous).values_list("key", "value"))
-    new_options = list(ScaleOption.objects.filter(version=version).order_by("position", "id")
-                       .values_list("key", "value"))
+    old_values = {o.key: o.value for o in snapshot(previous).options}
+    new_options = [(o.key, o.value) for o in snapshot(version).options]
     rows = []
     for old, new in pairs:
         given = answers[old.pk]

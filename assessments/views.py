@@ -545,7 +545,8 @@ def offline(request, access, assessment_id):
         return _to_detail(access, assessment)
     return render(request, "assessments/offline.html", _base(
         access, form=form, assessment=assessment, problems=problems,
-        columns=sheets.COLUMNS, plan=plan if confirm_key else None, confirm_key=confirm_key))
+        columns=sheets.COLUMNS, plan=plan if confirm_key else None, confirm_key=confirm_key,
+        options=snapshot(assessment.model_version).options))
 
 
 @tenant_view("assess")

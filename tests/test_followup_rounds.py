@@ -162,6 +162,26 @@ def test_the_answers_from_last_round_are_announced_on_the_round_in_the_email_and
     assert f"{carried} answers from last round to confirm" not in detail
 
 
+def test_the_next_round_drops_a_target_level_its_version_does_not_have(world):
+    five = build_document("fu-five")
+    five["levels"].append({"number": 5, "name": {"en": "Optimised"},
+                           "description": {"en": "Level 5 described"}})
+    five["questions"].append({**copy.deepcopy(five["questions"][2]), "key": "people.5.1",
+                              "level": 5})
+    v1 = make_version(slug="fu-five", document=five)
+    access = access_for(world.acme.manager, world.acme.org)
+    closed = services.assessment_close(by=access, assessment=make_assessment(
+        world, version=v1, target_level=5))
+    same = followup.assessment_start_next(by=access, assessment=closed, name="Same")
+    assert same.target_level == 5
+    four = build_document("fu-five")
+    four["version"]["number"] = 2
+    make_version(slug="fu-five", document=four)
+    fewer = followup.assessment_start_next(by=access, assessment=closed, name="Fewer",
+                                           model_choice="latest")
+    assert (fewer.model_version.number, fewer.target_level) == (2, None)
+
+
 def test_only_a_closed_round_has_a_next_round(world):
     assessment = make_assessment(world)
     access = access_for(world.acme.manager, world.acme.org)
