@@ -396,14 +396,6 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     rounds = reported_rounds(scoped_assessments(access))
     clients = reported_rounds(client_rounds(access))
     results = figures_by_assessment(rounds + clients, language)
-    texts_by_version: dict[int, ModelTexts] = {}
-
-    def texts_of(assessment: Assessment) -> ModelTexts:
-        version = assessment.model_version
-        if version.pk not in texts_by_version:
-            texts_by_version[version.pk] = model_texts(version, language)
-        return texts_by_version[version.pk]
-
     latest = _latest_per_department(rounds)
     by_model: dict[int, list[Assessment]] = defaultdict(list)
     for assessment in sorted(latest.values(), key=lambda a: a.department.name.lower()):
@@ -412,7 +404,7 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     for items in by_model.values():
         # A model's rounds may pin different versions; the newest one names things.
         newest = max(items, key=lambda a: a.model_version.number)
-        texts = texts_of(newest)
+        texts = model_texts(newest.model_version, language)
         model_id = newest.model_version.model_id
         departments = {a.department_id for a in items}
         trend = [TrendPoint(a.department.name, a.name, a.created_at.date(),
@@ -431,7 +423,7 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     for assessment in sorted(_latest_per_department(clients).values(),
                              key=lambda a: (a.organisation.name.lower(),
                                             a.department.name.lower())):
-        texts = texts_of(assessment)
+        texts = model_texts(assessment.model_version, language)
         top = max(top, texts.top)
         row = department_result(assessment, results[assessment.pk], texts,
                                 organisation=assessment.organisation.name)
@@ -441,7 +433,8 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     for items in client_models.values():
         newest = max((a for a, _row in items), key=lambda a: a.model_version.number)
         portfolio_sections.append(ModelSection(
-            texts=texts_of(newest), rows=[row for _a, row in items], trend=[],
+            texts=model_texts(newest.model_version, language),
+            rows=[row for _a, row in items], trend=[],
             latest=items))
     portfolio_sections.sort(key=lambda s: -len(s.rows))
     departments = list(scoped_departments(access).order_by("name")
@@ -608,14 +601,6 @@ def executive_overview(access: OrgAccess, *, language: str,
     if not rounds:
         return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[])
     results = results_by_assessment(rounds, language)
-    texts_by_version: dict[int, ModelTexts] = {}
-
-    def texts_of(assessment: Assessment) -> ModelTexts:
-        version = assessment.model_version
-        if version.pk not in texts_by_version:
-            texts_by_version[version.pk] = model_texts(version, language)
-        return texts_by_version[version.pk]
-
     latest: dict[int, Assessment] = {}
     previous: dict[int, Assessment] = {}
     for assessment in rounds:  # oldest first
@@ -631,7 +616,7 @@ def executive_overview(access: OrgAccess, *, language: str,
     rows, candidates = [], []
     for assessment in sorted(latest.values(), key=lambda a: (
             a.organisation_id != own, a.organisation.name.lower(), a.department.name.lower())):
-        texts = texts_of(assessment)
+        texts = model_texts(assessment.model_version, language)
         result = results[assessment.pk]
         before = previous.get(assessment.department_id)
         delta = None
@@ -663,8 +648,8 @@ def executive_overview(access: OrgAccess, *, language: str,
     if by_model:
         model_id = by_model.most_common(1)[0][0]
         same = [r for r in rows if r.assessment.model_version.model_id == model_id]
-        quadrant_texts = texts_of(max((r.assessment for r in same),
-                                      key=lambda a: a.model_version.number))
+        newest = max((r.assessment for r in same), key=lambda a: a.model_version.number)
+        quadrant_texts = model_texts(newest.model_version, language)
         quadrant_rows = [r.result for r in same]
     return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
                              quadrant_texts=quadrant_texts,
