@@ -31,7 +31,8 @@ from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from models_catalog.models import ModelVersion, Question, ScaleOption
+from models_catalog.models import ModelVersion, Question
+from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess, visible_to_organisation
 from organisations.services import audit
 from scoring import DK, NA
@@ -99,7 +100,7 @@ def assessment_start_next(*, by: OrgAccess, assessment: Assessment, name: str,
     check_schedule(opens_on, due_date)
     check_interval(remind_every_days)
     target = assessment.target_level
-    if target is not None and target > version.levels.count():
+    if target is not None and target > snapshot(version).top:
         target = None  # the new version has fewer levels: one above the result again
     follow_up = services.assessment_create(
         by=by, department=assessment.department, model_version=version, name=name,
@@ -146,6 +147,9 @@ def _copy_respondents(*, by: OrgAccess, previous: Assessment,
 def statement_mapping(previous: ModelVersion, version: ModelVersion) -> dict[int, list[str]]:
     """For each statement (id) of ``version``, the keys of ``previous``'s statements whose
     answers carry to it: itself on the same version, else its ``carried_from``."""
+    # Read here, not from the snapshot: ``carried_from`` is not content and may still be
+    # recorded on a released version (``Question.objects.record_carried_from``), which a
+    # process's kept snapshot would not see.
     questions = Question.objects.filter(version=version).values_list("pk", "key",
                                                                      "carried_from")
     if previous.pk == version.pk:
@@ -180,13 +184,12 @@ def _carry(pairs: Iterable[tuple[Response, Response]], previous: ModelVersion,
     if not pairs or not mapping:
         return 0
     answers: dict[int, dict[str, str]] = {old.pk: {} for old, _new in pairs}
-    for response_id, key, option in (Answer.objects.filter(response_id__in=answers)
-                                     .exclude(option="")
+    for response_id, key, option in (Answer.objects.filter(Answer.answered(),
+                                                           response_id__in=answers)
                                      .values_list("response_id", "question__key", "option")):
         answers[response_id][key] = option
-    old_values = dict(ScaleOption.objects.filter(version=previous).values_list("key", "value"))
-    new_options = list(ScaleOption.objects.filter(version=version).order_by("position", "id")
-                       .values_list("key", "value"))
+    old_values = {o.key: o.value for o in snapshot(previous).options}
+    new_options = [(o.key, o.value) for o in snapshot(version).options]
     rows = []
     for old, new in pairs:
         given = answers[old.pk]
@@ -209,9 +212,9 @@ def carried_confirm(*, response: Response, dimension_key: str | None = None) -> 
     if dimension_key is not None:
         carried = carried.filter(question__dimension__key=dimension_key)
     carried = list(carried)
-    answered = set(Answer.objects.filter(response=locked,
+    answered = set(Answer.objects.filter(Answer.answered(), response=locked,
                                          question_id__in=[c.question_id for c in carried])
-                   .exclude(option="").values_list("question_id", flat=True))
+                   .values_list("question_id", flat=True))
     now = timezone.now()
     rows = [Answer(response_id=locked.pk, question_id=c.question_id, option=c.option,
                    updated_at=now) for c in carried if c.question_id not in answered]
@@ -260,8 +263,7 @@ def send_scheduled_reminders(*, now: datetime) -> int:
         cutoff = now - timedelta(days=assessment.remind_every_days)
         count = 0
         with transaction.atomic():
-            waiting = (Response.objects.filter(assessment=assessment, submitted_at__isnull=True,
-                                               revoked_at__isnull=True,
+            waiting = (Response.objects.filter(Response.awaiting(), assessment=assessment,
                                                last_emailed_at__lte=cutoff)
                        .select_related("user"))
             for response in waiting:
@@ -269,8 +271,8 @@ def send_scheduled_reminders(*, now: datetime) -> int:
                     continue
                 # Claimed: a tick running at the same time finds the new time and skips.
                 claimed = Response.objects.filter(
-                    pk=response.pk, last_emailed_at=response.last_emailed_at,
-                    submitted_at__isnull=True).update(last_emailed_at=now)
+                    Response.awaiting(), pk=response.pk,
+                    last_emailed_at=response.last_emailed_at).update(last_emailed_at=now)
                 if not claimed:
                     continue
                 response.assessment = assessment

@@ -26,10 +26,28 @@ class AssessmentQuerySet(TrackedQuerySet):
         """Rounds whose results count (results, trends, reports): open or closed ones."""
         return self.filter(status__in=Assessment.COUNTED)
 
+    def reported(self) -> AssessmentQuerySet:
+        """Rounds that count in reports and trends: counted ones with at least one
+        submitted response. EXISTS rather than a join: no DISTINCT over every selected
+        column (the rounds' versions and models carry their texts)."""
+        return self.filter(_reported())
+
+    def with_reported(self) -> AssessmentQuerySet:
+        """Each round with ``is_reported``, what :meth:`reported` decides of it: for a page
+        that lists every round and draws the trend of those that count."""
+        return self.annotate(is_reported=models.ExpressionWrapper(
+            _reported(), output_field=models.BooleanField()))
+
     def without_results(self) -> AssessmentQuerySet:
         """Drafts and cancelled rounds: they count nowhere, so a department that has
         only these can be removed with them (organisations.services.department_delete)."""
         return self.exclude(status__in=Assessment.COUNTED)
+
+
+def _reported() -> Q:
+    """The rule of :meth:`AssessmentQuerySet.reported`, on an assessment's row."""
+    submitted = Response.objects.filter(Response.submitted(), assessment=models.OuterRef("pk"))
+    return Q(models.Exists(submitted), status__in=Assessment.COUNTED)
 
 
 class Assessment(models.Model):
@@ -313,6 +331,20 @@ class Response(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    @staticmethod
+    def submitted(path: str = "") -> models.Q:
+        """Responses their respondent submitted: the only ones whose answers count in
+        results, reports and exports (``path``: the way to the responses)."""
+        return models.Q(**{f"{path}submitted_at__isnull": False})
+
+    @staticmethod
+    def awaiting(path: str = "") -> models.Q:
+        """Responses still awaited from their respondent: not submitted and not withdrawn
+        (a revoked link). The one rule of who is invited when a round opens, who is
+        reminded, and whose response a revoked shared link withdraws."""
+        return models.Q(**{f"{path}submitted_at__isnull": True,
+                           f"{path}revoked_at__isnull": True})
 
     @property
     def link_state(self) -> str:

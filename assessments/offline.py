@@ -156,11 +156,11 @@ def export_rows(assessment: Assessment, language: str | None = None, *,
     options[NA] = (_("Not applicable"), None)
     options[DK] = (_("Don't know"), None)
     responses = {r.pk: r for r in Response.objects.filter(
-        assessment=assessment, submitted_at__isnull=False).select_related("user")}
+        Response.submitted(), assessment=assessment).select_related("user")}
     labels = respondent_labels(responses.values(), names=names)
     rows = []
-    answers = (Answer.objects.filter(response__assessment=assessment,
-                                     response__submitted_at__isnull=False)
+    answers = (Answer.objects.filter(Response.submitted("response__"),
+                                     response__assessment=assessment)
                .order_by("response_id", "question_id"))
     order = {q.pk: i for i, q in enumerate(
         q for d in content.dimensions for q in content.by_dimension.get(d.pk, []))}

@@ -23,7 +23,7 @@ before a link was withdrawn still count (``services.respondent_revoke``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -314,11 +314,40 @@ def present_groups(groups: Sequence, whole: ScoreResult, texts: ModelTexts, *,
     }
 
 
+# --- Trends over rounds (the department page's and ``reports.charts.trend``) -------------
+
+
+def compared_per_dimension(versions: Iterable[int]) -> bool:
+    """Whether a trend over rounds of one model compares them per dimension: when they
+    use different versions (``versions``: each round's version number), whose statements
+    differ, so that their overall indices do not compare while their dimensions do."""
+    return len(set(versions)) > 1
+
+
+@dataclass(frozen=True)
+class DimensionLine:
+    """One dimension's line of a trend compared per dimension: its index in each round,
+    in the rounds' order (None where the round's version has no such dimension)."""
+
+    key: str
+    name: str
+    indices: list[float | None]
+
+
+def dimension_lines(rounds: Sequence[Mapping[str, float]],
+                    texts: ModelTexts) -> list[DimensionLine]:
+    """A trend's lines when it is :func:`compared_per_dimension`: one per dimension of
+    the version that names the trend (``texts``: the latest round's), with each round's
+    index of it (``rounds``: per round, dimension key → index)."""
+    return [DimensionLine(d.key, d.name, [indices.get(d.key) for indices in rounds])
+            for d in texts.dimensions]
+
+
 def versions_note(versions: list[int]) -> str:
     """What a trend over rounds on several versions of one model says under it (empty
     for one version): such rounds are compared per dimension, not by the overall index
-    (the department page's trend and ``reports.charts.trend``)."""
-    if len(versions) < 2:
+    (:func:`compared_per_dimension`)."""
+    if not compared_per_dimension(versions):
         return ""
     return _("These rounds use different versions of the model (%(versions)s): their "
              "statements differ, so the trend compares them per dimension, whose "

@@ -76,8 +76,9 @@ def get_assessment(access: OrgAccess, public_id) -> Assessment:
 
 
 def department_assessments(access: OrgAccess, department: Department) -> list[Assessment]:
-    """A department's rounds, oldest first (the order of a trend)."""
-    return list(assessments(access).filter(department=department)
+    """A department's rounds, oldest first (the order of a trend), each with
+    ``is_reported``: whether it counts in the trend (``AssessmentQuerySet.reported``)."""
+    return list(assessments(access).filter(department=department).with_reported()
                 .order_by("created_at", "id"))
 
 
@@ -208,8 +209,8 @@ def awaiting_invitation(assessment: Assessment) -> QuerySet[Response]:
     gone out yet: with an address, neither withdrawn nor submitted, never emailed. Once
     the round is open, only those added before it opened: a member who starts answering
     unasked, or someone who comes through a shared link, gets no invitation."""
-    waiting = (Response.objects.filter(assessment=assessment, last_emailed_at__isnull=True,
-                                       revoked_at__isnull=True, submitted_at__isnull=True)
+    waiting = (Response.objects.filter(Response.awaiting(), assessment=assessment,
+                                       last_emailed_at__isnull=True)
                .filter(Q(user__isnull=False) | ~Q(email="")))
     if assessment.opened_at is not None:
         waiting = waiting.filter(created_at__lte=assessment.opened_at)
@@ -403,7 +404,7 @@ def _submitted_responses(assessment_ids: Sequence[int]) -> dict[int, list[tuple[
     they were submitted: one query."""
     result: dict[int, list[tuple[int, object]]] = {pk: [] for pk in assessment_ids}
     for response_id, assessment_id, submitted_at in (Response.objects.filter(
-            assessment_id__in=assessment_ids, submitted_at__isnull=False)
+            Response.submitted(), assessment_id__in=assessment_ids)
             .order_by("submitted_at", "id").values_list("pk", "assessment_id", "submitted_at")):
         result[assessment_id].append((response_id, submitted_at))
     return result
@@ -617,7 +618,7 @@ def group_results(assessment: Assessment, language: str | None = None, *,
     group. ``responses``: the round's responses if the caller has them (one query
     less). Two queries and the version's spec (none once cached) when there are groups."""
     if responses is None:
-        rows = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
+        rows = (Response.objects.filter(Response.submitted(), assessment=assessment)
                 .values_list("pk", "group"))
     else:
         rows = [(r.pk, r.group) for r in responses if r.submitted_at is not None]
@@ -716,6 +717,6 @@ def waiting_for_member(access: OrgAccess) -> list[Response]:
     """The member's own questionnaires in the organisation's open rounds that they have
     not submitted yet, oldest round first (one query)."""
     return list(Response.objects.filter(
-        user=access.user, assessment__organisation=access.organisation,
-        assessment__status=Assessment.Status.OPEN, submitted_at__isnull=True,
+        Response.awaiting(), user=access.user, assessment__organisation=access.organisation,
+        assessment__status=Assessment.Status.OPEN,
     ).select_related("assessment__department").order_by("assessment__created_at", "id"))

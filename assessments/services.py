@@ -584,9 +584,8 @@ def respondents_remind_all(*, by: OrgAccess, assessment: Assessment,
     by.require("assess")
     if not assessment.is_open:
         raise ValidationError(_("Reminders can be sent while the assessment is open."))
-    waiting = [r for r in Response.objects.filter(
-        assessment=assessment, submitted_at__isnull=True, revoked_at__isnull=True,
-    ).select_related("user") if r.contact_email]
+    waiting = [r for r in Response.objects.filter(Response.awaiting(), assessment=assessment)
+               .select_related("user") if r.contact_email]
     for response in waiting:
         _notify(response=response, kind="reminder", by=by)
     if waiting:
@@ -790,8 +789,8 @@ def shared_link_revoke(*, by: OrgAccess, link: SharedLink,
     changed = SharedLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
         revoked_at=now)
     if changed:
-        withdrawn = Response.objects.filter(shared_link=link, submitted_at__isnull=True,
-                                            revoked_at__isnull=True).update(revoked_at=now)
+        withdrawn = Response.objects.filter(Response.awaiting(), shared_link=link).update(
+            revoked_at=now)
         link.refresh_from_db()
         audit(organisation=link.assessment.organisation, actor=by.user,
               action="assessment.shared_link_revoked", target=link.label,

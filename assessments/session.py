@@ -43,12 +43,12 @@ def submitted_answers(assessment: Assessment, *, names: bool
                       ) -> tuple[dict[int, str], dict[str, StatementAnswers]]:
     """Who each submitted respondent is called (``anonymity.respondent_labels``) and, per
     question key, the counts and comments of their answers: two queries."""
-    submitted = (Response.objects.filter(assessment=assessment, submitted_at__isnull=False)
+    submitted = (Response.objects.filter(Response.submitted(), assessment=assessment)
                  .select_related("user"))
     who = respondent_labels(submitted, names=names)
     position = {pk: i for i, pk in enumerate(who)}
     rows = sorted(Answer.objects.filter(
-        response__assessment=assessment, response__submitted_at__isnull=False)
+        Response.submitted("response__"), response__assessment=assessment)
         .values_list("response_id", "question__key", "option", "comment"),
         key=lambda row: position[row[0]])
     by_question: dict[str, StatementAnswers] = {}

@@ -36,7 +36,14 @@ from .forms import (
     SharedLinkForm,
     version_label,
 )
-from .presentation import percent, present, scale_share, versions_note
+from .presentation import (
+    compared_per_dimension,
+    dimension_lines,
+    percent,
+    present,
+    scale_share,
+    versions_note,
+)
 
 
 def _base(access, **extra) -> dict:
@@ -93,7 +100,7 @@ def department(request, access, department_id):
         assessment.level_name = texts.level_name(assessment.result.overall.level)
         assessment.dimension_levels = [(texts.dimension_name(d.key), d.level, d.index)
                                        for d in assessment.result.dimensions]
-    scored = [a for a in rounds if a.counts["submitted"] and a.counts_in_results]
+    scored = [a for a in rounds if a.is_reported]
     return render(request, "assessments/department.html", _base(
         access, department=dept, rounds=list(reversed(rounds)),
         trend=_trend(scored)))
@@ -102,9 +109,9 @@ def department(request, access, department_id):
 def _trend(rounds) -> dict | None:
     """An inline SVG line of the overall index over the rounds (oldest first).
 
-    Rounds on different versions of one model are compared per dimension instead: a
-    line per dimension of the newest round's version, with a note that says so (as the
-    organisation report's trend, ``reports.charts.trend``)."""
+    Rounds on different versions of one model are compared per dimension instead
+    (``presentation.dimension_lines``, as the organisation report's trend), with a note
+    that says so."""
     if not rounds:
         return None
     width, height, pad = 640, 200, 32
@@ -123,14 +130,14 @@ def _trend(rounds) -> dict | None:
     trend = {"width": width, "height": height, "pad": pad, "points": points, "grid": grid,
              "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}
     versions = sorted({a.model_version.number for a in rounds})
-    if len({a.model_version.model_id for a in rounds}) == 1 and len(versions) > 1:
-        texts = rounds[-1].texts
+    if len({a.model_version.model_id for a in rounds}) == 1 and compared_per_dimension(versions):
+        indices = [{d.key: d.index for d in a.result.dimensions} for a in rounds]
         lines = []
-        for n, dimension in enumerate(texts.dimensions):
-            marks = [(p["x"], y_of(d.index), p["assessment"].name, d.index)
-                     for p in points for d in p["assessment"].result.dimensions
-                     if d.key == dimension.key]
-            lines.append({"name": dimension.name, "colour": n % 8, "marks": marks,
+        for n, line in enumerate(dimension_lines(indices, rounds[-1].texts)):
+            marks = [(p["x"], y_of(index), p["assessment"].name, index)
+                     for p, index in zip(points, line.indices, strict=True)
+                     if index is not None]
+            lines.append({"name": line.name, "colour": n % 8, "marks": marks,
                           "polyline": " ".join(f"{x},{y}" for x, y, _n, _i in marks)})
         trend["dimensions"] = lines
         trend["note"] = versions_note(versions)
@@ -554,7 +561,8 @@ def offline(request, access, assessment_id):
         return _to_detail(access, assessment)
     return render(request, "assessments/offline.html", _base(
         access, form=form, assessment=assessment, problems=problems,
-        columns=sheets.COLUMNS, plan=plan if confirm_key else None, confirm_key=confirm_key))
+        columns=sheets.COLUMNS, plan=plan if confirm_key else None, confirm_key=confirm_key,
+        options=snapshot(assessment.model_version).options))
 
 
 @tenant_view("assess")

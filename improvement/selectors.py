@@ -207,6 +207,8 @@ def carried_to(version) -> dict[str, list[str]]:
     """For each statement key of the model's earlier versions, the keys of ``version``'s
     statements that carry its answers (their ``carried_from``; docs/model-format.md)."""
     mapping: dict[str, list[str]] = {}
+    # Not from the snapshot: ``carried_from`` may still be recorded on a released version
+    # (``followup.statement_mapping`` says why).
     for key, sources in (version.questions.order_by("position", "id")
                          .values_list("key", "carried_from")):
         for source in sources or ():

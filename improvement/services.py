@@ -34,6 +34,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from models_catalog.snapshot import snapshot
 from organisations.access import OrgAccess
 from organisations.branding import shared_branding
 from organisations.emails import email_language, send_email
@@ -79,7 +80,7 @@ def _check_statements(version, statements) -> list[str]:
     if version is None:
         raise ValidationError({"statements": _("Choose a round first: statements belong to "
                                                "its maturity model.")})
-    known = set(version.questions.values_list("key", flat=True))
+    known = snapshot(version).structure.question_ids
     unknown = [k for k in keys if k not in known]
     if unknown:
         raise ValidationError({"statements": _("Unknown statement: %(keys)s.")

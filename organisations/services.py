@@ -397,9 +397,8 @@ def invitation_create(*, by: OrgAccess, email: str, role: str, language: str,
     _ensure_may_touch(by, role)
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already a member.")})
-    if Invitation.objects.filter(organisation=organisation, email__iexact=email,
-                                 accepted_at__isnull=True, revoked_at__isnull=True,
-                                 expires_at__gt=timezone.now()).exists():
+    if Invitation.objects.filter(Invitation.pending(), organisation=organisation,
+                                 email__iexact=email).exists():
         raise ValidationError({"email": _(
             "There is already a pending invitation for this address; resend it from the list."
         )})
@@ -465,9 +464,9 @@ def invitation_accept(*, invitation: Invitation, user: User,
     if not email_matches(invitation, user):
         raise ValidationError(_("This invitation is for another email address."))
     now = timezone.now()
-    claimed = Invitation.objects.filter(
-        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).update(accepted_at=now, accepted_by=user)
+    claimed = Invitation.objects.filter(Invitation.pending(now), pk=invitation.pk).update(
+        accepted_at=now, accepted_by=user
+    )
     if not claimed:
         invitation.refresh_from_db()
         raise InvitationUnavailable(invitation.status)

@@ -26,7 +26,14 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from assessments.presentation import most_disputed, percent, scale_share, versions_note
+from assessments.presentation import (
+    compared_per_dimension,
+    dimension_lines,
+    most_disputed,
+    percent,
+    scale_share,
+    versions_note,
+)
 from models_catalog.texts import ModelTexts
 from scoring import DimensionScore, ScoreResult
 
@@ -612,17 +619,17 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
         return _empty(title, _("No department has a result yet."))
     if trend_rounds(points) < 2:
         return _empty(title, trend_needs_two())
-    per_dimension = len(trend_versions(points)) > 1
+    per_dimension = compared_per_dimension(trend_versions(points))
     several = len(series) > 1
 
     def lines(department: str, items: list[TrendPoint]) -> list[tuple[str, list]]:
         """(name, y values) of the department's lines: its overall index, or, across
-        versions, one line per dimension of the newest version."""
+        versions, ``dimension_lines``."""
         if not per_dimension:
             return [(department, [round(p.index, 2) for p in items])]
-        return [(f"{department} · {d.name}" if several else d.name,
-                 [round(p.dimensions[d.key], 2) if d.key in p.dimensions else None
-                  for p in items]) for d in texts.dimensions]
+        return [(f"{department} · {line.name}" if several else line.name,
+                 [None if index is None else round(index, 2) for index in line.indices])
+                for line in dimension_lines([p.dimensions for p in items], texts)]
 
     top = texts.top
     traces, ticks, names = [], {}, []

@@ -17,10 +17,8 @@ from functools import cached_property
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -268,16 +266,15 @@ def get_assessment(access: OrgAccess, public_id) -> Assessment:
 
 
 def previous_round(assessment: Assessment) -> Assessment | None:
-    """The department's round before this one, with the same model and at least one
-    submitted response."""
+    """The department's round before this one with the same model, of those that count
+    in reports (``AssessmentQuerySet.reported``)."""
     return (Assessment.objects.filter(
         organisation_id=assessment.organisation_id, department_id=assessment.department_id,
         model_version__model_id=assessment.model_version.model_id,
         created_at__lt=assessment.created_at,
-        responses__submitted_at__isnull=False,
-    ).counted().exclude(pk=assessment.pk)
+    ).reported().exclude(pk=assessment.pk)
         .select_related("department", "model_version__model")
-        .order_by("-created_at", "-id").distinct().first())
+        .order_by("-created_at", "-id").first())
 
 
 def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
@@ -365,11 +362,8 @@ class OrganisationReport:
 
 
 def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
-    """Rounds that count in reports: open or closed, with at least one submitted response."""
-    submitted = Response.objects.filter(assessment=OuterRef("pk"), submitted_at__isnull=False)
-    # EXISTS rather than a join and DISTINCT over every selected column (the rounds'
-    # versions and models carry their texts), which PostgreSQL must sort or hash whole.
-    return list(queryset.counted().filter(Exists(submitted))
+    """Rounds that count in reports (``AssessmentQuerySet.reported``), oldest first."""
+    return list(queryset.reported()
                 .select_related("department", "model_version__model", "organisation")
                 .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))
 
@@ -406,14 +400,6 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     rounds = reported_rounds(scoped_assessments(access))
     clients = reported_rounds(client_rounds(access))
     results = figures_by_assessment(rounds + clients, language)
-    texts_by_version: dict[int, ModelTexts] = {}
-
-    def texts_of(assessment: Assessment) -> ModelTexts:
-        version = assessment.model_version
-        if version.pk not in texts_by_version:
-            texts_by_version[version.pk] = model_texts(version, language)
-        return texts_by_version[version.pk]
-
     latest = _latest_per_department(rounds)
     by_model: dict[int, list[Assessment]] = defaultdict(list)
     for assessment in sorted(latest.values(), key=lambda a: a.department.name.lower()):
@@ -422,7 +408,7 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     for items in by_model.values():
         # A model's rounds may pin different versions; the newest one names things.
         newest = max(items, key=lambda a: a.model_version.number)
-        texts = texts_of(newest)
+        texts = model_texts(newest.model_version, language)
         model_id = newest.model_version.model_id
         departments = {a.department_id for a in items}
         trend = [TrendPoint(a.department.name, a.name, a.created_at.date(),
@@ -441,7 +427,7 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     for assessment in sorted(_latest_per_department(clients).values(),
                              key=lambda a: (a.organisation.name.lower(),
                                             a.department.name.lower())):
-        texts = texts_of(assessment)
+        texts = model_texts(assessment.model_version, language)
         top = max(top, texts.top)
         row = department_result(assessment, results[assessment.pk], texts,
                                 organisation=assessment.organisation.name)
@@ -451,7 +437,8 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     for items in client_models.values():
         newest = max((a for a, _row in items), key=lambda a: a.model_version.number)
         portfolio_sections.append(ModelSection(
-            texts=texts_of(newest), rows=[row for _a, row in items], trend=[],
+            texts=model_texts(newest.model_version, language),
+            rows=[row for _a, row in items], trend=[],
             latest=items))
     portfolio_sections.sort(key=lambda s: -len(s.rows))
     departments = list(scoped_departments(access).order_by("name")
@@ -472,7 +459,7 @@ def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
     # response still in progress changes nothing a report shows. A submitted response's
     # answers never change (``assessments.services.refusal``), so its submission stands
     # for them: the rounds' submissions are counted, and the last one read, per round.
-    submitted = Q(responses__submitted_at__isnull=False)
+    submitted = Response.submitted("responses__")
     rows = (queryset.annotate(
         last_submit=Max("responses__submitted_at"),
         submitted=Count("responses", filter=submitted),
@@ -618,14 +605,6 @@ def executive_overview(access: OrgAccess, *, language: str,
     if not rounds:
         return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[])
     results = results_by_assessment(rounds, language)
-    texts_by_version: dict[int, ModelTexts] = {}
-
-    def texts_of(assessment: Assessment) -> ModelTexts:
-        version = assessment.model_version
-        if version.pk not in texts_by_version:
-            texts_by_version[version.pk] = model_texts(version, language)
-        return texts_by_version[version.pk]
-
     latest: dict[int, Assessment] = {}
     previous: dict[int, Assessment] = {}
     for assessment in rounds:  # oldest first
@@ -641,7 +620,7 @@ def executive_overview(access: OrgAccess, *, language: str,
     rows, candidates = [], []
     for assessment in sorted(latest.values(), key=lambda a: (
             a.organisation_id != own, a.organisation.name.lower(), a.department.name.lower())):
-        texts = texts_of(assessment)
+        texts = model_texts(assessment.model_version, language)
         result = results[assessment.pk]
         before = previous.get(assessment.department_id)
         delta = None
@@ -673,8 +652,8 @@ def executive_overview(access: OrgAccess, *, language: str,
     if by_model:
         model_id = by_model.most_common(1)[0][0]
         same = [r for r in rows if r.assessment.model_version.model_id == model_id]
-        quadrant_texts = texts_of(max((r.assessment for r in same),
-                                      key=lambda a: a.model_version.number))
+        newest = max((r.assessment for r in same), key=lambda a: a.model_version.number)
+        quadrant_texts = model_texts(newest.model_version, language)
         quadrant_rows = [r.result for r in same]
     return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
                              quadrant_texts=quadrant_texts,

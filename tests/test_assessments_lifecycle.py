@@ -147,6 +147,32 @@ def test_it_leaves_a_cancelled_round_out_of_results_trends_and_reports(world, ve
     assert client.get(_url(later, "export_csv")).status_code == 200  # answers kept
 
 
+def test_a_round_counts_in_trends_and_reports_only_with_a_submitted_response(world, version,
+                                                                            manager):
+    """AssessmentQuerySet.reported: the one rule of the reports' rounds, the previous
+    round and the department page's trend."""
+    spring = make_assessment(world, version=version, name="Spring")
+    respondents_with_answers(spring, 1)
+    started = make_assessment(world, version=version, name="Started")
+    respondents_with_answers(started, 2, submitted=False)
+    draft = make_assessment(world, version=version, name="Draft", opened=False)
+    Response.objects.create(assessment=draft, email="d@example.test",
+                            submitted_at=timezone.now())  # counted nowhere all the same
+    last = make_assessment(world, version=version, name="Winter")
+    respondents_with_answers(last, 1)
+
+    scoped = selectors.assessments(manager)
+    assert [a.name for a in report_selectors.reported_rounds(scoped)] == ["Spring", "Winter"]
+    assert report_selectors.previous_round(last).name == "Spring"
+    assert {a.name: a.is_reported for a in selectors.department_assessments(
+        manager, last.department)} == {"Spring": True, "Started": False, "Draft": False,
+                                       "Winter": True}
+    department = signed_in(world.acme.manager).get(reverse("assessments:department", kwargs={
+        "org_slug": "acme", "department_id": last.department.public_id}))
+    assert [p["assessment"].name for p in department.context["trend"]["points"]] == [
+        "Spring", "Winter"]
+
+
 def test_it_asks_before_cancelling_a_round_from_its_page(world, version):
     assessment = make_assessment(world, version=version)
     client = signed_in(world.acme.manager)

@@ -162,6 +162,26 @@ def test_the_answers_from_last_round_are_announced_on_the_round_in_the_email_and
     assert f"{carried} answers from last round to confirm" not in detail
 
 
+def test_the_next_round_drops_a_target_level_its_version_does_not_have(world):
+    five = build_document("fu-five")
+    five["levels"].append({"number": 5, "name": {"en": "Optimised"},
+                           "description": {"en": "Level 5 described"}})
+    five["questions"].append({**copy.deepcopy(five["questions"][2]), "key": "people.5.1",
+                              "level": 5})
+    v1 = make_version(slug="fu-five", document=five)
+    access = access_for(world.acme.manager, world.acme.org)
+    closed = services.assessment_close(by=access, assessment=make_assessment(
+        world, version=v1, target_level=5))
+    same = followup.assessment_start_next(by=access, assessment=closed, name="Same")
+    assert same.target_level == 5
+    four = build_document("fu-five")
+    four["version"]["number"] = 2
+    make_version(slug="fu-five", document=four)
+    fewer = followup.assessment_start_next(by=access, assessment=closed, name="Fewer",
+                                           model_choice="latest")
+    assert (fewer.model_version.number, fewer.target_level) == (2, None)
+
+
 def test_only_a_closed_round_has_a_next_round(world):
     assessment = make_assessment(world)
     access = access_for(world.acme.manager, world.acme.org)
@@ -481,6 +501,20 @@ def test_the_same_version_carries_every_statement_and_carrying_is_optional(world
     assert not CarriedAnswer.objects.filter(response__assessment=bare).exists()
 
 
+def test_a_comment_alone_does_not_stop_a_carried_answer_being_confirmed(world, closed_round):
+    """Answer.answered: a statement with only a comment is not answered, so confirming
+    gives it last round's answer and keeps the comment."""
+    access = access_for(world.acme.manager, world.acme.org)
+    same = services.assessment_open(by=access, assessment=followup.assessment_start_next(
+        by=access, assessment=closed_round, name="Same"))
+    member = same.responses.get(user=world.acme.manager)
+    Answer.objects.create(response=member, question=same.model_version.questions.get(
+        key="people.3.1"), comment="Still true?")
+    assert followup.carried_confirm(response=member, dimension_key="people") == 3
+    answer = Answer.objects.get(response=member, question__key="people.3.1")
+    assert (answer.option, answer.comment) == ("fully", "Still true?")
+
+
 # --- Trends across versions -------------------------------------------------------------------
 
 
@@ -495,6 +529,29 @@ def test_trends_compare_rounds_on_different_versions_per_dimension(world, closed
         "acme", closed_round.department.public_id])).content.decode()
     assert "These rounds use different versions of the model (1, 2)" in department
     assert department.count('class="dim dim-') == 2  # a line per dimension
+
+
+def test_the_department_page_and_the_report_draw_the_same_lines_across_versions(
+        world, closed_round):
+    """presentation.dimension_lines: the department page's trend and the report's chart
+    compare rounds on different versions with the same lines and the same values."""
+    from reports import selectors as report_selectors
+
+    follow_up = _next_round_on_v2(world, closed_round)
+    respondents_with_answers(follow_up, 2)
+    page = signed_in(world.acme.owner).get(reverse("assessments:department", args=[
+        "acme", closed_round.department.public_id]))
+    drawn = {line["name"]: {name: round(index, 2) for _x, _y, name, index in line["marks"]}
+             for line in page.context["trend"]["dimensions"]}
+    report = report_selectors.organisation_report(access_for(world.acme.owner,
+                                                             world.acme.org), language="en")
+    (section,) = report.sections
+    # (by round: the chart orders rounds of one day by name, the page by creation)
+    charted = {trace["name"]: {name.split(" (v")[0]: y
+                               for name, y in zip(trace["text"], trace["y"], strict=True)}
+               for trace in charts.trend(section.trend, section.texts)["data"]}
+    assert list(drawn) == list(charted) == ["People", "Customers"]
+    assert drawn == charted
 
 
 def test_the_trend_chart_draws_a_line_per_dimension_across_versions(world, closed_round):

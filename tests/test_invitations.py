@@ -245,6 +245,27 @@ def test_it_refuses_duplicates_and_existing_members(world, invite):
     assert Invitation.objects.count() == 1
 
 
+def test_it_invites_again_an_address_whose_invitation_is_no_longer_pending(world, invite):
+    """Only a pending invitation (Invitation.pending) blocks a second one."""
+    expired, _ = invite(email="expired@acme.test")
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    revoked, _ = invite(email="revoked@acme.test")
+    services.invitation_revoke(by=access_for(world.acme.owner, world.acme.org),
+                               invitation=revoked)
+    invite(email="expired@acme.test")
+    invite(email="revoked@acme.test")
+    assert Invitation.objects.filter(Invitation.pending()).count() == 2
+
+
+def test_its_service_refuses_an_expired_invitation(world, invite):
+    invitation, _ = invite(email=world.globex.owner.email)
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+    with pytest.raises(services.InvitationUnavailable) as raised:
+        services.invitation_accept(invitation=invitation, user=world.globex.owner)
+    assert raised.value.reason == "expired"
+    assert not _member(world.globex.owner.email, world.acme.org)
+
+
 def test_it_expires_after_the_configured_number_of_days(settings, invite):
     settings.INVITATION_EXPIRY_DAYS = 3
     invitation, _ = invite()

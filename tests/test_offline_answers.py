@@ -96,6 +96,15 @@ def test_it_uploads_a_filled_sheet_as_one_respondents_submitted_answers(world, a
     assert AuditEvent.objects.filter(action="assessment.answers_uploaded").count() == 1
 
 
+def test_the_upload_page_lists_the_answer_option_keys_of_the_rounds_version(world, assessment):
+    page = signed_in(world.acme.manager).get(_url(assessment, "offline")).content.decode()
+    listed = re.findall(r'<dt class="col-5"><code>([^<]+)</code></dt>'
+                        r'<dd class="col-7">([^<]+)</dd>', page)
+    assert listed == [("not_in_place", "Not in place"), ("partly", "Partly"),
+                      ("largely", "Largely"), ("fully", "Fully"), ("na", "Not applicable"),
+                      ("dk", "Don't know")]
+
+
 def test_it_reads_semicolon_separated_csv(world, assessment):
     content = _csv([["people.2.1", "", "", "", "partly", ""]], delimiter=";")
     assert _upload(signed_in(world.acme.manager), assessment, content).status_code == 302

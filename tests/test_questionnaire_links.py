@@ -254,6 +254,30 @@ def test_it_reminds_only_those_who_have_not_submitted(world, assessment, sent):
     assert f"/o/acme/assessments/{assessment.public_id}/answer/" in member_mail.body
 
 
+def test_awaiting_and_submitted_are_what_each_response_says_of_itself(world, assessment):
+    """Response.awaiting (not submitted, link not withdrawn) and Response.submitted, the
+    one home of each rule, agree with is_submitted and revoked_at on every state."""
+    access = access_for(world.acme.manager, world.acme.org)
+    fresh, _token = invitee(assessment, "fresh@example.test")
+    started, _token = invitee(assessment, "started@example.test")
+    services.answers_save(response=started, answers={"people.2.1": {"option": "largely"}})
+    done, _token = invitee(assessment, "done@example.test")
+    services.answers_save(response=done, answers={"people.2.1": {"option": "fully"}})
+    services.response_submit(response=done)
+    gone, _token = invitee(assessment, "gone@example.test")
+    services.respondent_revoke(by=access, response=gone)
+    done_then_gone, _token = invitee(assessment, "late@example.test")
+    services.response_submit(response=done_then_gone)
+    services.respondent_revoke(by=access, response=done_then_gone)
+    responses = list(Response.objects.filter(assessment=assessment))
+    assert set(Response.objects.filter(Response.awaiting())) == {
+        r for r in responses if not r.is_submitted and r.revoked_at is None} == {fresh, started}
+    assert set(Response.objects.filter(Response.submitted())) == {
+        r for r in responses if r.is_submitted} == {done, done_then_gone}
+    assert list(Answer.objects.filter(Response.submitted("response__"))
+                .values_list("response_id", flat=True)) == [done.pk]
+
+
 def test_it_refuses_to_invite_the_same_person_twice(world, assessment):
     access = access_for(world.acme.manager, world.acme.org)
     services.respondent_invite(by=access, assessment=assessment, email="x@example.test")

@@ -15,14 +15,16 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from assessments.services import assessment_close
 from maturity_site.spreadsheets import xlsx_cell as neutralise
+from models_catalog.snapshot import snapshot
 from organisations.models import AuditEvent
-from reports import services, tasks
+from reports import selectors, services, tasks
 from reports.chart_export import ChartExportError
 from reports.models import Report
-from tests.assessment_factories import respondents_with_answers
+from tests.assessment_factories import make_assessment, respondents_with_answers
 from tests.catalog_factories import make_version
-from tests.conftest import signed_in
+from tests.conftest import access_for, signed_in
 from tests.report_samples import seed_rounds
 from tests.test_translations import compiled_locale, translated  # noqa: F401 - fixtures
 
@@ -543,3 +545,15 @@ def test_a_trend_of_one_round_is_a_sentence_not_a_chart(world):
     html = signed_in(world.acme.manager).get("/o/acme/reports/").content.decode()
     assert "A trend needs at least two rounds of a department." in html
     assert "chart-s0-trend" not in html and 'data-svg-chart="quadrant"' in html
+
+
+def test_the_organisation_report_and_overview_read_texts_from_the_snapshot(world):
+    """No cache of their own: ``model_texts`` keeps a version's texts per language."""
+    access = access_for(world.acme.owner, world.acme.org)
+    assessment = make_assessment(world)
+    respondents_with_answers(assessment, 2)
+    assessment_close(by=access, assessment=assessment)
+    kept = snapshot(assessment.model_version).texts("sv")
+    (section,) = selectors.organisation_report(access, language="sv").sections
+    assert section.texts is kept
+    assert selectors.executive_overview(access, language="sv").quadrant_texts is kept
