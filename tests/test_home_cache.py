@@ -131,6 +131,7 @@ def _rename(org: Organisation, name: str) -> None:
 
 
 def test_a_kept_page_is_served_while_nothing_changes(world, committed):
+    changes.replace([world.acme.org.pk])  # as its creation's commit gave it
     owner = signed_in(world.acme.owner)
     first = _home(owner)
     Department.objects.filter(pk=world.acme.departments[0].pk).update(name="Not committed")
@@ -205,13 +206,20 @@ def test_a_pending_invitation_keeps_the_page_only_until_it_expires(world):
     assert 1 <= seconds <= 30
 
 
-def test_a_new_organisation_gets_a_stamp_on_its_first_view(db):
+def test_a_new_organisation_gets_its_stamp_when_it_is_created(db, committed):
     owner = make_user("founder@new.test")
-    org = org_services.organisation_create(name="New Co", slug="new-co",
-                                           kind=Organisation.Kind.ORGANISATION, owner=owner)
-    ChangeStamp.objects.filter(organisation=org).delete()
-    assert "New Co" in _home(signed_in(owner), "new-co")
+    org = committed(lambda: org_services.organisation_create(
+        name="New Co", slug="new-co", kind=Organisation.Kind.ORGANISATION, owner=owner))
     assert _stamp(org) is not None
+
+
+def test_without_a_stamp_the_page_is_rendered_afresh_and_nothing_is_written(world):
+    ChangeStamp.objects.filter(organisation=world.acme.org).delete()
+    owner = signed_in(world.acme.owner)
+    assert "Departments" in _home(owner)
+    Department.objects.filter(pk=world.acme.departments[0].pk).update(name="Renamed")
+    assert "Renamed" in _home(owner)  # no stamp yet (nothing committed): never kept
+    assert _stamp(world.acme.org) is None
 
 
 def test_the_stamps_of_a_deleted_organisation_are_not_needed(world):

@@ -5,6 +5,17 @@ import uuid
 from django.db import migrations, models
 
 
+def stamp_every_organisation(apps, schema_editor):
+    """Every organisation gets its first stamp (organisations.changes); new ones get
+    theirs when they are created."""
+    Organisation = apps.get_model("organisations", "Organisation")
+    ChangeStamp = apps.get_model("organisations", "ChangeStamp")
+    ChangeStamp.objects.bulk_create(
+        [ChangeStamp(organisation_id=pk, token=uuid.uuid4())
+         for pk in Organisation.objects.values_list("pk", flat=True).iterator()],
+        batch_size=1000)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,4 +34,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'change stamps',
             },
         ),
+        migrations.RunPython(stamp_every_organisation, migrations.RunPython.noop),
     ]
