@@ -68,6 +68,7 @@ def statement_cards(page, options: Sequence, version, readonly: bool = False,
     html = _cards_template().render({
         "cards": [SimpleNamespace(**card) for card in cards], "readonly": readonly,
         "scale": scale, "extra": extra,
+        "groups": (("qn-scale", scale), ("qn-scale qn-scale-extra", extra)),
         "max_comment_length": services.MAX_COMMENT_LENGTH,  # what response_answer takes
         "texts": SimpleNamespace(
             source=gettext("Source:"),
