@@ -2,8 +2,8 @@
 
 Every signed-in request reads its user (``user_row``), every tenant page the user's
 access (``access_row``), and every page with the navigation the organisation switcher
-(``switcher_rows``). Through the ORM each costs five to ten times the Python of the
-statement here (``benchmarks/README.md``), on every request. Each of them:
+(``switcher_rows``). Through the ORM each costs several times the Python of the
+statement here, on every request (figures: ``benchmarks/README.md``). Each of them:
 
 - names tables and columns through the models' ``_meta``;
 - returns a small frozen dataclass (or, where a caller needs a model instance, a
