@@ -229,9 +229,9 @@ def _save_page(request, seat: Seat, page, next_page, numbering_offset: int) -> H
     """The form without JavaScript: save what the person changed on this page, then
     move on.
 
-    The form carries what it showed (``s-q-KEY``, ``s-c-KEY``, written by
-    ``statement_cards``), and a field is written only when what is posted differs from
-    it: a page posted as it was loaded never overwrites what another tab saved since.
+    The form carries what it showed (``s-q-KEY``, ``s-c-KEY``, written by the statement
+    cards, ``_statement_cards.html``), and a field is written only when what is posted
+    differs from it: a page posted as it was loaded never overwrites what another tab saved since.
     When this page and another tab changed the same field, this page's value is saved:
     it is what the person did last, with a button that says "Save", as the autosave
     does (last save wins). They are told which statements, and stay on the page to

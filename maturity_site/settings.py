@@ -138,9 +138,10 @@ TEMPLATES = [
             ],
         },
     },
-    # One busy fragment, the questionnaire's statement cards (assessments/jinja2/), is
-    # Jinja2: it repeats every answer option of every statement, and Django's engine
-    # spends more CPU per variable and tag (figures: benchmarks/README.md).
+    # One busy page body, a questionnaire page's (assessments/jinja2/: progress, parts,
+    # statement cards, pager), is Jinja2: it repeats every answer option of every
+    # statement, and Django's engine spends more CPU per variable and tag (figures:
+    # benchmarks/README.md). Its texts are translated in Python (answering.py).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "APP_DIRS": True,
