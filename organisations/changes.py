@@ -26,14 +26,11 @@ access check reads it with the organisation (``organisations.sql.access_row``).
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, models, transaction
 from django.db.models.signals import post_delete, post_save
-
-logger = logging.getLogger(__name__)
 
 # model -> the lookups from it to the ids of the organisations it is shown in
 _tracked: dict[type[models.Model], tuple[str, ...]] = {}
