@@ -193,6 +193,26 @@ def test_a_comment_box_takes_what_the_service_takes_and_every_option_once(world,
     assert html.count('name="q-people.2.1"') == 6
 
 
+def test_markup_in_the_models_texts_is_shown_as_text_escaped_once(world):
+    """The option loop outputs labels escaped once per page (answering._cards, in an
+    ``autoescape false`` block): a label or statement with markup shows as text, and an
+    ampersand is not escaped twice."""
+    document = build_document("marked-up")
+    document["scale"][1]["label"] = {"en": '<b>Partly</b> & "sometimes"'}
+    document["questions"][0]["statement"] = {"en": "Tickets <i>and</i> calls & chats"}
+    assessment = make_assessment(world, version=make_version(slug="marked-up",
+                                                             document=document))
+    client = signed_in(world.acme.manager)
+    _save(client, assessment, question="people.2.1", option=document["scale"][1]["key"])
+    html = client.get(_url(assessment, "answer_dimension", dimension_key="people")) \
+        .content.decode()
+    label = "&lt;b&gt;Partly&lt;/b&gt; &amp; &#34;sometimes&#34;"
+    assert html.count(label) == 3  # one per statement
+    assert "<b>Partly" not in html and "&amp;amp;" not in html
+    assert "Tickets &lt;i&gt;and&lt;/i&gt; calls &amp; chats" in html
+    assert f'value="{document["scale"][1]["key"]}" checked' in html
+
+
 def test_it_shows_the_model_texts_in_the_users_language(world, assessment):
     world.acme.manager.language = "sv"
     world.acme.manager.save()

@@ -14,6 +14,7 @@ from django.template.defaultfilters import linebreaks_filter
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
+from markupsafe import Markup, escape
 
 from assessments import services
 from models_catalog.models import FALLBACK_LANGUAGE, shown_text
@@ -59,8 +60,8 @@ def _cards(page, options: Sequence, version, readonly: bool, numbering_offset: i
     for number, item in enumerate(page.items, start=numbering_offset + 1):
         question = item.question
         statement, statement_lang = shown_text(question.statement, language, default)
-        card = {"key": question.key, "number": number, "statement": statement,
-                "statement_lang": statement_lang, "option": item.option,
+        card = {"key": question.key, "key_html": escape(question.key), "number": number,
+                "statement": statement, "statement_lang": statement_lang, "option": item.option,
                 "comment": item.comment, "help": "", "source": "", "carried": item.carried}
         if question.help:
             card["help"], card["help_lang"] = shown_text(question.help, language, default)
@@ -73,12 +74,17 @@ def _cards(page, options: Sequence, version, readonly: bool, numbering_offset: i
     for card in cards:
         if card["carried"]:
             card["carried_label"] = labels.get(card["carried"], card["carried"])
+    # The option loop repeats each of these for every statement, so they are escaped here,
+    # once per page, and the loop outputs them as they are (its ``autoescape false``
+    # block holds only these, ``card.key_html`` and constants).
+    escaped = [(Markup("qn-scale"), [(escape(key), escape(label)) for key, label in scale]),
+               (Markup("qn-scale qn-scale-extra"),
+                [(escape(key), escape(label)) for key, label in extra])]
     # Objects, not dicts: Jinja2 reads ``card.key`` as an attribute first, and a dict's
     # missing attribute costs an exception on each of the page's many lookups.
     return {
         "cards": [SimpleNamespace(**card) for card in cards],
-        "scale": scale, "extra": extra,
-        "groups": (("qn-scale", scale), ("qn-scale qn-scale-extra", extra)),
+        "groups": escaped,
         "max_comment_length": services.MAX_COMMENT_LENGTH,  # what response_answer takes
         "texts": SimpleNamespace(
             source=gettext("Source:"),
