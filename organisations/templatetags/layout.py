@@ -13,20 +13,26 @@ Each key is the fragment's whole input, so a renamed organisation or another rol
 another key: nothing is invalidated, the least used are forgotten. Rendering these
 through Django's template engine on every page was about a third of a signed-in page's
 template time (benchmarks/README.md).
+
+``{% navbar %}`` is the bar around them (``organisations/jinja2/organisations/_navbar.html``,
+Jinja2): the brand, the current organisation, the two forms (language, sign out) with
+the request's CSRF token and its texts and URLs, kept per language.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template import engines
 from django.template.loader import get_template
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -95,9 +101,50 @@ def user_menu(context) -> SafeString:
     return _user_menu(user.get_short_name(), user.email, get_language(), get_script_prefix())
 
 
+NAVBAR = "organisations/_navbar.html"
+
+
+@lru_cache(maxsize=1)
+def _navbar_template(name: str = NAVBAR):
+    return engines["jinja2"].get_template(name)
+
+
+@lru_cache(maxsize=64)
+def _navbar_texts(language: str | None, prefix: str) -> SimpleNamespace:
+    """The bar's own texts in ``language`` and its URLs."""
+    return SimpleNamespace(
+        main=gettext("Main"), toggle=gettext("Toggle navigation"),
+        organisations=gettext("Organisations"), language=gettext("Language"),
+        go=gettext("Go"), sign_in=gettext("Sign in"),
+        home_url=reverse("home"), set_language_url=reverse("set_language"),
+        logout_url=reverse("logout"), login_url=reverse("login"))
+
+
+@register.simple_tag(takes_context=True)
+def navbar(context) -> SafeString:
+    """The page's navigation bar: the brand, for a signed-in reader the organisation
+    switcher, the current organisation's sections and the user's menu, and the language
+    selector."""
+    request = context.get("request")
+    user = context.get("user")
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    access = context.get("access") if signed_in else None
+    html = _navbar_template().render({
+        "t": _navbar_texts(get_language(), get_script_prefix()),
+        "brand": context.get("brand"), "signed_in": signed_in, "access": access,
+        "switcher": switcher_items(context) if signed_in else "",
+        "org_nav": org_nav(context) if access else "",
+        "user_menu": user_menu(context) if signed_in else "",
+        "language_options": language_options(),
+        "next_path": request.get_full_path() if request is not None else "",
+    }, request)
+    return mark_safe(html)  # noqa: S308 - autoescaped
+
+
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs) -> None:
     """Tests that override the languages, the templates or the URLs start afresh."""
     if setting in ("LANGUAGES", "TEMPLATES", "ROOT_URLCONF"):
-        for cached in (_language_options, _org_nav, _switcher_items, _user_menu):
+        for cached in (_language_options, _org_nav, _switcher_items, _user_menu,
+                       _navbar_template, _navbar_texts):
             cached.cache_clear()
