@@ -8,8 +8,8 @@ day (``opens_on``) and remind those who have not submitted every so many days
 (``remind_every_days``): ``tasks.follow_up_tick``, run by Celery beat, calls
 :func:`open_scheduled_rounds` and :func:`send_scheduled_reminders`. Both claim their work
 with conditional updates, so two ticks (or two beats by mistake) never open a round or
-send a reminder twice. A reminder resends the respondent's current link
-(``services._notify``); links change only when someone renews one.
+send a reminder twice. A reminder resends the respondent's current link, emailed by a
+worker (``services.email_after_commit``); links change only when someone renews one.
 
 Carried answers: each copied respondent's submitted answers of the previous round become
 ``CarriedAnswer`` suggestions on the new version's statements, through the version's
@@ -37,7 +37,7 @@ from organisations.access import OrgAccess, visible_to_organisation
 from organisations.services import audit
 from scoring import DK, NA
 
-from . import services
+from . import selectors, services
 from .models import Answer, Assessment, CarriedAnswer, Response
 
 SAME_VERSION = "same"
@@ -250,9 +250,12 @@ def open_scheduled_rounds(*, now: datetime) -> int:
 
 
 def send_scheduled_reminders(*, now: datetime) -> int:
-    """Remind, with their same link, each respondent of an open round with automatic
-    reminders who has not submitted and was last emailed ``remind_every_days`` or more
-    ago, until the round's due date; the number of reminders sent."""
+    """Have a worker remind, with their same link, each respondent of an open round with
+    automatic reminders who has not submitted and was last emailed ``remind_every_days``
+    or more ago, until the round's due date; the number of reminders asked for.
+
+    The update that marks them owed is the claim: a tick running at the same time finds
+    them owed already (or emailed since) and skips them."""
     today = timezone.localdate(now)
     sent = 0
     rounds = (Assessment.objects.filter(status=Assessment.Status.OPEN,
@@ -261,23 +264,11 @@ def send_scheduled_reminders(*, now: datetime) -> int:
               .select_related("organisation"))
     for assessment in rounds:
         cutoff = now - timedelta(days=assessment.remind_every_days)
-        count = 0
         with transaction.atomic():
-            waiting = (Response.objects.filter(Response.awaiting(), assessment=assessment,
-                                               last_emailed_at__lte=cutoff)
-                       .select_related("user"))
-            for response in waiting:
-                if not response.contact_email:
-                    continue
-                # Claimed: a tick running at the same time finds the new time and skips.
-                claimed = Response.objects.filter(
-                    Response.awaiting(), pk=response.pk,
-                    last_emailed_at=response.last_emailed_at).update(last_emailed_at=now)
-                if not claimed:
-                    continue
-                response.assessment = assessment
-                services._notify(response=response, kind="reminder", by=None, now=now)
-                count += 1
+            due = selectors.emailable(assessment).filter(last_emailed_at__lte=cutoff,
+                                                         email_due="")
+            count = services.email_after_commit(due, kind=Response.Email.REMINDER,
+                                                assessment=assessment, by=None, at=now)
             if count:
                 audit(organisation=assessment.organisation, actor=services.SCHEDULE_ACTOR,
                       action="assessment.reminder_sent", target=str(assessment),

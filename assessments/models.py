@@ -240,6 +240,14 @@ class Response(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
 
+    class Email:
+        """The emails a respondent can be owed (``email_due``): an invitation, a reminder
+        with the same link, or a reminder with a link renewed in the request."""
+
+        INVITATION = "invitation"
+        REMINDER = "reminder"
+        RENEWAL = "renewal"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
                                    related_name="responses")
@@ -272,6 +280,12 @@ class Response(models.Model):
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_emailed_at = models.DateTimeField(null=True, blank=True)
+    # An email asked for in a request (or by the schedule) and not sent yet: a worker
+    # sends it after the commit (services.respondent_emails_send). ``email_due_at``, when
+    # it was asked for, names the batch of the task that sends it; the sent email's
+    # ``last_emailed_at`` is that moment.
+    email_due = models.CharField(max_length=10, blank=True, default="")
+    email_due_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
@@ -290,6 +304,10 @@ class Response(models.Model):
             models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(email="")
                                    | ~Q(name=""),
                                    name="response_has_a_respondent"),
+            models.CheckConstraint(condition=Q(email_due="", email_due_at__isnull=True)
+                                   | Q(email_due__in=["invitation", "reminder", "renewal"],
+                                       email_due_at__isnull=False),
+                                   name="response_email_due_known"),
         ]
 
     def __str__(self) -> str:
@@ -331,6 +349,12 @@ class Response(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    @property
+    def email_pending(self) -> bool:
+        """An email is owed to this respondent and not sent yet (a worker sends it while
+        the round is open; ``services.respondent_emails_send``)."""
+        return bool(self.email_due) and self.submitted_at is None and self.revoked_at is None
 
     @staticmethod
     def submitted(path: str = "") -> models.Q:

@@ -204,14 +204,20 @@ def respondents(assessment: Assessment) -> list[Response]:
                           n_carried=Coalesce(Subquery(carried), 0)))
 
 
+def emailable(assessment: Assessment) -> QuerySet[Response]:
+    """The respondents an email can go to: still awaited (``Response.awaiting``: neither
+    submitted nor withdrawn) and with an address (a member, or someone invited by
+    email). Who "Remind all" and the schedule remind, and whom a worker still emails."""
+    return (Response.objects.filter(Response.awaiting(), assessment=assessment)
+            .filter(Q(user__isnull=False) | ~Q(email="")))
+
+
 def awaiting_invitation(assessment: Assessment) -> QuerySet[Response]:
-    """The respondents whose invitation goes out when ``assessment`` opens and has not
-    gone out yet: with an address, neither withdrawn nor submitted, never emailed. Once
-    the round is open, only those added before it opened: a member who starts answering
-    unasked, or someone who comes through a shared link, gets no invitation."""
-    waiting = (Response.objects.filter(Response.awaiting(), assessment=assessment,
-                                       last_emailed_at__isnull=True)
-               .filter(Q(user__isnull=False) | ~Q(email="")))
+    """The respondents whose invitation is owed when ``assessment`` opens: emailable and
+    never emailed. Once the round is open, only those added before it opened: a member
+    who starts answering unasked, or someone who comes through a shared link, gets no
+    invitation."""
+    waiting = emailable(assessment).filter(last_emailed_at__isnull=True)
     if assessment.opened_at is not None:
         waiting = waiting.filter(created_at__lte=assessment.opened_at)
     return waiting

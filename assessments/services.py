@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import hmac
 import logging
+import os
 import secrets
 import time as clock
+from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,6 +25,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.crypto import salted_hmac
@@ -214,7 +217,7 @@ def _transition(*, by: OrgAccess | None, assessment: Assessment, source: str, ta
 def assessment_open(*, by: OrgAccess, assessment: Assessment,
                     request: HttpRequest | None = None) -> Assessment:
     """Open a draft for answers; respondents added so far get their email from a
-    worker, right after the commit (:func:`invitations_send`)."""
+    worker, right after the commit (:func:`respondent_emails_send`)."""
     by.require("assess")
     return open_round(by=by, assessment=assessment, request=request)
 
@@ -227,91 +230,12 @@ def open_round(*, by: OrgAccess | None, assessment: Assessment,
                              target=Assessment.Status.OPEN, action="assessment.opened",
                              message=_("Only a draft assessment can be opened."),
                              request=request, opened_at=True)
-    if selectors.awaiting_invitation(assessment).exists():
-        # Hundreds of emails do not fit in a request, and one refused by the mail
-        # server must not undo the opening: a worker sends them once this commits.
-        transaction.on_commit(partial(enqueue_invitations, assessment.pk,
-                                      sender_id=by.user.pk if by else None))
+    # Hundreds of emails do not fit in a request, and one refused by the mail server
+    # must not undo the opening: a worker sends them once this commits.
+    email_after_commit(selectors.awaiting_invitation(assessment),
+                       kind=Response.Email.INVITATION, assessment=assessment, by=by)
     signals.round_opened.send(sender=Assessment, assessment=assessment, by=by)
     return assessment
-
-
-def enqueue_invitations(assessment_id: int, *, sender_id: int | None = None) -> bool:
-    """Send a round's invitations to a worker (``tasks.send_invitations_task``). A
-    broker that cannot be reached is logged, not raised: the round is open, and
-    "Remind all" emails everyone still waiting, with their link."""
-    from .tasks import send_invitations_task
-
-    try:
-        send_invitations_task.apply_async(args=[assessment_id],
-                                          kwargs={"sender_id": sender_id})
-    except Exception:  # noqa: BLE001 - kombu raises many kinds
-        logger.exception("Could not send the invitations of round %s to a worker",
-                         assessment_id)
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class InvitationsSent:
-    sent: int = 0
-    failed: int = 0  # given back: the next run tries them again
-    left: int = 0  # not tried before the time ran out
-
-
-def invitations_send(*, assessment_id: int, sender_id: int | None = None,
-                     until: float | None = None) -> InvitationsSent:
-    """Email their invitation to the respondents of an open round who are waiting for
-    it (``selectors.awaiting_invitation``), each once.
-
-    Each respondent is claimed with a conditional update of ``last_emailed_at`` before
-    their email goes out, so a second run, a message delivered twice or a reminder
-    sent meanwhile emails nobody twice. An email that fails is logged and its claim
-    given back, and the others go on. ``until`` (a ``time.monotonic()`` moment) stops
-    the run before a worker's time limit; the rest are counted in ``left``.
-    """
-    from .emails import send_respondent_email
-
-    assessment = (Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.OPEN)
-                  .select_related("organisation").first())
-    if assessment is None:  # closed, cancelled or deleted meanwhile: nobody to invite
-        return InvitationsSent()
-    sender = User.objects.filter(pk=sender_id).first() if sender_id else None
-    waiting = selectors.awaiting_invitation(assessment)
-    ids = list(waiting.order_by("pk").values_list("pk", flat=True))
-    sent = failed = 0
-    for done, response_id in enumerate(ids):
-        if until is not None and clock.monotonic() >= until:
-            return _invitations_audited(assessment, sender, InvitationsSent(
-                sent, failed, len(ids) - done))
-        now = timezone.now()
-        if not waiting.filter(pk=response_id, assessment__status=Assessment.Status.OPEN) \
-                .update(last_emailed_at=now):
-            continue  # emailed meanwhile, withdrawn, submitted, or the round closed
-        try:
-            response = Response.objects.select_related("assessment").get(pk=response_id)
-            token, renewed = _link_for_email(response)
-            send_respondent_email(response_id=response_id, kind="invitation", token=token,
-                                  renewed=renewed, sender=sender)
-        except Exception:  # noqa: BLE001 - SMTP, DNS, a template: one respondent's problem
-            logger.exception("The invitation of response %s (round %s) failed; the next "
-                             "run tries it again", response_id, assessment_id)
-            Response.objects.filter(pk=response_id, last_emailed_at=now) \
-                .update(last_emailed_at=None)
-            failed += 1
-        else:
-            sent += 1
-    return _invitations_audited(assessment, sender, InvitationsSent(sent, failed, 0))
-
-
-def _invitations_audited(assessment: Assessment, sender: User | None,
-                         outcome: InvitationsSent) -> InvitationsSent:
-    if outcome.sent or outcome.failed:
-        audit(organisation=assessment.organisation, actor=sender or SCHEDULE_ACTOR,
-              action="assessment.invitations_sent", target=str(assessment),
-              data={"assessment": str(assessment.public_id), "count": outcome.sent,
-                    "failed": outcome.failed})
-    return outcome
 
 
 @transaction.atomic
@@ -444,31 +368,154 @@ def _link_to_send(response: Response) -> tuple[str, bool]:
     return token, False
 
 
-def _link_for_email(response: Response, *, renewed: bool = False) -> tuple[str | None, bool]:
+def _link_for_email(response: Response) -> tuple[str | None, bool]:
     """The token an email to ``response`` carries (None for a member, who signs in) and
-    whether the link is new: an invitee's current personal link; a new one only for a
-    first email or a renewal."""
+    whether the link is new: an invitee's current personal link (a renewal made its new
+    one in the request), a new one only when there is none yet."""
     if response.user_id is not None:
         return None, False
-    if renewed:
-        return issue_link(response=response), True
     return _link_to_send(response)
 
 
-def _notify(*, response: Response, kind: str, by: OrgAccess | None,
-            renewed: bool = False, now: datetime | None = None) -> None:
-    """Email ``response``'s respondent after commit, with their link
-    (:func:`_link_for_email`)."""
+# --- Emails to respondents ----------------------------------------------------------------
+#
+# Every invitation and reminder leaves the request the same way: the request (or the
+# schedule) marks the respondents it owes an email (``email_after_commit``, two columns,
+# no SMTP), and once that commits a worker sends what is owed
+# (``tasks.send_respondent_emails_task`` -> ``respondent_emails_send``).
+
+
+def email_after_commit(responses: QuerySet[Response], *, kind: str, assessment: Assessment,
+                       by: OrgAccess | None, at: datetime | None = None) -> int:
+    """Owe each of ``responses`` (of ``assessment``) an email of ``kind`` and, once the
+    transaction commits, hand the round to a worker; a rollback sends nothing. Returns
+    how many are owed an email.
+
+    They all join the batch asked for ``at`` (now by default), which the task sends,
+    each respondent once. An email owed already and not sent (an invitation still on
+    its way, or one the mail server kept refusing) is not doubled: it joins this batch
+    as it is, except that a renewal replaces a reminder (the email then says the link
+    is new)."""
+    at = at or timezone.now()
+    replaced = ["", Response.Email.REMINDER] if kind == Response.Email.RENEWAL else [""]
+    count = responses.update(
+        email_due=Case(When(email_due__in=replaced, then=Value(kind)), default=F("email_due")),
+        email_due_at=at)
+    if count:
+        transaction.on_commit(partial(enqueue_respondent_emails, assessment.pk,
+                                      sender_id=by.user.pk if by else None,
+                                      asked_at=at.isoformat()))
+    return count
+
+
+def enqueue_respondent_emails(assessment_id: int, *, sender_id: int | None = None,
+                              asked_at: str | None = None) -> bool:
+    """Hand a round's owed emails to a worker (``tasks.send_respondent_emails_task``). A
+    broker that cannot be reached is logged, not raised: what the request did stands,
+    the emails stay owed (the round page says "email not sent yet"), and the next
+    reminder sends them."""
+    from .tasks import send_respondent_emails_task
+
+    try:
+        send_respondent_emails_task.apply_async(
+            args=[assessment_id], kwargs={"sender_id": sender_id, "asked_at": asked_at},
+            queue=emails_queue())
+    except Exception:  # noqa: BLE001 - kombu raises many kinds
+        logger.exception("Could not send the emails of round %s to a worker", assessment_id)
+        return False
+    return True
+
+
+def emails_queue() -> str | None:
+    """The Celery queue for respondents' emails (None: the default queue), so that a
+    deployment can give them workers of their own, and the worker tests a queue."""
+    return getattr(settings, "EMAILS_QUEUE", None) or os.environ.get("EMAILS_QUEUE") or None
+
+
+@dataclass(frozen=True)
+class EmailsSent:
+    sent: int = 0
+    failed: int = 0  # given back: still owed, the next run tries them again
+    left: int = 0  # not tried before the time ran out
+
+
+# What each owed email is: its template and whether its link is new.
+EMAIL_TEMPLATES = {Response.Email.INVITATION: ("invitation", False),
+                   Response.Email.REMINDER: ("reminder", False),
+                   Response.Email.RENEWAL: ("reminder", True)}
+
+
+def respondent_emails_send(*, assessment_id: int, sender_id: int | None = None,
+                           asked_at: datetime | None = None,
+                           until: float | None = None) -> EmailsSent:
+    """Email the respondents of an open round what they are owed (``email_due``): the
+    batch asked for at ``asked_at``, or everything owed. Each email once.
+
+    Each respondent is claimed with a conditional update before their email goes out
+    (nothing owed any more, ``last_emailed_at`` the moment it was asked for), so a
+    second run, a message delivered twice or a retry emails nobody twice. An email
+    that fails is logged and its claim given back, and the others go on. Whoever
+    submitted or was withdrawn meanwhile gets nothing, nor anyone once the round
+    closes. ``until`` (a ``time.monotonic()`` moment) stops the run before a worker's
+    time limit; the rest are counted in ``left``.
+    """
     from .emails import send_respondent_email
 
-    token, renewed = _link_for_email(response, renewed=renewed)
-    response.last_emailed_at = now or timezone.now()
-    response.save(update_fields=["last_emailed_at"])
-    # After commit: no mail for a change that was rolled back, and no SMTP round-trip
-    # while the transaction holds its locks.
-    transaction.on_commit(partial(send_respondent_email, response_id=response.pk, kind=kind,
-                                  token=token, renewed=renewed,
-                                  sender=by.user if by else None))
+    assessment = (Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.OPEN)
+                  .select_related("organisation").first())
+    if assessment is None:  # closed, cancelled or deleted meanwhile: nobody to email
+        return EmailsSent()
+    sender = User.objects.filter(pk=sender_id).first() if sender_id else None
+    owed = selectors.emailable(assessment).exclude(email_due="")
+    if asked_at is not None:
+        owed = owed.filter(email_due_at=asked_at)
+    rows = list(owed.order_by("pk").values_list("pk", "email_due", "email_due_at",
+                                                "last_emailed_at"))
+    sent: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for done, (response_id, kind, due_at, previous) in enumerate(rows):
+        if until is not None and clock.monotonic() >= until:
+            return _emails_audited(assessment, sender, sent, failed, left=len(rows) - done)
+        if not Assessment.objects.filter(pk=assessment_id,
+                                         status=Assessment.Status.OPEN).exists():
+            break  # closed or cancelled meanwhile
+        # Only the response's own columns: the check holds against a concurrent claim.
+        if not Response.objects.filter(Response.awaiting(), pk=response_id, email_due=kind,
+                                       email_due_at=due_at).update(
+                email_due="", email_due_at=None, last_emailed_at=due_at):
+            continue  # sent meanwhile, asked for again, withdrawn or submitted
+        template, renewed = EMAIL_TEMPLATES[kind]
+        try:
+            response = Response.objects.select_related("assessment").get(pk=response_id)
+            token, new_link = _link_for_email(response)
+            send_respondent_email(response_id=response_id, kind=template, token=token,
+                                  renewed=renewed or new_link, sender=sender)
+        except Exception:  # noqa: BLE001 - SMTP, DNS, a template: one respondent's problem
+            logger.exception("The %s email of response %s (round %s) failed; the next run "
+                             "tries it again", kind, response_id, assessment_id)
+            Response.objects.filter(pk=response_id, email_due="", last_emailed_at=due_at) \
+                .update(email_due=kind, email_due_at=due_at, last_emailed_at=previous)
+            failed[kind] += 1
+        else:
+            sent[kind] += 1
+    return _emails_audited(assessment, sender, sent, failed)
+
+
+def _emails_audited(assessment: Assessment, sender: User | None, sent: Counter[str],
+                    failed: Counter[str], *, left: int = 0) -> EmailsSent:
+    """One audit row for the invitations and one for the reminders a run emailed (or
+    failed to)."""
+    invitations = [Response.Email.INVITATION]
+    reminders = [Response.Email.REMINDER, Response.Email.RENEWAL]
+    for action, kinds in (("assessment.invitations_sent", invitations),
+                          ("assessment.reminders_emailed", reminders)):
+        count, refused = sum(sent[k] for k in kinds), sum(failed[k] for k in kinds)
+        if count or refused:
+            audit(organisation=assessment.organisation, actor=sender or SCHEDULE_ACTOR,
+                  action=action, target=str(assessment),
+                  data={"assessment": str(assessment.public_id), "count": count,
+                        "failed": refused})
+    return EmailsSent(sum(sent.values()), sum(failed.values()), left)
 
 
 @transaction.atomic
@@ -477,7 +524,8 @@ def respondent_invite(*, by: OrgAccess, assessment: Assessment, email: str, name
                       request: HttpRequest | None = None) -> Response:
     """Invite someone without an account to this one assessment, through a personal link.
 
-    The link is emailed now if the assessment is open, else when it opens.
+    In an open round the link is made now (named rounds offer it for copying at once)
+    and a worker emails it after the commit; in a draft, both when it opens.
     """
     by.require("assess")
     _require_changeable(assessment)
@@ -501,7 +549,9 @@ def respondent_invite(*, by: OrgAccess, assessment: Assessment, email: str, name
     audit(organisation=assessment.organisation, actor=by.user,
           action="assessment.respondent_invited", target=email, data=data, request=request)
     if assessment.is_open:
-        _notify(response=response, kind="invitation", by=by)
+        issue_link(response=response)
+        email_after_commit(Response.objects.filter(pk=response.pk),
+                           kind=Response.Email.INVITATION, assessment=assessment, by=by)
     return response
 
 
@@ -523,7 +573,8 @@ def _assessing_user_ids(assessment: Assessment) -> set[int]:
 def respondents_add_members(*, by: OrgAccess, assessment: Assessment, users: Iterable[User],
                             group: str = "",
                             request: HttpRequest | None = None) -> list[Response]:
-    """Ask members to answer; each gets an email (now if open, else when it opens)."""
+    """Ask members to answer; each gets an email: in an open round from a worker after
+    the commit (they are on the round page at once), in a draft when it opens."""
     by.require("assess")
     _require_changeable(assessment)
     group = clean_group(assessment, group)
@@ -545,16 +596,18 @@ def respondents_add_members(*, by: OrgAccess, assessment: Assessment, users: Ite
               data={"assessment": str(assessment.public_id),
                     "response": str(response.public_id), "member": True},
               request=request)
-        if assessment.is_open:
-            _notify(response=response, kind="invitation", by=by)
+    if assessment.is_open and added:
+        email_after_commit(Response.objects.filter(pk__in=[r.pk for r in added]),
+                           kind=Response.Email.INVITATION, assessment=assessment, by=by)
     return added
 
 
 @transaction.atomic
 def respondent_remind(*, by: OrgAccess, response: Response,
                       request: HttpRequest | None = None) -> Response:
-    """Email a reminder with the same link as before (an expired one works again until
-    the new date). A withdrawn link stays withdrawn: only a renewal brings one back."""
+    """Have a worker email a reminder after the commit, with the same link as before (an
+    expired one works again until the new date). A withdrawn link stays withdrawn: only
+    a renewal brings one back."""
     by.require("assess")
     response = Response.objects.select_for_update(of=("self",)).select_related(
         "assessment__organisation", "user").get(pk=response.pk)
@@ -568,7 +621,8 @@ def respondent_remind(*, by: OrgAccess, response: Response,
             "who": response.display_name})
     if not response.contact_email:
         raise ValidationError(_("This respondent has no email address."))
-    _notify(response=response, kind="reminder", by=by)
+    email_after_commit(Response.objects.filter(pk=response.pk),
+                       kind=Response.Email.REMINDER, assessment=response.assessment, by=by)
     audit(organisation=response.assessment.organisation, actor=by.user,
           action="assessment.reminder_sent", target=response.contact_email,
           data={"assessment": str(response.assessment.public_id),
@@ -580,28 +634,27 @@ def respondent_remind(*, by: OrgAccess, response: Response,
 @transaction.atomic
 def respondents_remind_all(*, by: OrgAccess, assessment: Assessment,
                            request: HttpRequest | None = None) -> int:
-    """Remind everyone who has not submitted (withdrawn links stay withdrawn)."""
+    """Have a worker remind everyone who has not submitted, after the commit (withdrawn
+    links stay withdrawn); the number of respondents who get an email."""
     by.require("assess")
     if not assessment.is_open:
         raise ValidationError(_("Reminders can be sent while the assessment is open."))
-    waiting = [r for r in Response.objects.filter(Response.awaiting(), assessment=assessment)
-               .select_related("user") if r.contact_email]
-    for response in waiting:
-        _notify(response=response, kind="reminder", by=by)
-    if waiting:
+    count = email_after_commit(selectors.emailable(assessment),
+                               kind=Response.Email.REMINDER, assessment=assessment, by=by)
+    if count:
         audit(organisation=assessment.organisation, actor=by.user,
               action="assessment.reminder_sent", target=str(assessment),
-              data={"assessment": str(assessment.public_id), "count": len(waiting)},
+              data={"assessment": str(assessment.public_id), "count": count},
               request=request)
-    return len(waiting)
+    return count
 
 
 @transaction.atomic
 def respondent_renew_link(*, by: OrgAccess, response: Response,
                           request: HttpRequest | None = None) -> Response:
-    """Replace an invitee's personal link with a new one and email it: the deliberate
-    way a link changes (lost or forwarded email, a withdrawn link given back). The old
-    link stops working at once and says it was replaced."""
+    """Replace an invitee's personal link with a new one, emailed by a worker after the
+    commit: the deliberate way a link changes (lost or forwarded email, a withdrawn link
+    given back). The old link stops working at once and says it was replaced."""
     by.require("assess")
     response = Response.objects.select_for_update(of=("self",)).select_related(
         "assessment__organisation").get(pk=response.pk)
@@ -613,7 +666,9 @@ def respondent_renew_link(*, by: OrgAccess, response: Response,
         raise ValidationError(_("%(who)s has already submitted.") % {
             "who": response.display_name})
     was_withdrawn = response.revoked_at is not None
-    _notify(response=response, kind="reminder", by=by, renewed=True)
+    issue_link(response=response)
+    email_after_commit(Response.objects.filter(pk=response.pk), kind=Response.Email.RENEWAL,
+                       assessment=response.assessment, by=by)
     audit(organisation=response.assessment.organisation, actor=by.user,
           action="assessment.link_renewed", target=response.email,
           data={"assessment": str(response.assessment.public_id),

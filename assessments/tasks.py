@@ -1,5 +1,6 @@
 """The follow-up schedule's periodic task, run by Celery beat (``CELERY_BEAT_SCHEDULE``),
-and the task that emails a round's invitations when it opens.
+and the task that emails respondents their invitations and reminders after the request
+that asked for them.
 
 Thin: they call the services of ``assessments.followup`` and ``assessments.services``,
 which claim their work with conditional updates, so running one twice, late or from
@@ -37,20 +38,32 @@ TIME_SHARE = 0.5
 MAX_RETRIES = 3
 
 
-@shared_task(bind=True, name="assessments.send_invitations", ignore_result=True,
+@shared_task(bind=True, name="assessments.send_respondent_emails", ignore_result=True,
              acks_late=True, max_retries=MAX_RETRIES)
-def send_invitations_task(self, assessment_id: int, sender_id: int | None = None) -> dict:
-    """Email an opened round's invitations (``services.invitations_send``).
+def send_respondent_emails_task(self, assessment_id: int, sender_id: int | None = None,
+                                asked_at: str | None = None) -> dict:
+    """Email a round's respondents the invitations and reminders they are owed
+    (``services.respondent_emails_send``): the batch asked for at ``asked_at`` (ISO
+    8601), or everything owed.
 
     Safe to run twice: each respondent is claimed before their email goes out. What is
     left when the run's time is up goes on in a new run at once, as long as emails go
     out; emails that failed (the mail server refused or was away) are tried again, with
     backoff, by a retry."""
     until = time.monotonic() + TIME_SHARE * settings.CELERY_TASK_SOFT_TIME_LIMIT
-    outcome = services.invitations_send(assessment_id=assessment_id, sender_id=sender_id,
-                                        until=until)
+    outcome = services.respondent_emails_send(
+        assessment_id=assessment_id, sender_id=sender_id,
+        asked_at=datetime.fromisoformat(asked_at) if asked_at else None, until=until)
     if outcome.left and outcome.sent:
-        services.enqueue_invitations(assessment_id, sender_id=sender_id)
+        services.enqueue_respondent_emails(assessment_id, sender_id=sender_id,
+                                           asked_at=asked_at)
     elif (outcome.failed or outcome.left) and self.request.retries < self.max_retries:
         raise self.retry(countdown=30 * 2 ** self.request.retries)
     return {"sent": outcome.sent, "failed": outcome.failed, "left": outcome.left}
+
+
+@shared_task(name="assessments.send_invitations", ignore_result=True)
+def send_invitations_task(assessment_id: int, sender_id: int | None = None) -> None:
+    """The name the task had when it sent only a round's invitations: a message queued
+    under it before an upgrade still sends them (migration 0009 marked them owed)."""
+    services.enqueue_respondent_emails(assessment_id, sender_id=sender_id)

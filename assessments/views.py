@@ -339,7 +339,8 @@ def invite(request, access, assessment_id):
             request, services.respondent_invite, form=form, by=access, assessment=assessment,
             request=request, **form.cleaned_data,
             done=lambda _response: (
-                _("%(email)s is invited.") if assessment.is_open
+                _("%(email)s is invited. The invitation is being emailed.")
+                if assessment.is_open
                 else _("%(email)s will get the link when the assessment opens."))
             % form.cleaned_data)
         if outcome.ok:
@@ -362,14 +363,21 @@ def add_members(request, access, assessment_id):
             request, services.respondents_add_members, form=form, by=access,
             assessment=assessment, users=form.cleaned_data["users"],
             group=form.cleaned_data["group"], request=request,
-            done=lambda added: ngettext("%(count)s respondent added.",
-                                        "%(count)s respondents added.",
-                                        len(added)) % {"count": len(added)})
+            done=lambda added: _members_added(assessment, len(added)))
         if outcome.ok:
             return _to_detail(access, assessment)
     return render(request, "assessments/members.html", _base(
         access, form=form, assessment=assessment,
         group_suggestions=services.suggested_groups(assessment)))
+
+
+def _members_added(assessment, count: int) -> str:
+    if count and assessment.is_open:  # a worker emails them after the commit
+        return ngettext("%(count)s respondent added. The invitation is being emailed.",
+                        "%(count)s respondents added. Their invitations are being emailed.",
+                        count) % {"count": count}
+    return ngettext("%(count)s respondent added.", "%(count)s respondents added.",
+                    count) % {"count": count}
 
 
 @tenant_view("assess", write="assess")
@@ -433,8 +441,17 @@ def remind_all(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
     call_service(request, services.respondents_remind_all, by=access, assessment=assessment,
                  request=request,
-                 done=lambda count: _("Reminders sent: %(count)s.") % {"count": count})
+                 done=_reminders_on_their_way)
     return _to_detail(access, assessment)
+
+
+def _reminders_on_their_way(count: int) -> str:
+    if not count:
+        return _("Nobody is waiting for a reminder: everyone has submitted, or their link "
+                 "is withdrawn.")
+    return ngettext("A reminder is being emailed to %(count)s respondent.",
+                    "Reminders are being emailed to %(count)s respondents.",
+                    count) % {"count": count}
 
 
 @tenant_view("assess", write="assess")
@@ -444,7 +461,8 @@ def remind(request, access, assessment_id, response_id):
     response = selectors.get_response(access, assessment, response_id)
     call_service(request, services.respondent_remind, by=access, response=response,
                  request=request,
-                 done=_("Reminder sent to %(who)s.") % {"who": response.display_name})
+                 done=_("A reminder is being emailed to %(who)s.") % {
+                     "who": response.display_name})
     return _to_detail(access, assessment)
 
 
@@ -454,8 +472,9 @@ def renew_link(request, access, assessment_id, response_id):
     assessment = selectors.get_assessment(access, assessment_id)
     response = selectors.get_response(access, assessment, response_id)
     call_service(request, services.respondent_renew_link, by=access, response=response,
-                 request=request, done=_("%(who)s has a new link by email; the previous link "
-                                         "no longer works.") % {"who": response.display_name})
+                 request=request, done=_("A new link is being emailed to %(who)s; the "
+                                         "previous link no longer works.") % {
+                     "who": response.display_name})
     return _to_detail(access, assessment)
 
 

@@ -29,7 +29,9 @@ ACTION_LABELS = {
     "assessment.follow_up_started": _("Next assessment round started"),
     "assessment.respondent_invited": _("Respondent invited"),
     "assessment.invitations_sent": _("Invitations sent to respondents"),
-    "assessment.reminder_sent": _("Reminder sent"),
+    # Asked for in a request (or by the schedule); what a worker then emailed:
+    "assessment.reminder_sent": _("Reminder requested"),
+    "assessment.reminders_emailed": _("Reminders emailed to respondents"),
     "assessment.link_renewed": _("Questionnaire link renewed"),
     "assessment.respondent_revoked": _("Questionnaire link withdrawn"),
     "assessment.response_submitted": _("Answers submitted"),

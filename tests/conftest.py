@@ -97,20 +97,22 @@ def _throttle_counts_of_this_test(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _invitations_sent_in_process(monkeypatch):
-    """Opening a round hands its invitations to a Celery worker after the commit
-    (``assessments.services.enqueue_invitations``). Here the task runs in this process
-    when it is handed over, as a worker would run it, so that a test that runs the
-    commit's callbacks finds the emails; tests/test_assessments_invitations.py tests the
-    handing over itself."""
+def _respondent_emails_sent_in_process(monkeypatch):
+    """Invitations and reminders are handed to a Celery worker after the commit
+    (``assessments.services.enqueue_respondent_emails``). Here the task runs in this
+    process when it is handed over, as a worker would run it, so that a test that runs
+    the commit's callbacks finds the emails; tests/test_assessments_invitations.py and
+    tests/test_assessments_reminders.py test the handing over itself, and
+    tests/test_assessments_emails_worker.py a real worker."""
     from assessments import services, tasks
 
-    def run_in_process(assessment_id: int, *, sender_id: int | None = None) -> bool:
-        tasks.send_invitations_task.apply(args=[assessment_id],
-                                          kwargs={"sender_id": sender_id})
+    def run_in_process(assessment_id: int, *, sender_id: int | None = None,
+                       asked_at: str | None = None) -> bool:
+        tasks.send_respondent_emails_task.apply(
+            args=[assessment_id], kwargs={"sender_id": sender_id, "asked_at": asked_at})
         return True
 
-    monkeypatch.setattr(services, "enqueue_invitations", run_in_process)
+    monkeypatch.setattr(services, "enqueue_respondent_emails", run_in_process)
 
 
 def signed_in(user: User) -> Client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 import pytest
 from django.contrib.messages import get_messages
@@ -17,7 +18,7 @@ from tests.assessment_factories import make_assessment, version_with
 from tests.conftest import access_for, signed_in
 
 # The real hand-over to the broker (tests/conftest.py runs the task in process instead).
-enqueue_for_real = services.enqueue_invitations
+enqueue_for_real = services.enqueue_respondent_emails
 
 
 @pytest.fixture
@@ -40,8 +41,8 @@ def draft(world):
 def queued(monkeypatch):
     """The task messages sent to the broker, instead of sending them."""
     messages = []
-    monkeypatch.setattr(services, "enqueue_invitations", enqueue_for_real)
-    monkeypatch.setattr(tasks.send_invitations_task, "apply_async",
+    monkeypatch.setattr(services, "enqueue_respondent_emails", enqueue_for_real)
+    monkeypatch.setattr(tasks.send_respondent_emails_task, "apply_async",
                         lambda args, kwargs, **options: messages.append((args, kwargs)))
     return messages
 
@@ -56,7 +57,7 @@ def _open(world, assessment, capture):
 
 def run_task(assessment: Assessment, sender=None) -> dict:
     """What a worker does with the message: the task, in this process."""
-    return tasks.send_invitations_task.apply(
+    return tasks.send_respondent_emails_task.apply(
         args=[assessment.pk], kwargs={"sender_id": sender.pk if sender else None}).get()
 
 
@@ -75,7 +76,10 @@ def test_opening_hands_the_invitations_to_a_worker_after_the_commit(
     assert not queued  # nothing leaves before the commit
     for callback in callbacks:  # the hand-over (and the organisation's new stamp)
         callback()
-    assert queued == [([draft.pk], {"sender_id": world.acme.manager.pk})]
+    [(args, kwargs)] = queued
+    assert args == [draft.pk] and kwargs["sender_id"] == world.acme.manager.pk
+    owed = set(Response.objects.exclude(email_due="").values_list("email_due", "email_due_at"))
+    assert owed == {("invitation", datetime.fromisoformat(kwargs["asked_at"]))}
     assert not mailoutbox  # the request sent nothing itself
     assert not Response.objects.filter(last_emailed_at__isnull=False).exists()
     assert run_task(draft, world.acme.manager) == {"sent": 3, "failed": 0, "left": 0}
@@ -134,7 +138,7 @@ def test_one_failing_recipient_does_not_stop_the_others_and_is_logged(
 
     monkeypatch.setattr(emails, "send_respondent_email", refused_for_bob)
     with caplog.at_level(logging.ERROR, logger="assessments.services"):
-        outcome = services.invitations_send(assessment_id=draft.pk)
+        outcome = services.respondent_emails_send(assessment_id=draft.pk)
     assert (outcome.sent, outcome.failed, outcome.left) == (2, 1, 0)
     assert _recipients(mailoutbox) == ["ann@example.test", "consultant@acme.test"]
     failure = next(r for r in caplog.records if r.levelno == logging.ERROR)
@@ -142,7 +146,7 @@ def test_one_failing_recipient_does_not_stop_the_others_and_is_logged(
     bob.refresh_from_db()
     assert bob.last_emailed_at is None  # given back: the next run tries Bob again
     monkeypatch.setattr(emails, "send_respondent_email", send)
-    assert services.invitations_send(assessment_id=draft.pk).sent == 1
+    assert services.respondent_emails_send(assessment_id=draft.pk).sent == 1
     assert _recipients(mailoutbox) == WAITING
 
 
@@ -166,10 +170,10 @@ def test_the_task_tries_a_failed_email_again(world, draft, queued, mailoutbox, m
 def test_a_run_out_of_time_leaves_the_rest_unclaimed_for_the_next_run(
         world, draft, queued, mailoutbox, django_capture_on_commit_callbacks):
     _open(world, draft, django_capture_on_commit_callbacks)
-    outcome = services.invitations_send(assessment_id=draft.pk, until=time.monotonic())
+    outcome = services.respondent_emails_send(assessment_id=draft.pk, until=time.monotonic())
     assert (outcome.sent, outcome.left) == (0, 3) and not mailoutbox
     assert not Response.objects.filter(last_emailed_at__isnull=False).exists()
-    assert services.invitations_send(assessment_id=draft.pk).sent == 3
+    assert services.respondent_emails_send(assessment_id=draft.pk).sent == 3
 
 
 def test_a_round_closed_before_the_worker_runs_sends_nothing(
@@ -182,13 +186,13 @@ def test_a_round_closed_before_the_worker_runs_sends_nothing(
 
 def test_a_broker_that_cannot_be_reached_still_opens_the_round(
         world, draft, monkeypatch, caplog, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(services, "enqueue_invitations", enqueue_for_real)
+    monkeypatch.setattr(services, "enqueue_respondent_emails", enqueue_for_real)
 
     def unreachable(*args, **kwargs):
         raise ConnectionRefusedError("no broker")
 
-    monkeypatch.setattr(tasks.send_invitations_task, "apply_async", unreachable)
+    monkeypatch.setattr(tasks.send_respondent_emails_task, "apply_async", unreachable)
     with caplog.at_level(logging.ERROR, logger="assessments.services"):
         _open(world, draft, django_capture_on_commit_callbacks)
     assert Assessment.objects.get(pk=draft.pk).status == Assessment.Status.OPEN
-    assert any("Could not send the invitations" in r.getMessage() for r in caplog.records)
+    assert any("Could not send the emails" in r.getMessage() for r in caplog.records)

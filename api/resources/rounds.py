@@ -118,8 +118,8 @@ def close_round(request, org_slug: str, assessment_id: UUID):
 
 @router.post(f"{ROUND}/respondents", response=answers(201, RespondentOut, conflict=True),
              auth=ASSESS, summary="Invite someone by email to answer through a personal "
-                                  "link (emailed now if the round is open, else when it "
-                                  "opens)")
+                                  "link (emailed by a worker right after, if the round is "
+                                  "open, else when it opens)")
 def invite_respondent(request, org_slug: str, assessment_id: UUID, payload: RespondentIn):
     access = access_of(request)
     assessment = selectors.get_assessment(access, assessment_id)
