@@ -23,6 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from assessments import services as assessment_services
+from assessments.models import Answer
 from organisations import services
 from organisations.models import Department, Invitation, Role, User, hash_token
 from tests.assessment_factories import invitee, make_assessment
@@ -214,3 +215,26 @@ def test_it_lets_the_same_requests_through_with_the_token(world):
                                                  "password": PASSWORD,
                                                  "csrfmiddlewaretoken": token})
     assert response.status_code == 302
+
+
+def test_a_questionnaire_pages_forms_carry_one_token_that_the_checks_take(world):
+    """The navigation bar and the questionnaire body are Jinja2 fragments: their forms
+    carry the page's one masked token (as {% csrf_token %} does), and a browser posting
+    any of them, with the cookie the page set, gets through."""
+    import re
+
+    assessment = make_assessment(world, name="Token page")
+    member = csrf_client(world.acme.manager)
+    url = reverse("assessments:answer_dimension", kwargs={
+        "org_slug": "acme", "assessment_id": assessment.public_id, "dimension_key": "people"})
+    html = member.get(url).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) == 3 and len(set(tokens)) == 1  # language, sign out, the answers
+    saved = member.post(url, {"csrfmiddlewaretoken": tokens[0], "q-people.2.1": "fully",
+                              "s-q-people.2.1": ""})
+    assert saved.status_code == 302
+    assert Answer.objects.get(question__key="people.2.1").option == "fully"
+    assert member.post(reverse("set_language"), {"csrfmiddlewaretoken": tokens[0],
+                                                 "language": "sv", "next": url}
+                       ).status_code == 302
+    assert member.post(url, {"q-people.2.1": "partly"}).status_code == 403

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from assessments import services
 from models_catalog.models import FALLBACK_LANGUAGE, shown_text
 from models_catalog.templatetags.catalog import tr, tr_lang
+from organisations.templatetags.layout import csrf_field
 from scoring import DK, NA
 
 register = template.Library()
@@ -168,4 +169,5 @@ def dimension_body(context) -> SafeString:
         "next_page": next_page, "answered_elsewhere": context["answered_elsewhere"],
         "progress": _progress(q),
         "steps": _steps(q, page, version, context["review_url"], on_review=False),
+        "csrf_field": csrf_field(context),
     }, context.get("request"))
