@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessments.presentation import (
@@ -647,14 +648,17 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
                       for p in items],
                 hovertemplate="%{text}: %{y:.2f}<extra>" + label(name) + "</extra>",
             ))
-    # Ticks at the rounds' dates only (numeric: plotly's month names are English in
-    # every language), never plotly's automatic ones between or around them.
+    # Ticks at the rounds' dates only, never plotly's automatic ones between or around
+    # them, written in the reader's format (plotly's month names are English in every
+    # language).
     tickvals = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
+    ticktext = [label(date_format(ticks[x], "SHORT_DATE_FORMAT")) if ticks[x] else x
+                for x in tickvals]
     axis_title = _("Maturity index per dimension") if per_dimension else _("Maturity index")
     return _figure(traces, _narrow(_layout(
         title=title, height=420 if per_dimension else 380,
         legend={"orientation": "h", "y": -0.25},
-        xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": tickvals},
+        xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": ticktext},
         yaxis={"range": [1, top], "title": {"text": label(axis_title)},
                "gridcolor": "#e9ecef", **_level_ticks(top)}),
         data=[{"name": short_label(name, 18, 40)} for name in names],

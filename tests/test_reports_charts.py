@@ -243,6 +243,8 @@ def test_a_trend_needs_two_rounds_and_ticks_only_at_the_rounds():
                         charts.TrendPoint("IT", "R2", date(2026, 12, 1), 2.8, 2)], _texts())
     assert two.layout.xaxis.tickmode == "array"
     assert list(two.layout.xaxis.tickvals) == ["2026-06-01", "2026-12-01"]
+    # Labelled in the reader's format (maturity_site/formats), not plotly's English.
+    assert list(two.layout.xaxis.ticktext) == ["1 Jun 2026", "1 Dec 2026"]
 
 
 def test_the_portfolio_compares_models_of_different_depth_on_one_scale():
