@@ -253,6 +253,9 @@ LANGUAGES = [
     ("nb", _("Norwegian Bokmål")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in a European order ("3 Dec 2026", 14:30) instead of Django's American
+# ones; the other languages keep Django's formats (README, "Dates and times").
+FORMAT_MODULE_PATH = ["maturity_site.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

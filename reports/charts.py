@@ -22,8 +22,9 @@ import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assessments.presentation import (
@@ -608,8 +609,8 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
     rounds: with one, the chart says so instead of drawing a point on five ticks.
 
     Rounds on different versions of the model are compared per dimension instead (the
-    dimensions the newest version has, ``texts``): one line per dimension, and per
-    department when there are several; ``trend_note`` says so under the chart."""
+    dimensions the newest version has, ``texts``): see :func:`_trend_per_dimension`;
+    ``trend_note`` says so under the chart."""
     title = _("Trend over rounds") if title is None else title
     points = list(points)
     series: dict[str, list[TrendPoint]] = {}
@@ -619,47 +620,144 @@ def trend(points: Iterable[TrendPoint], texts: ModelTexts, *,
         return _empty(title, _("No department has a result yet."))
     if trend_rounds(points) < 2:
         return _empty(title, trend_needs_two())
-    per_dimension = compared_per_dimension(trend_versions(points))
-    several = len(series) > 1
-
-    def lines(department: str, items: list[TrendPoint]) -> list[tuple[str, list]]:
-        """(name, y values) of the department's lines: its overall index, or, across
-        versions, ``dimension_lines``."""
-        if not per_dimension:
-            return [(department, [round(p.index, 2) for p in items])]
-        return [(f"{department} · {line.name}" if several else line.name,
-                 [None if index is None else round(index, 2) for index in line.indices])
-                for line in dimension_lines([p.dimensions for p in items], texts)]
+    # Rounds of one day: the one on the older version first (it was most likely first).
+    series = {department: sorted(items, key=lambda p: (p.when or date.min, p.version, p.round))
+              for department, items in series.items()}
+    if compared_per_dimension(trend_versions(points)):
+        return _trend_per_dimension(series, texts, title)
 
     top = texts.top
-    traces, ticks, names = [], {}, []
+    traces, ticks = [], {}
     for department, items in series.items():
-        items = sorted(items, key=lambda p: (p.when or date.min, p.round))
-        xs = [p.when.isoformat() if p.when else label(p.round) for p in items]
-        for p, x in zip(items, xs, strict=True):
-            ticks[x] = p.when
-        for name, ys in lines(department, items):
-            names.append(name)
-            traces.append(_trace("scatter",
-                x=xs, y=ys, mode="lines+markers", name=label(name, 32 if per_dimension else 24),
-                legendgroup=label(department),
-                text=[label(f"{p.round} (v{p.version})" if per_dimension else p.round)
-                      for p in items],
-                hovertemplate="%{text}: %{y:.2f}<extra>" + label(name) + "</extra>",
-            ))
-    # Ticks at the rounds' dates only (numeric: plotly's month names are English in
-    # every language), never plotly's automatic ones between or around them.
-    tickvals = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
-    axis_title = _("Maturity index per dimension") if per_dimension else _("Maturity index")
+        xs = _trend_xs(items)
+        ticks.update(zip(xs, (p.when for p in items), strict=True))
+        traces.append(_trace("scatter",
+            x=xs, y=[round(p.index, 2) for p in items], mode="lines+markers",
+            name=label(department, 24), legendgroup=label(department),
+            text=[label(p.round) for p in items],
+            hovertemplate="%{text}: %{y:.2f}<extra>" + label(department) + "</extra>",
+        ))
+    tickvals, ticktext = _trend_ticks(ticks)
     return _figure(traces, _narrow(_layout(
-        title=title, height=420 if per_dimension else 380,
+        title=title, height=380,
         legend={"orientation": "h", "y": -0.25},
-        xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": tickvals},
-        yaxis={"range": [1, top], "title": {"text": label(axis_title)},
+        xaxis={"tickmode": "array", "tickvals": tickvals, "ticktext": ticktext},
+        yaxis={"range": [1, top], "title": {"text": label(_("Maturity index"))},
                "gridcolor": "#e9ecef", **_level_ticks(top)}),
-        data=[{"name": short_label(name, 18, 40)} for name in names],
+        data=[{"name": short_label(department, 18, 40)} for department in series],
         margin={"l": 48, "r": 16, "t": 52 if title else 24, "b": 40},
         xaxis={"tickangle": -45, "tickfont": {"size": 10}}, legend={"y": -0.35}))
+
+
+def _trend_xs(items: list[TrendPoint]) -> list[str]:
+    return [p.when.isoformat() if p.when else label(p.round) for p in items]
+
+
+def _trend_ticks(ticks: Mapping[str, date | None]) -> tuple[list[str], list[str]]:
+    """Ticks at the rounds' dates only, never plotly's automatic ones between or around
+    them, written in the reader's format (plotly's month names are English in every
+    language)."""
+    values = sorted(ticks, key=lambda x: (ticks[x] or date.min, x))
+    return values, [label(date_format(ticks[x], "SHORT_DATE_FORMAT")) if ticks[x] else x
+                    for x in values]
+
+
+# A department's panel in a trend compared per dimension, in pixels: its plot, the room
+# above it for its name, and below it for its dates.
+_PANEL, _PANEL_NAME, _PANEL_DATES = 130, 26, 30
+
+
+def _trend_per_dimension(series: Mapping[str, list[TrendPoint]], texts: ModelTexts,
+                         title: str) -> dict:
+    """Rounds on several versions of the model, compared per dimension: a panel per
+    department, one above the other on the same dates, with a line per dimension in the
+    same colour in every panel (one legend entry each, which shows or hides it in all
+    panels), and a dashed vertical line where the department's rounds change version.
+    One chart with a line per department and dimension (fifteen for three departments
+    of a five-dimension model, their colours repeating) could not be read."""
+    top = texts.top
+    colours = TEMPLATE["layout"]["colorway"]
+    dated = all(p.when for items in series.values() for p in items)
+    days = sorted(p.when for items in series.values() for p in items if p.when)
+    x_range = None
+    if dated:
+        pad = max(timedelta(days=10), (days[-1] - days[0]) * 0.08)
+        x_range = [(days[0] - pad).isoformat(), (days[-1] + pad).isoformat()]
+
+    def geometry(dates: int, legend: int) -> tuple[int, dict, list[tuple[float, float]]]:
+        """The figure's height, margins and each panel's vertical domain (paper)."""
+        n = len(series)
+        plot = n * (_PANEL_NAME + _PANEL) + (n - 1) * dates
+        margin = {"t": (52 if title else 16), "b": dates + legend}
+        domains = []
+        for i in range(n):
+            upper = i * (_PANEL_NAME + _PANEL + dates) + _PANEL_NAME
+            domains.append((round(1 - (upper + _PANEL) / plot, 4), round(1 - upper / plot, 4)))
+        return plot + margin["t"] + margin["b"], margin, domains
+
+    traces, annotations, shapes, axes, names = [], [], [], {}, []
+    for i, (department, items) in enumerate(series.items()):
+        suffix = "" if i == 0 else str(i + 1)
+        xs = _trend_xs(items)
+        tickvals, ticktext = _trend_ticks(dict(zip(xs, (p.when for p in items), strict=True)))
+        axes[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "tickmode": "array",
+                                  "tickvals": tickvals, "ticktext": ticktext,
+                                  **({"type": "date", "range": x_range} if dated else {})}
+        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "range": [0.85, top + 0.15],
+                                  "gridcolor": "#e9ecef", "zeroline": False,
+                                  **_level_ticks(top)}
+        annotations.append({"text": "<b>" + label(department) + "</b>", "showarrow": False,
+                            "xref": "paper", "x": 0, "xanchor": "left",
+                            "yref": f"y{suffix} domain", "y": 1, "yanchor": "bottom",
+                            "yshift": 2, "font": {"size": 13}})
+        lines = dimension_lines([p.dimensions for p in items], texts)
+        for j, line in enumerate(lines):
+            colour = colours[j % len(colours)]
+            names.append(line.name)
+            traces.append(_trace("scatter",
+                x=xs, y=[None if v is None else round(v, 2) for v in line.indices],
+                xaxis=f"x{suffix}", yaxis=f"y{suffix}", mode="lines+markers",
+                name=label(line.name, 32), legendgroup=label(line.key), showlegend=i == 0,
+                line={"color": colour, "width": 2}, marker={"color": colour, "size": 6},
+                text=[label(f"{p.round} (v{p.version})") for p in items],
+                hovertemplate="%{text}: %{y:.2f}<extra>"
+                              + label(f"{department} · {line.name}") + "</extra>",
+            ))
+        for k in range(1, len(items)):
+            before, after = items[k - 1], items[k]
+            if before.version == after.version:
+                continue
+            x = (before.when + (after.when - before.when) / 2).isoformat() if dated \
+                else k - 0.5
+            shapes.append(_line(color=MUTED, dash="dash", width=1.5, xref=f"x{suffix}",
+                                x0=x, x1=x, yref=f"y{suffix} domain", y0=0, y1=1))
+            annotations.append({
+                "text": label(_("version %(number)s") % {"number": after.version}),
+                "showarrow": False, "xref": f"x{suffix}", "x": x, "xanchor": "left",
+                "xshift": 3, "yref": f"y{suffix} domain", "y": 1, "yanchor": "top",
+                "font": {"size": 11, "color": "#5c636a"}, "bgcolor": "white"})
+
+    def laid_out(height: int, margin: dict, domains: list, **extra) -> dict:
+        return {"height": height, "margin": margin,
+                **{key: {**axis, "domain": list(domains[int(key[5:] or 1) - 1])}
+                   for key, axis in axes.items() if key.startswith("yaxis")}, **extra}
+
+    legend_title = {"text": label(_("Maturity index per dimension")), "side": "top"}
+    height, margin, domains = geometry(_PANEL_DATES, 70)
+    layout = _layout(title=title, shapes=shapes, annotations=annotations,
+                     legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container",
+                             "y": 0, "yanchor": "bottom", "title": legend_title},
+                     **{key: axis for key, axis in axes.items() if key.startswith("xaxis")})
+    layout.update(laid_out(height, {**layout["margin"], "l": 40, "r": 24, **margin}, domains))
+    # On a phone the dates stand at an angle, and the legend takes more lines.
+    narrow_height, narrow_margin, narrow_domains = geometry(_PANEL_DATES + 24, 110)
+    return _figure(traces, _narrow(layout, **laid_out(
+        narrow_height, {"l": 32, "r": 24, **narrow_margin}, narrow_domains,
+        annotations=[{**a, "font": {**a["font"], "size": a["font"]["size"] - 2}}
+                     for a in annotations],
+        legend={"font": {"size": 10}}),
+        **{key: {"tickangle": -45, "tickfont": {"size": 10}}
+           for key in axes if key.startswith("xaxis")}))
 
 
 def trend_needs_two() -> str:

@@ -219,6 +219,10 @@ def test_the_consultant_reaches_a_clients_report_in_two_clicks(
             assert menu["x"] + menu["width"] <= width, (path, width, menu)
             select = page.locator("#language-select").bounding_box()
             assert select["width"] >= 90, (path, width, select)
+            # One line: the sections do not wrap (the switcher's name is shortened first).
+            tops = page.evaluate("[...document.querySelectorAll('#nav-main .navbar-nav > li')]"
+                                 ".map(li => Math.round(li.getBoundingClientRect().top))")
+            assert len(set(tops)) == 1, (path, width, tops)
         page.shots(page, f"consultant-navbar-{width}")
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/o/acme/")

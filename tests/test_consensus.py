@@ -256,6 +256,10 @@ def test_polling_answers_204_until_something_changes_then_the_new_state(world):
     update = watcher.get(session_url(assessment, "updates/"), {"since": stamp})
     assert update.status_code == 200
     assert "Agreed: Largely" in flat(update)
+    # …and what a phone shows of the statement while it is folded (session.html).
+    assert re.search(r'<span id="statement-\d+-status" class="session-status" '
+                     r'hx-swap-oob="true"><span class="badge text-bg-success">Agreed: Largely',
+                     update.content.decode())
     assessment.refresh_from_db()
     new = session_board(assessment).stamp
     assert new != stamp

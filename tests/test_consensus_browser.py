@@ -1,6 +1,7 @@
 """A consensus session in real browsers, on the demo data (issue 15): the consultant
 records an agreed answer on the projector view, and a second device (the service
-manager's phone) shows it within seconds, without reloading. Screenshots of both go to
+manager's phone, where each statement is folded to its text and whether it is agreed)
+shows it within seconds, without reloading. Screenshots of both go to
 artifacts/e2e/<test>/; the page has no serious axe-core violation and fits a phone."""
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def test_a_facilitator_records_on_the_projector_and_a_second_device_follows(
             page.wait_for_load_state("networkidle")
         assert serious_violations(projector) == []
         assert not overflows(phone)
+        # The projector shows every statement open; the phone folds each to its text and
+        # whether it is agreed (static/js/session.js), so the page is a few screens long.
+        assert projector.locator("details[data-session-details]:not([open])").count() == 0
+        statements = phone.locator(".session-statement").count()
+        assert phone.locator("details[data-session-details][open]").count() == 0
+        assert phone.evaluate("document.documentElement.scrollHeight") < 300 * statements
+        assert serious_violations(phone) == []
         shots(projector, "projector-before")
         shots(phone, "phone-before")
         # The phone's page must not reload: a reload would forget this mark.
@@ -65,8 +73,13 @@ def test_a_facilitator_records_on_the_projector_and_a_second_device_follows(
         state.get_by_text("Agreed: Fully").wait_for()
         shots(projector, "projector-recorded")
 
+        # Folded on the phone, the statement says it is agreed; a tap unfolds the rest.
+        phone.locator(f"#{anchor}-status").get_by_text("Agreed: Fully").wait_for(
+            timeout=10_000)
         followed = phone.locator(f"#{anchor}-state")
-        followed.get_by_text("Agreed: Fully").wait_for(timeout=10_000)
+        assert not followed.is_visible()
+        phone.locator(f"#{anchor} summary").click()
+        followed.get_by_text("Agreed: Fully").wait_for()
         assert "We saw it in the ticket log together." in followed.inner_text()
         assert phone.evaluate("window.sessionMark") == "still here"
         phone.locator(f"#{anchor}").scroll_into_view_if_needed()

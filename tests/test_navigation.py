@@ -37,6 +37,35 @@ def test_it_shows_breadcrumbs_on_every_tenant_page(world):
     assert not missing, f"pages without breadcrumbs: {missing}"
 
 
+def _navbar(page: str) -> str:
+    return page[page.index('id="nav-main"'):page.index("</nav>")]
+
+
+def test_owners_find_the_set_up_under_more_and_others_see_every_section_on_the_bar(world):
+    """templates/organisations/_org_nav.html: the daily work stays on the bar, the set-up
+    goes under "More" for those who may do it, so that the bar holds one line at 1280 px;
+    the page's section is marked there too."""
+    owner = _navbar(signed_in(world.acme.owner).get(
+        reverse("organisations:audit_log", args=["acme"])).content.decode())
+    more = owner[owner.index('id="nav-more"'):]
+    assert re.search(r'class="nav-link dropdown-toggle active" id="nav-more"', owner)
+    for name in ("department_list", "member_list", "invitation_list", "audit_log"):
+        assert reverse(f"organisations:{name}", args=["acme"]) in more, name
+    assert reverse("models_catalog:catalogue", args=["acme"]) in more
+    assert re.search(r'class="dropdown-item active" aria-current="page" href="'
+                     + reverse("organisations:audit_log", args=["acme"]), more)
+    for name in ("assessments:index", "reports:organisation", "improvement:index"):
+        assert reverse(name, args=["acme"]) in owner[:owner.index('id="nav-more"')], name
+
+    viewer = _navbar(signed_in(world.acme.viewer).get(
+        reverse("organisations:department_list", args=["acme"])).content.decode())
+    assert 'id="nav-more"' not in viewer
+    assert reverse("organisations:member_list", args=["acme"]) not in viewer
+    assert re.search(r'class="nav-link active" aria-current="page" href="'
+                     + reverse("organisations:department_list", args=["acme"]), viewer)
+    assert reverse("models_catalog:catalogue", args=["acme"]) in viewer
+
+
 def test_the_round_page_links_to_its_report_and_pdf(world):
     assessment = make_assessment(world)
     respondents_with_answers(assessment, 2)

@@ -78,8 +78,7 @@ def check_page(page, url: str, name: str) -> None:
         draw_every_chart(page)
         page.shots(page, f"{name}-{width}")
         measured = page.evaluate(MEASURE)
-        if width < 500:  # (at 1280 a consultancy's navbar still overflows: issue 14, 2)
-            assert measured["scrollWidth"] <= measured["clientWidth"], (name, width, measured)
+        assert measured["scrollWidth"] <= measured["clientWidth"], (name, width, measured)
         for chart in measured["charts"]:
             assert chart["drawn"], (name, width, chart)
             assert chart["svg"] <= chart["container"] + 1, (name, width, chart)

@@ -243,6 +243,46 @@ def test_a_trend_needs_two_rounds_and_ticks_only_at_the_rounds():
                         charts.TrendPoint("IT", "R2", date(2026, 12, 1), 2.8, 2)], _texts())
     assert two.layout.xaxis.tickmode == "array"
     assert list(two.layout.xaxis.tickvals) == ["2026-06-01", "2026-12-01"]
+    # Labelled in the reader's format (maturity_site/formats), not plotly's English.
+    assert list(two.layout.xaxis.ticktext) == ["1 Jun 2026", "1 Dec 2026"]
+
+
+def test_a_trend_across_versions_has_a_panel_per_department_and_marks_the_new_version():
+    """Rounds on several versions are compared per dimension: a panel per department on
+    the same dates, a line per dimension in the same colour in each (one legend entry
+    for all), and a dashed line with its label where a department's version changes."""
+    def rounds(department, shift, versions):
+        return [charts.TrendPoint(department, f"R{i}", day, 2.0, 2, version=version,
+                                  dimensions={"people": 2.0 + shift + i / 4,
+                                              "process": 2.5 + shift})
+                for i, (day, version) in enumerate(zip(
+                    [date(2026, 1, 10), date(2026, 5, 10), date(2026, 9, 10)], versions,
+                    strict=False))]
+
+    fig = charts.trend(rounds("IT", 0, [1, 1, 2]) + rounds("HR", 0.5, [1, 2]), _texts())
+    assert [(t.name, t.xaxis, t.showlegend) for t in fig.data] == [
+        ("People", "x", True), ("Process", "x", True),
+        ("People", "x2", False), ("Process", "x2", False)]
+    assert fig.data[0].line.color == fig.data[2].line.color != fig.data[1].line.color
+    assert fig.data[0].legendgroup == fig.data[2].legendgroup == "people"
+    assert list(fig.data[2].y) == [2.5, 2.75]
+    assert "HR · People" in fig.data[2].hovertemplate
+    (it_top, it_bottom), (hr_top, hr_bottom) = (
+        (fig.layout.yaxis.domain[1], fig.layout.yaxis.domain[0]),
+        (fig.layout.yaxis2.domain[1], fig.layout.yaxis2.domain[0]))
+    assert it_top > it_bottom > hr_top > hr_bottom  # IT above HR, apart
+    assert fig.layout.xaxis.range == fig.layout.xaxis2.range  # the same dates
+    assert list(fig.layout.xaxis2.tickvals) == ["2026-01-10", "2026-05-10"]
+    # The version changes between the second and the third round of IT, between the
+    # first and the second of HR: a dashed line half-way, labelled.
+    assert [(shape.xref, shape.x0, shape.line.dash) for shape in fig.layout.shapes] == [
+        ("x", "2026-07-10", "dash"), ("x2", "2026-03-11", "dash")]
+    labels = [a.text for a in fig.layout.annotations]
+    assert labels == ["<b>IT</b>", "version 2", "<b>HR</b>", "version 2"]
+    # A panel each: the figure grows with the departments instead of crowding.
+    three = charts.trend(rounds("IT", 0, [1, 2]) + rounds("HR", 0, [1, 2])
+                         + rounds("Field", 0, [1, 2]), _texts())
+    assert three.layout.height > fig.layout.height and three.layout.yaxis3.domain
 
 
 def test_the_portfolio_compares_models_of_different_depth_on_one_scale():

@@ -702,12 +702,41 @@ def test_it_shows_audit_dates_in_the_readers_format(world, translated):
     for lang, shown, label in (("nb", "14.03.2026 15:09", "Avdeling lagt til"),
                                ("sv", "2026-03-14 15:09", "Avdelning tillagd"),
                                ("hu", "2026.03.14. 15:09", "Részleg hozzáadva"),
-                               ("en", "03/14/2026 3:09 p.m.", "Department added")):
+                               ("en", "14 Mar 2026, 15:09", "Department added")):
         owner.language = lang
         owner.save(update_fields=["language"])
         html = signed_in(owner).get("/o/acme/audit/").content.decode()
         assert f">{shown}</time>" in html and label in html, lang
         assert 'title="2026-03-14 15:09:26 UTC"' in html  # the exact time, on hover
+
+
+def test_english_dates_are_day_month_year_and_times_24_hour(
+        world, translated, mailoutbox, django_capture_on_commit_callbacks):
+    """maturity_site/formats/en: our readers are European, so English dates are
+    "1 May 2036" (or "1 May 2036, 14:05"), never "May 1, 2036", "05/01/2036" or "2:05 p.m."."""
+    from django.utils import translation
+
+    from organisations import services
+    from organisations.models import Invitation, Role
+    from tests.conftest import access_for, signed_in
+
+    access = access_for(world.acme.owner, world.acme.org)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(by=access, email="new@acme.test", role=Role.MANAGER,
+                                   language="en")
+    sent = Invitation.objects.get(email="new@acme.test").expires_at.date()
+    # The email: "The link is personal, works once and expires on 17 December 2026."
+    assert f"expires on {sent.day} {sent:%B %Y}." in mailoutbox[0].body
+    Invitation.objects.filter(email="new@acme.test").update(
+        created_at=datetime(2036, 4, 17, 14, 5, tzinfo=UTC),
+        expires_at=datetime(2036, 5, 1, 14, 5, tzinfo=UTC))
+    owner = world.acme.owner
+    owner.language = "en"
+    owner.save(update_fields=["language"])
+    html = signed_in(owner).get("/o/acme/invitations/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "until 1 May 2036" in text and "17 April 2036" in text
+    assert not re.search(r"\b(May 1|Apr(il|\.)? 17),? 2036|\d\d/\d\d/2036|[ap]\.m\.", text)
 
 
 def test_it_shows_invitation_dates_and_counts_in_the_readers_language(world, translated):
