@@ -4,6 +4,7 @@ Views never query these models directly for tenant data: ``organisations.access`
 is the one path that resolves an organisation from the URL and the objects in it.
 """
 
+import base64
 import hashlib
 import uuid
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -222,6 +224,13 @@ class Department(models.Model):
 def hash_token(token: str) -> str:
     """Tokens are stored only as their SHA-256; a database leak reveals no link."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_for_secret(secret: str, *, salt: str) -> str:
+    """The link token derived from a stored ``secret`` and the SECRET_KEY, so that a
+    worker can email a link made in a request while the database alone reveals none."""
+    digest = salted_hmac(salt, secret, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 class Invitation(models.Model):
