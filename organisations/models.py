@@ -255,6 +255,14 @@ class Invitation(models.Model):
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("accepted by"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # The link's token is derived from this and the SECRET_KEY
+    # (``services.invitation_token``), so that the worker that emails it can.
+    link_secret = models.CharField(max_length=64, blank=True, editable=False)
+    # Asked for in a request and not emailed yet: a worker sends it after the commit
+    # (``services.invitation_emails_send``); the sent email's ``emailed_at`` is the
+    # moment it was asked for.
+    email_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TrackedQuerySet.as_manager()
 
@@ -293,6 +301,12 @@ class Invitation(models.Model):
 
     def get_status_display(self) -> str:
         return self.STATUS_LABELS[self.status]
+
+    @property
+    def email_pending(self) -> bool:
+        """Its email was asked for and has not gone out yet (a worker sends it while the
+        invitation is pending)."""
+        return self.email_due_at is not None and self.status == "pending"
 
 
 class AuditEvent(models.Model):
