@@ -10,12 +10,9 @@ longer change). Changes a tenant can see leave an audit row.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import logging
-import os
 import secrets
-import time as clock
 from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
@@ -28,19 +25,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import formats, timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from models_catalog.models import ModelVersion, Question
 from models_catalog.selectors import version_structure
 from models_catalog.snapshot import snapshot
+from organisations import outbox
 from organisations.access import (
     CAPABILITIES,
     OrgAccess,
     carries_into_clients,
     visible_to_organisation,
 )
-from organisations.models import Department, Membership, User, hash_token
+from organisations.models import Department, Membership, User, hash_token, token_for_secret
 from organisations.services import audit
 from scoring import RESERVED_OPTIONS
 
@@ -350,8 +347,7 @@ def issue_link(*, response: Response, expires_at: datetime | None = None) -> str
 
 
 def link_token_for_secret(secret: str) -> str:
-    digest = salted_hmac("assessments.personal-link", secret, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return token_for_secret(secret, salt="assessments.personal-link")
 
 
 def _link_to_send(response: Response) -> tuple[str, bool]:
@@ -411,32 +407,14 @@ def email_after_commit(responses: QuerySet[Response], *, kind: str, assessment: 
 def enqueue_respondent_emails(assessment_id: int, *, sender_id: int | None = None,
                               asked_at: str | None = None) -> bool:
     """Hand a round's owed emails to a worker (``tasks.send_respondent_emails_task``). A
-    broker that cannot be reached is logged, not raised: what the request did stands,
-    the emails stay owed (the round page says "email not sent yet"), and the next
-    reminder sends them."""
+    broker that cannot be reached is logged, not raised (``outbox.enqueue``): the emails
+    stay owed (the round page says "email not sent yet"), and the next reminder sends
+    them."""
     from .tasks import send_respondent_emails_task
 
-    try:
-        send_respondent_emails_task.apply_async(
-            args=[assessment_id], kwargs={"sender_id": sender_id, "asked_at": asked_at},
-            queue=emails_queue())
-    except Exception:  # noqa: BLE001 - kombu raises many kinds
-        logger.exception("Could not send the emails of round %s to a worker", assessment_id)
-        return False
-    return True
-
-
-def emails_queue() -> str | None:
-    """The Celery queue for respondents' emails (None: the default queue), so that a
-    deployment can give them workers of their own, and the worker tests a queue."""
-    return getattr(settings, "EMAILS_QUEUE", None) or os.environ.get("EMAILS_QUEUE") or None
-
-
-@dataclass(frozen=True)
-class EmailsSent:
-    sent: int = 0
-    failed: int = 0  # given back: still owed, the next run tries them again
-    left: int = 0  # not tried before the time ran out
+    return outbox.enqueue(send_respondent_emails_task, args=[assessment_id],
+                          kwargs={"sender_id": sender_id, "asked_at": asked_at},
+                          what=f"round {assessment_id}")
 
 
 # What each owed email is: its template and whether its link is new.
@@ -447,62 +425,65 @@ EMAIL_TEMPLATES = {Response.Email.INVITATION: ("invitation", False),
 
 def respondent_emails_send(*, assessment_id: int, sender_id: int | None = None,
                            asked_at: datetime | None = None,
-                           until: float | None = None) -> EmailsSent:
+                           until: float | None = None) -> outbox.EmailsSent:
     """Email the respondents of an open round what they are owed (``email_due``): the
     batch asked for at ``asked_at``, or everything owed. Each email once.
 
     Each respondent is claimed with a conditional update before their email goes out
     (nothing owed any more, ``last_emailed_at`` the moment it was asked for), so a
     second run, a message delivered twice or a retry emails nobody twice. An email
-    that fails is logged and its claim given back, and the others go on. Whoever
-    submitted or was withdrawn meanwhile gets nothing, nor anyone once the round
-    closes. ``until`` (a ``time.monotonic()`` moment) stops the run before a worker's
-    time limit; the rest are counted in ``left``.
+    that fails is logged and its claim given back, and the others go on
+    (``outbox.send_each_once``). Whoever submitted or was withdrawn meanwhile gets
+    nothing, nor anyone once the round closes. ``until`` (a ``time.monotonic()``
+    moment) stops the run before a worker's time limit; the rest are counted in
+    ``left``.
     """
     from .emails import send_respondent_email
 
     assessment = (Assessment.objects.filter(pk=assessment_id, status=Assessment.Status.OPEN)
                   .select_related("organisation").first())
     if assessment is None:  # closed, cancelled or deleted meanwhile: nobody to email
-        return EmailsSent()
+        return outbox.EmailsSent()
     sender = User.objects.filter(pk=sender_id).first() if sender_id else None
     owed = selectors.emailable(assessment).exclude(email_due="")
     if asked_at is not None:
         owed = owed.filter(email_due_at=asked_at)
     rows = list(owed.order_by("pk").values_list("pk", "email_due", "email_due_at",
                                                 "last_emailed_at"))
-    sent: Counter[str] = Counter()
-    failed: Counter[str] = Counter()
-    for done, (response_id, kind, due_at, previous) in enumerate(rows):
-        if until is not None and clock.monotonic() >= until:
-            return _emails_audited(assessment, sender, sent, failed, left=len(rows) - done)
-        if not Assessment.objects.filter(pk=assessment_id,
-                                         status=Assessment.Status.OPEN).exists():
-            break  # closed or cancelled meanwhile
+
+    def claim(row) -> bool:
+        response_id, kind, due_at, _previous = row
         # Only the response's own columns: the check holds against a concurrent claim.
-        if not Response.objects.filter(Response.awaiting(), pk=response_id, email_due=kind,
-                                       email_due_at=due_at).update(
-                email_due="", email_due_at=None, last_emailed_at=due_at):
-            continue  # sent meanwhile, asked for again, withdrawn or submitted
+        return bool(Response.objects.filter(
+            Response.awaiting(), pk=response_id, email_due=kind, email_due_at=due_at,
+        ).update(email_due="", email_due_at=None, last_emailed_at=due_at))
+
+    def send(row) -> None:
+        response_id, kind = row[:2]
         template, renewed = EMAIL_TEMPLATES[kind]
-        try:
-            response = Response.objects.select_related("assessment").get(pk=response_id)
-            token, new_link = _link_for_email(response)
-            send_respondent_email(response_id=response_id, kind=template, token=token,
-                                  renewed=renewed or new_link, sender=sender)
-        except Exception:  # noqa: BLE001 - SMTP, DNS, a template: one respondent's problem
-            logger.exception("The %s email of response %s (round %s) failed; the next run "
-                             "tries it again", kind, response_id, assessment_id)
-            Response.objects.filter(pk=response_id, email_due="", last_emailed_at=due_at) \
-                .update(email_due=kind, email_due_at=due_at, last_emailed_at=previous)
-            failed[kind] += 1
-        else:
-            sent[kind] += 1
-    return _emails_audited(assessment, sender, sent, failed)
+        response = Response.objects.select_related("assessment").get(pk=response_id)
+        token, new_link = _link_for_email(response)
+        send_respondent_email(response_id=response_id, kind=template, token=token,
+                              renewed=renewed or new_link, sender=sender)
+
+    def give_back(row) -> None:
+        response_id, kind, due_at, previous = row
+        Response.objects.filter(pk=response_id, email_due="", last_emailed_at=due_at) \
+            .update(email_due=kind, email_due_at=due_at, last_emailed_at=previous)
+
+    run = outbox.send_each_once(
+        rows, claim=claim, send=send, give_back=give_back, until=until,
+        still=Assessment.objects.filter(pk=assessment_id,
+                                        status=Assessment.Status.OPEN).exists,
+        describe=lambda row: f"The {row[1]} email of response {row[0]} (round "
+                             f"{assessment_id})")
+    _emails_audited(assessment, sender, Counter(row[1] for row in run.sent),
+                    Counter(row[1] for row in run.failed))
+    return run.counts
 
 
 def _emails_audited(assessment: Assessment, sender: User | None, sent: Counter[str],
-                    failed: Counter[str], *, left: int = 0) -> EmailsSent:
+                    failed: Counter[str]) -> None:
     """One audit row for the invitations and one for the reminders a run emailed (or
     failed to)."""
     invitations = [Response.Email.INVITATION]
@@ -515,7 +496,6 @@ def _emails_audited(assessment: Assessment, sender: User | None, sent: Counter[s
                   action=action, target=str(assessment),
                   data={"assessment": str(assessment.public_id), "count": count,
                         "failed": refused})
-    return EmailsSent(sum(sent.values()), sum(failed.values()), left)
 
 
 @transaction.atomic

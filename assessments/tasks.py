@@ -9,12 +9,12 @@ two beats by mistake opens no round and sends no email twice.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
+
+from organisations import outbox
 
 from . import followup, services
 
@@ -32,14 +32,8 @@ def follow_up_tick(now: str | None = None) -> dict[str, int]:
             "reminded": followup.send_scheduled_reminders(now=moment)}
 
 
-# A run stops claiming respondents after this share of the soft time limit, and sends
-# the rest in a run of its own: hundreds of emails never meet the limit mid-send.
-TIME_SHARE = 0.5
-MAX_RETRIES = 3
-
-
 @shared_task(bind=True, name="assessments.send_respondent_emails", ignore_result=True,
-             acks_late=True, max_retries=MAX_RETRIES)
+             acks_late=True, max_retries=outbox.MAX_RETRIES)
 def send_respondent_emails_task(self, assessment_id: int, sender_id: int | None = None,
                                 asked_at: str | None = None) -> dict:
     """Email a round's respondents the invitations and reminders they are owed
@@ -49,17 +43,13 @@ def send_respondent_emails_task(self, assessment_id: int, sender_id: int | None 
     Safe to run twice: each respondent is claimed before their email goes out. What is
     left when the run's time is up goes on in a new run at once, as long as emails go
     out; emails that failed (the mail server refused or was away) are tried again, with
-    backoff, by a retry."""
-    until = time.monotonic() + TIME_SHARE * settings.CELERY_TASK_SOFT_TIME_LIMIT
+    backoff, by a retry (``outbox.after_run``)."""
     outcome = services.respondent_emails_send(
         assessment_id=assessment_id, sender_id=sender_id,
-        asked_at=datetime.fromisoformat(asked_at) if asked_at else None, until=until)
-    if outcome.left and outcome.sent:
-        services.enqueue_respondent_emails(assessment_id, sender_id=sender_id,
-                                           asked_at=asked_at)
-    elif (outcome.failed or outcome.left) and self.request.retries < self.max_retries:
-        raise self.retry(countdown=30 * 2 ** self.request.retries)
-    return {"sent": outcome.sent, "failed": outcome.failed, "left": outcome.left}
+        asked_at=datetime.fromisoformat(asked_at) if asked_at else None,
+        until=outbox.deadline())
+    return outbox.after_run(self, outcome, requeue=lambda: services.enqueue_respondent_emails(
+        assessment_id, sender_id=sender_id, asked_at=asked_at))
 
 
 @shared_task(name="assessments.send_invitations", ignore_result=True)

@@ -12,8 +12,10 @@ ACTION_LABELS = {
     "department.deleted": _("Department removed"),
     "membership.role_changed": _("Member's role changed"),
     "membership.removed": _("Member removed"),
-    "invitation.sent": _("Invitation sent"),
-    "invitation.resent": _("Invitation sent again"),
+    # Asked for in a request; what a worker then emailed:
+    "invitation.sent": _("Invitation created"),
+    "invitation.resent": _("Invitation link renewed"),
+    "invitation.emailed": _("Invitation emailed"),
     "invitation.revoked": _("Invitation revoked"),
     "invitation.accepted": _("Invitation accepted"),
     "profile.updated": _("Profile updated"),

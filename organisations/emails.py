@@ -47,6 +47,7 @@ def render_email_templates(*, subject: str, text: str, html: str, context: dict,
 
 
 def send_invitation_email(*, invitation: Invitation, token: str) -> int:
+    """The invitation's link, sent by the worker (``services.invitation_emails_send``)."""
     inviter = invitation.invited_by
     return send_email(prefix="organisations/email/invitation", to=invitation.email,
                       language=invitation.language, organisation=invitation.organisation,

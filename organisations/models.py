@@ -4,6 +4,7 @@ Views never query these models directly for tenant data: ``organisations.access`
 is the one path that resolves an organisation from the URL and the objects in it.
 """
 
+import base64
 import hashlib
 import uuid
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -224,6 +226,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_for_secret(secret: str, *, salt: str) -> str:
+    """The link token derived from a stored ``secret`` and the SECRET_KEY, so that a
+    worker can email a link made in a request while the database alone reveals none."""
+    digest = salted_hmac(salt, secret, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 class Invitation(models.Model):
     """A personal link that makes its holder a member of one organisation."""
 
@@ -246,6 +255,14 @@ class Invitation(models.Model):
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("accepted by"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # The link's token is derived from this and the SECRET_KEY
+    # (``services.invitation_token``), so that the worker that emails it can.
+    link_secret = models.CharField(max_length=64, blank=True, editable=False)
+    # Asked for in a request and not emailed yet: a worker sends it after the commit
+    # (``services.invitation_emails_send``); the sent email's ``emailed_at`` is the
+    # moment it was asked for.
+    email_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TrackedQuerySet.as_manager()
 
@@ -284,6 +301,12 @@ class Invitation(models.Model):
 
     def get_status_display(self) -> str:
         return self.STATUS_LABELS[self.status]
+
+    @property
+    def email_pending(self) -> bool:
+        """Its email was asked for and has not gone out yet (a worker sends it while the
+        invitation is pending)."""
+        return self.email_due_at is not None and self.status == "pending"
 
 
 class AuditEvent(models.Model):

@@ -8,6 +8,7 @@ that forgot a check still cannot break them; breaking one raises ``ValidationErr
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import branding, logos, signals
+from . import branding, logos, outbox, signals
 from .access import ROLE_RANK, OrgAccess
 from .models import (
     AuditEvent,
@@ -35,6 +36,7 @@ from .models import (
     Role,
     User,
     hash_token,
+    token_for_secret,
 )
 from .security import client_ip, log_security_event
 
@@ -372,25 +374,41 @@ class InvitationUnavailable(Exception):  # noqa: N818 - reads as a state, not a 
         self.reason = reason
 
 
-def _new_token() -> tuple[str, str, object]:
-    token = secrets.token_urlsafe(32)
-    expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
-    return token, hash_token(token), expires_at
+INVITATION_LINK_SALT = "organisations.invitation-link"
 
 
-def _send_after_commit(invitation: Invitation, token: str) -> None:
-    # Imported here: emails renders templates, which need the app registry fully loaded.
-    from .emails import send_invitation_email
+def _new_link(invitation: Invitation) -> str:
+    """A new link for ``invitation`` (set on it, not saved), valid for
+    INVITATION_EXPIRY_DAYS; the previous link dies. Its token is returned: the
+    database keeps its hash and the secret it is derived from (``invitation_token``)."""
+    invitation.link_secret = secrets.token_urlsafe(32)
+    token = token_for_secret(invitation.link_secret, salt=INVITATION_LINK_SALT)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    return token
 
-    # After commit: no mail for an invitation that was rolled back, and no SMTP
-    # round-trip while the transaction holds its locks.
-    transaction.on_commit(partial(send_invitation_email, invitation=invitation, token=token))
+
+def invitation_token(invitation: Invitation) -> str | None:
+    """The token of ``invitation``'s current link, or None if it cannot be derived (a
+    link made before links were derivable, or a changed SECRET_KEY)."""
+    if not invitation.link_secret:
+        return None
+    token = token_for_secret(invitation.link_secret, salt=INVITATION_LINK_SALT)
+    return token if hmac.compare_digest(hash_token(token), invitation.token_hash) else None
+
+
+def _email_after_commit(invitation: Invitation) -> None:
+    """Hand the invitation's email (owed: ``email_due_at`` is set) to a worker once the
+    transaction commits: a rollback sends nothing, and no SMTP round-trip slows or
+    fails the request (``invitation_emails_send``)."""
+    transaction.on_commit(partial(enqueue_invitation_emails, invitation.organisation_id))
 
 
 @transaction.atomic
 def invitation_create(*, by: OrgAccess, email: str, role: str, language: str,
                       request: HttpRequest | None = None) -> tuple[Invitation, str]:
-    """Invite ``email`` with ``role``; the link's token is returned (and mailed) once only."""
+    """Invite ``email`` with ``role``; the link's token is returned, and a worker
+    emails it after the commit."""
     by.require("manage_members")
     organisation = by.organisation
     email = User.objects.normalize_email(email).lower()
@@ -402,22 +420,24 @@ def invitation_create(*, by: OrgAccess, email: str, role: str, language: str,
         raise ValidationError({"email": _(
             "There is already a pending invitation for this address; resend it from the list."
         )})
-    token, token_hash, expires_at = _new_token()
-    invitation = Invitation.objects.create(
-        organisation=organisation, email=email, role=role, language=language,
-        token_hash=token_hash, invited_by=by.user, expires_at=expires_at,
-    )
+    invitation = Invitation(organisation=organisation, email=email, role=role,
+                            language=language, invited_by=by.user,
+                            email_due_at=timezone.now())
+    token = _new_link(invitation)
+    invitation.save()
     audit(organisation=organisation, actor=by.user, action="invitation.sent", target=email,
           data={"role": role, "language": language, "invitation": str(invitation.public_id)},
           request=request)
-    _send_after_commit(invitation, token)
+    _email_after_commit(invitation)
     return invitation, token
 
 
 @transaction.atomic
 def invitation_resend(*, by: OrgAccess, invitation: Invitation,
                       request: HttpRequest | None = None) -> tuple[Invitation, str]:
-    """A fresh link and expiry for a pending or expired invitation; the old link dies."""
+    """A fresh link and expiry for a pending or expired invitation; the old link dies at
+    once, and a worker emails the new one after the commit (an email still owed for the
+    old link is not sent)."""
     invitation = Invitation.objects.select_for_update().select_related("organisation").get(
         pk=invitation.pk
     )
@@ -425,15 +445,77 @@ def invitation_resend(*, by: OrgAccess, invitation: Invitation,
     if invitation.status not in ("pending", "expired"):
         raise ValidationError(_("Only a pending or expired invitation can be sent again."))
     _ensure_may_touch(by, invitation.role)
-    token, invitation.token_hash, invitation.expires_at = _new_token()
-    invitation.invited_by = by.user
-    invitation.save(update_fields=["token_hash", "expires_at", "invited_by"])
+    token = _new_link(invitation)
+    invitation.invited_by, invitation.email_due_at = by.user, timezone.now()
+    invitation.save(update_fields=["link_secret", "token_hash", "expires_at", "invited_by",
+                                   "email_due_at"])
     audit(organisation=invitation.organisation, actor=by.user, action="invitation.resent",
           target=invitation.email,
           data={"role": invitation.role, "invitation": str(invitation.public_id)},
           request=request)
-    _send_after_commit(invitation, token)
+    _email_after_commit(invitation)
     return invitation, token
+
+
+def enqueue_invitation_emails(organisation_id: int) -> bool:
+    """Hand an organisation's owed invitation emails to a worker
+    (``tasks.send_invitation_emails_task``). A broker that cannot be reached is logged,
+    not raised (``outbox.enqueue``): the invitation stands, its email stays owed (the
+    invitations page says "email not sent yet"), and "Resend" or the organisation's next
+    invitation sends it."""
+    from .tasks import send_invitation_emails_task
+
+    return outbox.enqueue(send_invitation_emails_task, args=[organisation_id],
+                          what=f"the invitations of organisation {organisation_id}")
+
+
+def invitation_emails_send(*, organisation_id: int,
+                           until: float | None = None) -> outbox.EmailsSent:
+    """Email the pending invitations of an organisation whose email is owed, each once.
+
+    Each invitation is claimed with a conditional update before its email goes out
+    (nothing owed any more, ``emailed_at`` the moment it was asked for), so a second
+    run, a message delivered twice or a retry emails nobody twice; one that fails is
+    logged and given back, and the others go on (``outbox.send_each_once``). An
+    invitation revoked, accepted, expired or sent again meanwhile is not emailed (a
+    resend's own email carries the new link). Each email sent is audited, in the name
+    of whoever asked for it."""
+    from .emails import send_invitation_email
+
+    rows = list(Invitation.objects.filter(
+        Invitation.pending(), organisation_id=organisation_id, email_due_at__isnull=False,
+    ).order_by("pk").values_list("pk", "email_due_at", "emailed_at"))
+
+    def claim(row) -> bool:
+        pk, due_at, _previous = row
+        return bool(Invitation.objects.filter(Invitation.pending(), pk=pk,
+                                              email_due_at=due_at)
+                    .update(email_due_at=None, emailed_at=due_at))
+
+    def send(row) -> None:
+        invitation = Invitation.objects.select_related(
+            "organisation__parent", "invited_by").get(pk=row[0])
+        token = invitation_token(invitation)
+        if token is None:  # the SECRET_KEY changed since the request: a new link
+            token = _new_link(invitation)
+            invitation.save(update_fields=["link_secret", "token_hash", "expires_at"])
+        send_invitation_email(invitation=invitation, token=token)
+
+    def give_back(row) -> None:
+        pk, due_at, previous = row
+        Invitation.objects.filter(pk=pk, email_due_at__isnull=True, emailed_at=due_at) \
+            .update(email_due_at=due_at, emailed_at=previous)
+
+    run = outbox.send_each_once(
+        rows, claim=claim, send=send, give_back=give_back, until=until,
+        describe=lambda row: f"The email of invitation {row[0]} (organisation "
+                             f"{organisation_id})")
+    for invitation in Invitation.objects.filter(pk__in=[row[0] for row in run.sent]) \
+            .select_related("organisation", "invited_by").order_by("pk"):
+        audit(organisation=invitation.organisation, actor=invitation.invited_by,
+              action="invitation.emailed", target=invitation.email,
+              data={"invitation": str(invitation.public_id)})
+    return run.counts
 
 
 @transaction.atomic
@@ -442,7 +524,7 @@ def invitation_revoke(*, by: OrgAccess, invitation: Invitation,
     _require_in(by, "manage_members", invitation.organisation_id)
     claimed = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    ).update(revoked_at=timezone.now(), email_due_at=None)
     if not claimed:
         raise ValidationError(_("This invitation was already used or revoked."))
     invitation.refresh_from_db()

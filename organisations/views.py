@@ -492,7 +492,8 @@ def invitation_create(request, access):
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.invitation_create, form=form, by=access, request=request,
-            **form.cleaned_data, done=lambda created: _("Invitation sent to %(email)s.")
+            **form.cleaned_data,
+            done=lambda created: _("%(email)s is invited. The invitation is being emailed.")
             % {"email": created[0].email})
         if outcome.ok:
             return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
@@ -519,8 +520,9 @@ def invitation_revoke(request, access, invitation_id):
 def invitation_resend(request, access, invitation_id):
     invitation = selectors.get_invitation(access, invitation_id)
     call_service(request, services.invitation_resend, by=access, invitation=invitation,
-                 request=request, done=_("A new link was sent to %(email)s; the previous one "
-                                         "no longer works.") % {"email": invitation.email})
+                 request=request, done=_("A new link is being emailed to %(who)s; the "
+                                         "previous link no longer works.")
+                 % {"who": invitation.email})
     return redirect("organisations:invitation_list", org_slug=access.organisation.slug)
 
 

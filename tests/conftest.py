@@ -115,6 +115,20 @@ def _respondent_emails_sent_in_process(monkeypatch):
     monkeypatch.setattr(services, "enqueue_respondent_emails", run_in_process)
 
 
+@pytest.fixture(autouse=True)
+def _invitation_emails_sent_in_process(monkeypatch):
+    """Members' invitations likewise (``organisations.services.enqueue_invitation_emails``):
+    the task runs here when it is handed over; tests/test_invitation_emails.py tests the
+    handing over and a real worker."""
+    from organisations import services, tasks
+
+    def run_in_process(organisation_id: int) -> bool:
+        tasks.send_invitation_emails_task.apply(args=[organisation_id])
+        return True
+
+    monkeypatch.setattr(services, "enqueue_invitation_emails", run_in_process)
+
+
 def signed_in(user: User) -> Client:
     """A test client signed in as ``user``."""
     client = Client()

@@ -27,7 +27,7 @@ def test_it_shows_owners_the_trail_newest_first_in_utc(world):
     html = signed_in(world.acme.owner).get("/o/acme/audit/").content.decode()
     assert "2020-01-02 03:04:05" in html and "UTC" in html
     assert html.index("new@acme.test") < html.index("Old one")
-    assert "consultant@acme.test" in html and "Invitation sent" in html
+    assert "consultant@acme.test" in html and "Invitation created" in html
     assert "secret@globex.test" not in html
 
 
@@ -62,6 +62,7 @@ def test_it_records_membership_and_invitation_changes(world, django_capture_on_c
     assert actions == [
         ("membership.role_changed", "owner@acme.test"),
         ("invitation.sent", "owner@acme.test"),
+        ("invitation.emailed", "owner@acme.test"),  # by the worker, for the inviter
         ("invitation.revoked", "owner@acme.test"),
         ("membership.removed", "owner@acme.test"),
     ]
