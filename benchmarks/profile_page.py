@@ -21,11 +21,43 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import load_benchmark as bench  # noqa: E402
+
+PAGES = ("floor", "floor_signed_in", "autosave", "questionnaire", "dashboard",
+         "organisation_report")
+
+
+def page_requests(organisation: int) -> dict[str, Callable[[], object]]:
+    """One request of each page (``PAGES``), as the load benchmark's clients make them,
+    for the benchmark's ``organisation`` (0..3); Django set up (``bench.setup_django``)."""
+    from django.test import Client
+
+    fixtures = bench.pick_fixtures(4)
+    seat, owner = fixtures["seats"][organisation], fixtures["owners"][organisation]
+    member, boss, anonymous = Client(), Client(), Client()
+    member.force_login(seat["response"].user)
+    boss.force_login(owner["user"])
+    counter = iter(range(10**9))
+
+    def autosave():
+        n = next(counter)
+        payload = {"question": seat["questions"][n % len(seat["questions"])],
+                   "option": seat["options"][n % len(seat["options"])]}
+        return member.post(seat["save"], json.dumps(payload), content_type="application/json")
+
+    return {
+        "floor": lambda: anonymous.get("/healthz/floor"),
+        "floor_signed_in": lambda: member.get("/healthz/floor"),
+        "autosave": autosave,
+        "questionnaire": lambda: member.get(seat["pages"][0]),
+        "dashboard": lambda: boss.get(f"/o/{owner['org']}/"),
+        "organisation_report": lambda: boss.get(fixtures["report"].format(org=owner["org"])),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,31 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.setup_django(database_url, workdir, args.redis_url)
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    fixtures = bench.pick_fixtures(4)
-    seat, owner = (fixtures["seats"][args.organisation],
-                   fixtures["owners"][args.organisation])
-    member, boss, anonymous = Client(), Client(), Client()
-    member.force_login(seat["response"].user)
-    boss.force_login(owner["user"])
-    counter = iter(range(10**9))
-
-    def autosave():
-        n = next(counter)
-        payload = {"question": seat["questions"][n % len(seat["questions"])],
-                   "option": seat["options"][n % len(seat["options"])]}
-        return member.post(seat["save"], json.dumps(payload), content_type="application/json")
-
-    requests = {
-        "floor": lambda: anonymous.get("/healthz/floor"),
-        "floor_signed_in": lambda: member.get("/healthz/floor"),
-        "autosave": autosave,
-        "questionnaire": lambda: member.get(seat["pages"][0]),
-        "dashboard": lambda: boss.get(f"/o/{owner['org']}/"),
-        "organisation_report": lambda: boss.get(fixtures["report"].format(org=owner["org"])),
-    }
+    requests = page_requests(args.organisation)
     request = requests[args.page]
     for _ in range(20):
         assert request().status_code == 200
