@@ -132,10 +132,21 @@ def render_document(html: str, *, charts: dict[str, ChartSource] | None = None):
     return document
 
 
+# How every report file is written: tagged (its headings, paragraphs, tables and the
+# charts' alternative texts in a structure tree), so that screen readers and "reflow"
+# read it in order, as the page it renders is read (WeasyPrint's ``pdf_tags``).
+PDF_OPTIONS = {"pdf_tags": True}
+
+
+def write_pdf(document) -> bytes:
+    """The bytes of a laid-out ``render_document``, as every report file is written."""
+    return document.write_pdf(**PDF_OPTIONS)
+
+
 def html_to_pdf(html: str, *, charts: dict[str, ChartSource] | None = None) -> bytes:
     """The PDF of ``html`` (an A4 document styled by static/css/report-pdf.css).
 
     WeasyPrint leaves out an image it cannot fetch; a report without its charts is
     not one we hand out, so a chart that failed fails the render.
     """
-    return render_document(html, charts=charts).write_pdf()
+    return write_pdf(render_document(html, charts=charts))

@@ -499,7 +499,7 @@ def build_summary(*, access: OrgAccess, assessment: Assessment | None,
     holds; should a name still push it onto a second page, it is laid out again
     tighter (``compact``), and that failing, the extra page is logged, not hidden.
     """
-    from .pdf import render_document
+    from .pdf import render_document, write_pdf
 
     with translation.override(language):
         if assessment is None:
@@ -515,7 +515,7 @@ def build_summary(*, access: OrgAccess, assessment: Assessment | None,
             if len(document.pages) > 1:
                 logger.warning("The one-page summary of %s holds %s pages",
                                assessment or access.organisation, len(document.pages))
-        return document.write_pdf()
+        return write_pdf(document)
 
 
 def _summary_quadrant(rows, texts) -> dict | None:

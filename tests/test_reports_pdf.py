@@ -53,6 +53,15 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
                           capture_output=True, text=True, timeout=60).stdout
 
 
+def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "info.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                             text=True, timeout=60).stdout
+    return {key.strip(): value.strip() for key, _, value in
+            (line.partition(":") for line in listing.splitlines())}
+
+
 def raster_images(pdf: bytes, tmp_path: Path) -> list[str]:
     path = tmp_path / "images.pdf"
     path.write_bytes(pdf)
@@ -91,6 +100,7 @@ def test_it_renders_the_assessment_pdf_with_its_texts_and_vector_charts(world, s
     assert re.search(r"\b2 ?/ ?\d+\b", flat), "pages are numbered"
     assert raster_images(pdf, tmp_path) == [], "charts must be vector, not images"
     assert path_operators(pdf) > 200
+    assert pdf_info(pdf, tmp_path)["Tagged"] == "yes", "screen readers need the structure"
 
 
 def test_it_renders_the_organisation_pdf_with_every_department(world, seeded, tmp_path):
@@ -102,6 +112,24 @@ def test_it_renders_the_organisation_pdf_with_every_department(world, seeded, tm
     assert "Internal" in flat and "Value-driven" in flat  # quadrant poles, as text
     assert "Globex" not in flat
     assert raster_images(pdf, tmp_path) == []
+
+
+def test_the_organisations_name_is_in_the_footer_not_a_stray_line_on_the_cover(world, seeded,
+                                                                            tmp_path):
+    pdf = services.build_pdf(access=access_for(world.acme.viewer, world.acme.org),
+                             assessment=None, language="en")
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+
+    def page(number: int) -> list[str]:
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(number), "-l", str(number),
+                               str(path), "-"], check=True, capture_output=True, text=True,
+                              timeout=60).stdout
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    cover, second = page(1), page(2)
+    assert cover.count("Acme") == 1  # the title; the footer is not on the cover
+    assert second[-1].startswith("Acme") and re.search(r"2 ?/ ?\d+$", second[-1])
 
 
 def test_it_compares_the_clients_in_a_consultancys_pdf(world, seeded, tmp_path):
