@@ -333,7 +333,8 @@ def delete_round(request, access, assessment_id):
 @tenant_view("assess", write="assess")
 def invite(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    form = InviteForm(*_posted(request), initial={"language": get_language()})
+    form = InviteForm(*_posted(request), assessment=assessment,
+                      initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.respondent_invite, form=form, by=access, assessment=assessment,

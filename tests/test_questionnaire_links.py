@@ -300,6 +300,25 @@ def test_it_lets_an_invited_person_use_their_language_unless_they_pick_one(world
     assert "Statement people.2.1" in html
 
 
+def test_it_says_when_the_model_is_not_in_the_respondents_language(world, assessment,
+                                                                    translated):  # noqa: F811
+    """The test model is in English and Swedish: a Norwegian respondent's pages are in
+    Norwegian, its statements in English, and the questionnaire says so at the top."""
+    _response, token = invitee(assessment, language="nb")
+    client = Client()
+    for page in (_link(token), _link(token, "dimension", dimension_key="people"),
+                 _link(token, "review")):
+        html = client.get(page).content.decode()
+        notice = html[html.index("data-model-language-missing"):]
+        assert notice.index("finnes ikke på norsk") < notice.index("</p>")
+        assert "vises på engelsk" in notice[:notice.index("</p>")]
+        assert html.index("data-model-language-missing") < html.index("<h2")
+    statement = client.get(_link(token, "dimension", dimension_key="people")).content.decode()
+    assert "Statement people.2.1" in statement and 'lang="en"' in statement
+    client.cookies["django_language"] = "sv"  # a language the model has: no notice
+    assert "data-model-language-missing" not in client.get(_link(token)).content.decode()
+
+
 def _only_mail():
     assert len(mail.outbox) == 1, [m.to for m in mail.outbox]
     return mail.outbox[0]
