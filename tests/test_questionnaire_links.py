@@ -155,7 +155,7 @@ def test_a_reminder_sends_the_same_link_and_the_open_tab_keeps_saving(world, ass
     assert _token_in(_only_mail().body) == first
     assert "earlier links no longer work" not in _only_mail().body
     mail.outbox.clear()
-    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 1
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment).count == 1
     assert _token_in(_only_mail().body) == first
     # The tab opened from the first email goes on saving.
     assert _save(tab, first, question="people.3.1", option="partly").status_code == 200
@@ -173,7 +173,7 @@ def test_reminding_one_respondent_never_reactivates_a_withdrawn_link(world, asse
     mail.outbox.clear()
     with pytest.raises(services.ValidationError, match="withdrawn"):
         sent(services.respondent_remind, by=access, response=response)
-    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 0
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment).count == 0
     assert not mail.outbox
     response.refresh_from_db()
     assert response.link_state == "revoked"
@@ -247,7 +247,7 @@ def test_it_reminds_only_those_who_have_not_submitted(world, assessment, sent):
                                      users=[world.acme.consultant])
     services.response_submit(response=done)
     mail.outbox.clear()
-    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 2
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment).count == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["b@example.test",
                                                      world.acme.consultant.email]
     member_mail = next(m for m in mail.outbox if m.to == [world.acme.consultant.email])
