@@ -371,7 +371,7 @@ def submit(request, seat: Seat) -> HttpResponse:
     except services.AnswerRefused as refused:
         messages.error(request, refused.message)
         return redirect(seat.url("review"))
-    messages.success(request, _("Thank you! Your answers are submitted."))
+    # The start page thanks them and says what happens next (_base.html), once.
     return redirect(seat.url("start"))
 
 
