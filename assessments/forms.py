@@ -153,12 +153,44 @@ GROUP_HELP = lazy(lambda: gettext(
     str)()
 
 
+# A language's label among a round's respondent languages where the round's model is not
+# translated into it: the email and the page are, the model's texts fall back to its
+# default language (ModelVersion.fallback_language). One text per fallback language.
+FALLS_BACK_TO = {
+    "en": _("%(language)s (the model's statements in English)"),
+    "sv": _("%(language)s (the model's statements in Swedish)"),
+    "hu": _("%(language)s (the model's statements in Hungarian)"),
+    "nb": _("%(language)s (the model's statements in Norwegian)"),
+}
+
+
+def respondent_languages(assessment: Assessment) -> list[tuple[str, str]]:
+    """The languages a respondent can be asked in, each saying where the round's model
+    shows its statements in another language."""
+    version = assessment.model_version
+    choices = []
+    for code, name in settings.LANGUAGES:
+        fallback = version.fallback_language(code)
+        label = FALLS_BACK_TO.get(fallback) if fallback else None
+        choices.append((code, label % {"language": name} if label else name))
+    return choices
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language of the email and questionnaire"),
                                  choices=settings.LANGUAGES)
     group = group_field(help_text=GROUP_HELP)
+
+    def __init__(self, *args, assessment: Assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        language.choices = respondent_languages(assessment)
+        if any(assessment.model_version.fallback_language(code)
+               for code, _name in settings.LANGUAGES):
+            language.help_text = _("Where the model has no text in a language, its "
+                                   "statements are shown in the language in brackets.")
 
 
 class GroupsForm(forms.Form):
@@ -198,6 +230,7 @@ class SharedLinkForm(forms.Form):
     def __init__(self, *args, assessment: Assessment, **kwargs):
         super().__init__(*args, **kwargs)
         self.assessment = assessment
+        self.fields["language"].choices = respondent_languages(assessment)
         floor = assessment.due_date or timezone.localdate()
         self.fields["expires_on"].widget.attrs["min"] = max(
             floor, timezone.localdate()).isoformat()

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -103,10 +103,30 @@ class Seat:
 
 # --- The shared views ---------------------------------------------------------------------
 
+# What the questionnaire says at the top when its model is not translated into the page's
+# language (ModelVersion.fallback_language): the interface is in the reader's language,
+# the model's texts in the one they fall back to. A sentence per fallback language, so
+# that each translation can name its own language and the other one as its grammar wants.
+MODEL_LANGUAGE_MISSING = {
+    # Translators: "this language" is the language you translate into: name it ("på norsk").
+    "en": gettext_lazy("This maturity model is not available in this language: its "
+                       "statements, levels and answer scale are shown in English."),
+    # Translators: "this language" is the language you translate into: name it ("på norsk").
+    "sv": gettext_lazy("This maturity model is not available in this language: its "
+                       "statements, levels and answer scale are shown in Swedish."),
+    # Translators: "this language" is the language you translate into: name it ("på norsk").
+    "hu": gettext_lazy("This maturity model is not available in this language: its "
+                       "statements, levels and answer scale are shown in Hungarian."),
+    # Translators: "this language" is the language you translate into: name it ("på norsk").
+    "nb": gettext_lazy("This maturity model is not available in this language: its "
+                       "statements, levels and answer scale are shown in Norwegian."),
+}
+
 
 def _context(seat: Seat, **extra) -> dict:
     version = seat.assessment.model_version
     refusal = seat.refusal
+    fallback = version.fallback_language()
     return {
         "seat": seat,
         "assessment": seat.assessment,
@@ -122,6 +142,7 @@ def _context(seat: Seat, **extra) -> dict:
         "save_url": seat.url("save"),
         "submit_url": seat.url("submit"),
         "i18n": _script_messages(),
+        "model_language_missing": MODEL_LANGUAGE_MISSING.get(fallback) if fallback else None,
         # A member's page is branded by the tenant path (context_processors); a link's
         # page shows the logo from the link's own URL.
         **({"brand": branding.page_branding(
@@ -350,7 +371,7 @@ def submit(request, seat: Seat) -> HttpResponse:
     except services.AnswerRefused as refused:
         messages.error(request, refused.message)
         return redirect(seat.url("review"))
-    messages.success(request, _("Thank you! Your answers are submitted."))
+    # The start page thanks them and says what happens next (_base.html), once.
     return redirect(seat.url("start"))
 
 

@@ -611,22 +611,42 @@ def respondent_remind(*, by: OrgAccess, response: Response,
     return response
 
 
+@dataclass(frozen=True)
+class Reminders:
+    """What "Remind everyone not submitted" asked for: ``count`` respondents get an
+    email, ``already_owed`` of whom were owed one before (an email still on its way, say
+    from a click a moment ago): they get it once, not twice (``email_after_commit``)."""
+
+    count: int
+    already_owed: int = 0
+
+    @property
+    def new(self) -> int:
+        return self.count - self.already_owed
+
+
 @transaction.atomic
 def respondents_remind_all(*, by: OrgAccess, assessment: Assessment,
-                           request: HttpRequest | None = None) -> int:
+                           request: HttpRequest | None = None) -> Reminders:
     """Have a worker remind everyone who has not submitted, after the commit (withdrawn
-    links stay withdrawn); the number of respondents who get an email."""
+    links stay withdrawn): who gets an email, and whether it was owed already."""
     by.require("assess")
     if not assessment.is_open:
         raise ValidationError(_("Reminders can be sent while the assessment is open."))
-    count = email_after_commit(selectors.emailable(assessment),
-                               kind=Response.Email.REMINDER, assessment=assessment, by=by)
+    awaited = selectors.emailable(assessment)
+    # Locked until the commit: a worker cannot claim an owed email between this count
+    # and the update below, so what was owed already is what the update finds owed.
+    owed_before = awaited.select_for_update(of=("self",)).values_list("email_due", flat=True)
+    already_owed = sum(1 for due in owed_before if due)
+    count = email_after_commit(awaited, kind=Response.Email.REMINDER,
+                               assessment=assessment, by=by)
     if count:
         audit(organisation=assessment.organisation, actor=by.user,
               action="assessment.reminder_sent", target=str(assessment),
-              data={"assessment": str(assessment.public_id), "count": count},
+              data={"assessment": str(assessment.public_id), "count": count,
+                    "already_owed": already_owed},
               request=request)
-    return count
+    return Reminders(count=count, already_owed=already_owed)
 
 
 @transaction.atomic

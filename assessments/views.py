@@ -333,7 +333,8 @@ def delete_round(request, access, assessment_id):
 @tenant_view("assess", write="assess")
 def invite(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
-    form = InviteForm(*_posted(request), initial={"language": get_language()})
+    form = InviteForm(*_posted(request), assessment=assessment,
+                      initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.respondent_invite, form=form, by=access, assessment=assessment,
@@ -445,13 +446,27 @@ def remind_all(request, access, assessment_id):
     return _to_detail(access, assessment)
 
 
-def _reminders_on_their_way(count: int) -> str:
-    if not count:
+def _reminders_on_their_way(reminders: services.Reminders) -> str:
+    if not reminders.count:
         return _("Nobody is waiting for a reminder: everyone has submitted, or their link "
                  "is withdrawn.")
+    if not reminders.new:  # "Remind everyone" twice before the worker sent the first
+        return ngettext(
+            "An email to the one respondent waiting for a reminder is already on its way; "
+            "they are not emailed twice.",
+            "Emails to the %(count)s respondents waiting for a reminder are already on "
+            "their way; nobody is emailed twice.",
+            reminders.count) % {"count": reminders.count}
+    if reminders.already_owed:
+        return ngettext(
+            "A reminder is being emailed to %(count)s respondent; emails to the others "
+            "waiting (%(owed)s) were already on their way.",
+            "Reminders are being emailed to %(count)s respondents; emails to the others "
+            "waiting (%(owed)s) were already on their way.",
+            reminders.new) % {"count": reminders.new, "owed": reminders.already_owed}
     return ngettext("A reminder is being emailed to %(count)s respondent.",
                     "Reminders are being emailed to %(count)s respondents.",
-                    count) % {"count": count}
+                    reminders.count) % {"count": reminders.count}
 
 
 @tenant_view("assess", write="assess")

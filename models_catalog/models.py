@@ -256,6 +256,15 @@ class ModelVersion(models.Model):
     def display_name(self, language: str | None = None) -> str:
         return translate(self.name, language, self.default_language) or str(self.model)
 
+    def fallback_language(self, language: str | None = None) -> str | None:
+        """The language a reader of ``language`` (default: the active one) sees this
+        version's texts in instead, because its content is not complete in theirs (see
+        :func:`shown_text`); None when it is, or when the version names no languages."""
+        language = (language or get_language() or FALLBACK_LANGUAGE).split("-")[0]
+        if not self.languages or language in self.languages:
+            return None
+        return self.default_language
+
     def require_draft(self) -> None:
         """Raise PublishedVersionError unless this version (as stored) is a draft."""
         if self.pk is None:

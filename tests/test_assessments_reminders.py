@@ -115,6 +115,37 @@ def test_remind_all_hands_the_reminders_to_a_worker_after_the_commit(
         world.acme.manager, 3, 0)
 
 
+def test_remind_all_twice_says_the_second_time_that_the_emails_are_on_their_way(
+        world, open_round, queued, mailoutbox, django_capture_on_commit_callbacks):
+    manager = signed_in(world.acme.manager)
+    url = _url(open_round, "remind_all")
+    assert _post(manager, url, capture=django_capture_on_commit_callbacks, execute=True)[-1:] == [
+        "Reminders are being emailed to 3 respondents."]
+    assert _post(manager, url, capture=django_capture_on_commit_callbacks, execute=True)[-1:] == [
+        "Emails to the 3 respondents waiting for a reminder are already on their way; "
+        "nobody is emailed twice."]
+    for message in queued:
+        run(message)
+    assert _recipients(mailoutbox) == OWED  # one batch
+    # Once they are sent, a reminder is a new one again.
+    assert _post(manager, url, capture=django_capture_on_commit_callbacks)[-1:] == [
+        "Reminders are being emailed to 3 respondents."]
+    events = AuditEvent.objects.filter(action="assessment.reminder_sent").order_by("pk")
+    assert [e.data["already_owed"] for e in events] == [0, 3, 0]
+
+
+def test_remind_all_says_whose_email_was_on_its_way_already(
+        world, open_round, queued, django_capture_on_commit_callbacks):
+    manager = signed_in(world.acme.manager)
+    _post(manager, _url(open_round, "remind", response_id=Response.objects.get(
+        email="ann@example.test").public_id), capture=django_capture_on_commit_callbacks)
+    assert _post(manager, _url(open_round, "remind_all"),
+                 capture=django_capture_on_commit_callbacks)[-1:] == [
+        "Reminders are being emailed to 2 respondents; emails to the others waiting (1) "
+        "were already on their way."]
+    assert _owed() == dict.fromkeys(OWED, "reminder")
+
+
 def test_remind_says_the_reminder_is_on_its_way(world, open_round, queued, mailoutbox,
                                                 django_capture_on_commit_callbacks):
     ann = Response.objects.get(email="ann@example.test")

@@ -229,6 +229,20 @@ def test_it_adds_members_as_respondents_only_if_they_may_assess(world, version):
     assert assessment.responses.get().user == world.northwind.consultant
 
 
+def test_the_invite_form_says_which_languages_show_the_model_in_another(world, version):
+    """The model (English and Swedish) has no Hungarian or Norwegian text: the email and
+    the page can be in those languages, and the form says the statements will not be."""
+    assessment = make_assessment(world, version=version)
+    html = signed_in(world.acme.manager).get(_url(assessment, "invite")).content.decode()
+    field = html.index('id="id_language"')
+    options = html[field:html.index("</select>", field)]
+    assert '<option value="en" selected>English</option>' in options
+    assert '<option value="sv">Swedish</option>' in options
+    assert "Hungarian (the model&#x27;s statements in English)" in options
+    assert "Norwegian Bokmål (the model&#x27;s statements in English)" in options
+    assert "shown in the language in brackets" in html
+
+
 def test_it_withdraws_links_and_sends_reminders_from_the_page(world, version,
                                                                django_capture_on_commit_callbacks,
                                                                mailoutbox):

@@ -256,7 +256,9 @@ def test_it_lists_what_is_unanswered_on_the_review_page(world, assessment):
 def test_it_shows_a_submitted_questionnaire_read_only(world, assessment):
     client = signed_in(world.acme.manager)
     _save(client, assessment, question="people.2.1", option="fully")
-    client.post(_url(assessment, "answer_submit"))
+    thanked = client.post(_url(assessment, "answer_submit"), follow=True).content.decode()
+    assert thanked.count("Thank you!") == 1  # the panel that says what happens next
+    assert 'data-next="member"' in thanked
     html = client.get(_url(assessment, "answer_dimension", dimension_key="people")) \
         .content.decode()
     assert 'data-readonly="true"' in html

@@ -155,7 +155,7 @@ def test_a_reminder_sends_the_same_link_and_the_open_tab_keeps_saving(world, ass
     assert _token_in(_only_mail().body) == first
     assert "earlier links no longer work" not in _only_mail().body
     mail.outbox.clear()
-    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 1
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment).count == 1
     assert _token_in(_only_mail().body) == first
     # The tab opened from the first email goes on saving.
     assert _save(tab, first, question="people.3.1", option="partly").status_code == 200
@@ -173,7 +173,7 @@ def test_reminding_one_respondent_never_reactivates_a_withdrawn_link(world, asse
     mail.outbox.clear()
     with pytest.raises(services.ValidationError, match="withdrawn"):
         sent(services.respondent_remind, by=access, response=response)
-    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 0
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment).count == 0
     assert not mail.outbox
     response.refresh_from_db()
     assert response.link_state == "revoked"
@@ -247,7 +247,7 @@ def test_it_reminds_only_those_who_have_not_submitted(world, assessment, sent):
                                      users=[world.acme.consultant])
     services.response_submit(response=done)
     mail.outbox.clear()
-    assert sent(services.respondents_remind_all, by=access, assessment=assessment) == 2
+    assert sent(services.respondents_remind_all, by=access, assessment=assessment).count == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["b@example.test",
                                                      world.acme.consultant.email]
     member_mail = next(m for m in mail.outbox if m.to == [world.acme.consultant.email])
@@ -298,6 +298,25 @@ def test_it_lets_an_invited_person_use_their_language_unless_they_pick_one(world
     client.cookies["django_language"] = "en"
     html = client.get(_link(token, "dimension", dimension_key="people")).content.decode()
     assert "Statement people.2.1" in html
+
+
+def test_it_says_when_the_model_is_not_in_the_respondents_language(world, assessment,
+                                                                    translated):  # noqa: F811
+    """The test model is in English and Swedish: a Norwegian respondent's pages are in
+    Norwegian, its statements in English, and the questionnaire says so at the top."""
+    _response, token = invitee(assessment, language="nb")
+    client = Client()
+    for page in (_link(token), _link(token, "dimension", dimension_key="people"),
+                 _link(token, "review")):
+        html = client.get(page).content.decode()
+        notice = html[html.index("data-model-language-missing"):]
+        assert notice.index("finnes ikke på norsk") < notice.index("</p>")
+        assert "vises på engelsk" in notice[:notice.index("</p>")]
+        assert html.index("data-model-language-missing") < html.index("<h2")
+    statement = client.get(_link(token, "dimension", dimension_key="people")).content.decode()
+    assert "Statement people.2.1" in statement and 'lang="en"' in statement
+    client.cookies["django_language"] = "sv"  # a language the model has: no notice
+    assert "data-model-language-missing" not in client.get(_link(token)).content.decode()
 
 
 def _only_mail():
