@@ -154,8 +154,10 @@ GROUP_HELP = lazy(lambda: gettext(
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email address"),
+                             max_length=Response._meta.get_field("email").max_length)
+    name = forms.CharField(label=_("Name"), max_length=Response._meta.get_field("name").max_length,
+                           required=False)
     language = forms.ChoiceField(label=_("Language of the email and questionnaire"),
                                  choices=settings.LANGUAGES)
     group = group_field(help_text=GROUP_HELP)
