@@ -4,9 +4,9 @@ A form field longer than its model column is refused by PostgreSQL with a 500 (a
 silently stored on SQLite, where it then overflows the pages that show it). The test
 walks every form class of the project and every API input schema, and each of their
 text fields must say where its value goes (``FORM_TEXTS``, ``API_TEXTS``): a character
-column, whose length the field must not exceed and whose length + 1 the field must
-refuse, or somewhere without a column limit, with the reason. A new text field is a
-failure here until it is listed.
+column, or a maturity model's text (TEXT_MAX_LENGTHS), whose length the field must not
+exceed and whose length + 1 the field must refuse; or somewhere without a length limit,
+with the reason. A new text field is a failure here until it is listed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import api.resources  # noqa: F401  (the resource modules define the API's input
 from api.models import ApiToken
 from api.schemas import Input
 from assessments.models import Assessment, Response
-from models_catalog.models import ModelVersion
+from models_catalog.models import TEXT_MAX_LENGTHS, ModelVersion
 from organisations.models import Department, Invitation
 from sso.services import clean_domain
 from tests.api_helpers import token_client
@@ -53,6 +53,14 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ModelText:
+    """A text of a maturity model, per language, in a version's JSON texts: at most
+    TEXT_MAX_LENGTHS[field], which the services and the document check also enforce."""
+
+    field: str
+
+
+@dataclass(frozen=True)
 class Elsewhere:
     """Not stored in a character column: why."""
 
@@ -62,7 +70,7 @@ class Elsewhere:
 PASSWORD = Elsewhere("a password: only its hash is stored")
 SIGN_IN = Elsewhere("looked up, never stored")
 
-FORM_TEXTS: dict[str, Column | Elsewhere] = {
+FORM_TEXTS: dict[str, Column | ModelText | Elsewhere] = {
     # organisations
     "EmailAuthenticationForm.username": SIGN_IN,
     "EmailAuthenticationForm.password": PASSWORD,
@@ -96,8 +104,8 @@ FORM_TEXTS: dict[str, Column | Elsewhere] = {
     "OptionForm.key": Column("models_catalog.ScaleOption.key"),
     "QuestionForm.key": Column("models_catalog.Question.key"),
     "CopyForm.slug": Column("models_catalog.MaturityModel.slug"),
-    "CopyForm.name": Elsewhere("the model's name in its JSON texts"),
-    **{f"{form}.{name}_{code}": Elsewhere("a text of the version's JSON texts")
+    "CopyForm.name": ModelText("name"),
+    **{f"{form}.{name}_{code}": ModelText(name)
        for form, names in (("MetadataForm", ("name", "description", "source", "notes")),
                            ("LevelForm", ("name", "description")),
                            ("DimensionForm", ("name", "description")),
@@ -239,12 +247,15 @@ def test_no_form_field_takes_more_than_its_column(name, field):
     where = FORM_TEXTS[name]
     if isinstance(where, Elsewhere):
         return
-    column = where.field
-    assert isinstance(column, models.CharField) and column.max_length, where.path
-    limit = column.max_length
-    if where.then is None:
+    if isinstance(where, ModelText):
+        limit, holder = TEXT_MAX_LENGTHS[where.field], f"TEXT_MAX_LENGTHS[{where.field!r}]"
+    else:
+        column = where.field
+        assert isinstance(column, models.CharField) and column.max_length, where.path
+        limit, holder = column.max_length, where.path
+    if getattr(where, "then", None) is None:
         assert field.max_length is not None and field.max_length <= limit, (
-            f"{name} takes {field.max_length} characters; {where.path} holds {limit}")
+            f"{name} takes {field.max_length} characters; {holder} holds {limit}")
         with pytest.raises(ValidationError) as refused:
             field.clean(too_long(field, limit + 1))
         assert any(str(limit) in message for message in refused.value.messages)
