@@ -166,7 +166,7 @@ class RoundIn(Input):
 
 class RespondentIn(Input):
     email: Text = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    name: Text = Field("", max_length=200)
+    name: Text = Field("", max_length=150)
     language: Language = "en"
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.conf import settings
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -63,12 +66,22 @@ class AssessmentForm(forms.Form):
                               _("Respondents are told before they answer; it cannot be "
                                 "changed once the round is open.")))
 
-    def __init__(self, *args, departments, versions, **kwargs):
+    def __init__(self, *args, departments, versions, suggested=None, **kwargs):
+        """``suggested``: the version preselected for each department (by id), which
+        static/js/round-form.js selects when the department changes; it also offers only
+        the chosen version's levels as target levels."""
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         self.fields["model_version"].queryset = versions
         # The browser's date picker offers no past day (the service refuses one anyway).
         self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+        self.fields["department"].widget.attrs["data-suggested-versions"] = json.dumps({
+            str(department): str(version.pk) for department, version in (suggested or {}).items()
+            if department is not None and version is not None})
+        self.fields["model_version"].widget.attrs.update({
+            "data-levels": json.dumps({str(pk): top for pk, top in versions.annotate(
+                top=Count("levels")).values_list("pk", "top")}),
+            "data-target-level": self["target_level"].auto_id})
 
     def clean(self):
         data = super().clean()
@@ -177,8 +190,10 @@ def respondent_languages(assessment: Assessment) -> list[tuple[str, str]]:
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email address"),
+                             max_length=Response._meta.get_field("email").max_length)
+    name = forms.CharField(label=_("Name"), max_length=Response._meta.get_field("name").max_length,
+                           required=False)
     language = forms.ChoiceField(label=_("Language of the email and questionnaire"),
                                  choices=settings.LANGUAGES)
     group = group_field(help_text=GROUP_HELP)

@@ -248,28 +248,32 @@ def usable_versions(access: OrgAccess) -> QuerySet[ModelVersion]:
             .order_by(F("model__owner_id").asc(nulls_first=True), "model__slug", "-number"))
 
 
-def suggested_version(access: OrgAccess, department: Department | None) -> ModelVersion | None:
-    """The version a new round's form preselects: the newest usable version of the model
-    the department's latest round used, else the model of the organisation's latest
-    round (cancelled rounds left out: a round may be cancelled for its wrong model).
-    Without such a round, a shipped model, never a tailored copy: the one in the reader's
+def suggested_versions(access: OrgAccess, departments: QuerySet[Department]
+                       ) -> dict[int | None, ModelVersion | None]:
+    """The version a new round's form preselects for each of ``departments`` (by id; the
+    key None: for no department): the newest usable version of the model the
+    department's latest round used, else the model of the organisation's latest round
+    (cancelled rounds left out: a round may be cancelled for its wrong model). Without
+    such a round, a shipped model, never a tailored copy: the one in the reader's
     language that is translated into the most languages. None when nothing fits (the
-    form then asks)."""
-    usable = usable_versions(access)
-    rounds = assessments(access).exclude(status=Assessment.Status.CANCELLED)
-    for scope in ([rounds.filter(department=department)] if department else []) + [rounds]:
-        model_id = (scope.order_by("-created_at", "-id")
-                    .values_list("model_version__model_id", flat=True).first())
-        if model_id is not None:
-            version = usable.filter(model_id=model_id).order_by("-number").first()
-            if version is not None:
-                return version
-    shipped = list(usable.filter(model__owner__isnull=True))  # newest version first
-    if not shipped:
-        return None
-    language = get_language()
-    return max(shipped, key=lambda v: (language in (v.model.languages or ()),
-                                       len(v.model.languages or ())))
+    form then asks). Three queries, whatever the number of departments."""
+    newest: dict[int, ModelVersion] = {}
+    for version in usable_versions(access):  # each model's newest version first
+        newest.setdefault(version.model_id, version)
+    rounds = (assessments(access).exclude(status=Assessment.Status.CANCELLED)
+              .order_by("-created_at", "-id").values("model_version__model_id"))
+    latest = dict(departments.annotate(
+        latest_model=Subquery(rounds.filter(department=OuterRef("pk"))[:1]))
+        .values_list("pk", "latest_model"))
+    organisation_model = rounds.values_list("model_version__model_id", flat=True).first()
+    fallback = newest.get(organisation_model)
+    if fallback is None:
+        shipped = [version for version in newest.values() if version.model.owner_id is None]
+        language = get_language()
+        fallback = max(shipped, default=None, key=lambda v: (
+            language in (v.model.languages or ()), len(v.model.languages or ())))
+    return {None: fallback, **{department: newest.get(model_id, fallback)
+                               for department, model_id in latest.items()}}
 
 
 def assessing_members(access: OrgAccess, assessment: Assessment) -> list:

@@ -181,6 +181,8 @@ def detail(request, access, assessment_id):
 @tenant_view("assess", write="assess")
 def create(request, access):
     versions = selectors.usable_versions(access)
+    choices = departments(access)
+    suggested = selectors.suggested_versions(access, choices)
     initial = {}
     if request.GET.get("department"):
         try:
@@ -188,10 +190,11 @@ def create(request, access):
         except Http404:  # a stale link just leaves the choice open
             initial = {}
     if request.method != "POST":
-        initial["model_version"] = selectors.suggested_version(access,
-                                                               initial.get("department"))
-    form = AssessmentForm(*_posted(request), initial=initial,
-                          departments=departments(access), versions=versions)
+        # The department the form shows first: the one asked for, else the list's first.
+        department = initial.get("department") or choices.first()
+        initial["model_version"] = suggested[department.pk if department else None]
+    form = AssessmentForm(*_posted(request), initial=initial, departments=choices,
+                          versions=versions, suggested=suggested)
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
             request, services.assessment_create, form=form, by=access, request=request,

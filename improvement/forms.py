@@ -17,7 +17,9 @@ class ActionForm(forms.Form):
                               help_text=_("A member, or someone without an account: leave "
                                           "this empty and give a name and an email address."))
     owner_name = forms.CharField(label=_("Owner's name"), max_length=150, required=False)
-    owner_email = forms.EmailField(label=_("Owner's email address"), required=False)
+    owner_email = forms.EmailField(
+        label=_("Owner's email address"), required=False,
+        max_length=Action._meta.get_field("owner_email").max_length)
     due_date = forms.DateField(label=pgettext_lazy("action", "Due date"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"},
                                                       format="%Y-%m-%d"))

@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "organisations.middleware.PermissionDeniedMiddleware",
+    "organisations.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "maturity_site.urls"

@@ -4,6 +4,10 @@ from django.urls import include, path
 from improvement import views as improvement_views
 from organisations import views as org_views
 
+# Under an organisation the user may open, its branding (organisations/errors.py).
+handler403 = "organisations.errors.permission_denied"
+handler404 = "organisations.errors.page_not_found"
+
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", org_views.healthz, name="healthz"),

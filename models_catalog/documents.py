@@ -44,6 +44,7 @@ from .models import (
     SLUG_MAX_LENGTH,
     SLUG_RE,
     SUPPORTED_LANGUAGES,
+    TEXT_MAX_LENGTHS,
     Axis,
     Dimension,
     Level,
@@ -498,7 +499,9 @@ class _Validator:
         return value
 
     def texts(self, value: Any, path: str, *, required: bool = True) -> None:
-        """A mapping of language code to text containing the default language."""
+        """A mapping of language code to text containing the default language, each text
+        at most as long as TEXT_MAX_LENGTHS allows the field (the last part of ``path``)."""
+        limit = TEXT_MAX_LENGTHS[path.rsplit(".", 1)[-1]]
         if value is None and not required:
             return
         if not isinstance(value, Mapping):
@@ -513,6 +516,9 @@ class _Validator:
             elif not isinstance(text, str):
                 self.add(f"{path}.{code}", _("must be text, got %(type)s")
                          % {"type": _type_name(text)})
+            elif len(text) > limit:
+                self.add(f"{path}.{code}", _("longer than %(max)s characters (it has "
+                                             "%(count)s)") % {"max": limit, "count": len(text)})
         language = self.default_language
         if language and not (isinstance(value.get(language), str) and value[language].strip()):
             self.add(path, _("missing text in the default language %(language)s")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     SLUG_MAX_LENGTH,
     SUPPORTED_LANGUAGES,
+    TEXT_MAX_LENGTHS,
     ModelVersion,
     language_order,
 )
@@ -55,6 +56,7 @@ class TranslatedForm(forms.Form):
                           else forms.TextInput(attrs={"lang": code}))
                 self.fields[field_name] = forms.CharField(
                     label=f"{LANGUAGE_NAMES.get(code, code)} ({code})", widget=widget,
+                    max_length=TEXT_MAX_LENGTHS[name],
                     required=required and code == version.default_language,
                     initial=(initial_texts.get(name) or {}).get(code, ""), strip=True)
                 names.append(field_name)
@@ -258,7 +260,7 @@ class CopyForm(forms.Form):
         label=_("Short name"), max_length=SLUG_MAX_LENGTH, required=False,
         help_text=_("Used in links and exports. Leave empty for one made from your "
                     "organisation's short name."))
-    name = forms.CharField(label=_("Name"), max_length=200, required=False,
+    name = forms.CharField(label=_("Name"), max_length=TEXT_MAX_LENGTHS["name"], required=False,
                            help_text=_("Leave empty to keep the name."))
 
     def __init__(self, *args, **kwargs):

@@ -43,6 +43,22 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 KEY_MAX_LENGTH = 64
 SLUG_MAX_LENGTH = 80
+# The longest text, per language, of each translatable field of a model (the same for
+# every part that has the field): the editor's forms, its services and the document
+# check (imports, publishing) all refuse longer ones. Well above the shipped models'
+# longest (tests/test_catalog_text_limits.py), short enough for the pages that show them.
+TEXT_MAX_LENGTHS: dict[str, int] = {
+    "name": 200,          # of the model, a level, a dimension, an axis
+    "label": 100,         # an answer option
+    "low_label": 100,     # an axis's poles
+    "high_label": 100,
+    "statement": 1000,
+    "help": 2000,
+    "source": 2000,       # of the model and of a statement
+    "recommendation": 2000,
+    "description": 4000,  # of the model, a level, a dimension
+    "notes": 10_000,      # a version's change notes
+}
 RESERVED_OPTION_KEYS = ("na", "dk")
 RESERVED_SLUGS = ("import",)  # a page of the catalogue (models_catalog/urls.py)
 

@@ -45,6 +45,7 @@ from .models import (
     SLUG_MAX_LENGTH,
     SLUG_RE,
     SUPPORTED_LANGUAGES,
+    TEXT_MAX_LENGTHS,
     Axis,
     Dimension,
     Level,
@@ -95,13 +96,19 @@ def _audit(version: ModelVersion, by: OrgAccess | None, action: str, target: str
 
 def _texts(version: ModelVersion, value: Texts | None, field: str, *,
            required: bool = True) -> dict[str, str]:
-    """Clean a text mapping: known languages, stripped, empty ones dropped; the default
-    language is required for required texts."""
+    """Clean a text mapping: known languages, stripped, empty ones dropped, none longer
+    than the field's TEXT_MAX_LENGTHS; the default language is required for required
+    texts."""
     texts = {}
+    limit = TEXT_MAX_LENGTHS[field]
     for code, text in (value or {}).items():
         if code not in SUPPORTED_LANGUAGES:
             raise ValidationError({field: _("Unknown language “%(code)s”.") % {"code": code}})
         text = (text or "").strip()
+        if len(text) > limit:
+            raise ValidationError({field: _("A text is longer than %(max)s characters "
+                                            "(%(language)s: %(count)s).")
+                                   % {"max": limit, "language": code, "count": len(text)}})
         if text:
             texts[code] = text
     if (required or texts) and not texts.get(version.default_language):
@@ -202,7 +209,7 @@ def model_copy(*, version: ModelVersion, by: OrgAccess, slug: str | None = None,
                            else prefix + source.slug, organisation)
     document = export_version(version)
     if name and name.strip():
-        document["model"]["name"] = {version.default_language: name.strip()}
+        document["model"]["name"] = _texts(version, {version.default_language: name}, "name")
     document["version"]["notes"] = {}
     for question in document["questions"]:  # a new model: no earlier version to carry from
         question.pop("carried_from", None)

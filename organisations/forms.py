@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import login_policy
 from .emails import render_email_templates
-from .models import Department, Organisation, Role, User
+from .models import Department, Invitation, Organisation, Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class SignupForm(OrganisationSlugMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=_("Email address"),
+                             max_length=User._meta.get_field("email").max_length,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = _new_password_field()
     kind = forms.ChoiceField(
@@ -193,6 +194,7 @@ class MembershipRoleForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"),
+                             max_length=Invitation._meta.get_field("email").max_length,
                              widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(
         label=_("Role"),

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.urls import get_resolver, get_urlconf
 from django.utils import translation
 
+from . import errors
 from .security import log_security_event
 
 
@@ -69,4 +71,20 @@ class PermissionDeniedMiddleware:
         handler = get_resolver(get_urlconf()).resolve_error_handler(403)
         response = handler(request, exception=exception)
         response._has_been_logged = True  # read by django.utils.log.log_response
+        return response
+
+
+class MethodNotAllowedMiddleware:
+    """Django's 405 (``require_POST`` and the like: a GET of an address only a button
+    posts to) is an empty response, which browsers show as a blank or broken page; it
+    gets the project's page, like 403 and 404. Under /api/ ApiMiddleware turns it into
+    a problem detail, as every API error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            return errors.method_not_allowed(request, response["Allow"])
         return response
