@@ -11,6 +11,18 @@ Either way, the list of who has and has not submitted (to send reminders) shows
 status, never answers. Breakdowns by group (departments' teams, roles…) show no
 group of fewer than :data:`MIN_GROUP_SIZE` submitted respondents on its own:
 :func:`shown_groups`.
+
+The whole round is such a group too: an anonymous round's results (every figure
+derived from its answers: levels, indexes, axes, statements, next steps, charts,
+exports, the consensus session's counts) are shown only once at least
+:data:`MIN_GROUP_SIZE` responses are submitted (:func:`results_hidden`). With one, the
+result is that person's answers; with two, each of them can subtract their own. Below
+that every surface says why (:func:`withheld`), and a round counts as "no results
+yet" wherever rounds are aggregated (:func:`results_may_show`, which
+``AssessmentQuerySet.reported`` applies: trends, the organisation report, the home
+overview, portfolios, the benchmark pool). Nobody is exempt: not the owner, not a
+consultancy looking at its client's round. Answers imported from answer sheets count
+as submitted responses, as they do in the results.
 """
 
 from __future__ import annotations
@@ -18,15 +30,73 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from organisations.access import OrgAccess
 
 from .models import Assessment, Response
 
 MIN_GROUP_SIZE = 3
+
+
+def results_hidden(assessment: Assessment, submitted: int) -> bool:
+    """Whether nobody may see the round's results: it is anonymous and fewer than
+    :data:`MIN_GROUP_SIZE` responses are submitted (``submitted``: how many are, as
+    ``selectors.response_counts`` counts them). The one rule; :func:`results_may_show`
+    is the same rule for a query of rounds."""
+    return assessment.is_anonymous and submitted < MIN_GROUP_SIZE
+
+
+def results_may_show(path: str = "") -> Q:
+    """:func:`results_hidden`, negated, for a query of rounds (``path``: the way to
+    them): named rounds, and rounds with at least :data:`MIN_GROUP_SIZE` submitted
+    responses. ``tests/test_anonymity.py`` checks that the two agree."""
+    submitted = Response.objects.filter(Response.submitted(),
+                                        assessment=OuterRef(f"{path}pk"))
+    # EXISTS of the MIN_GROUP_SIZE-th one: no count of every submitted response.
+    return (Q(**{f"{path}anonymity": Assessment.Anonymity.NAMED})
+            | Q(Exists(submitted[MIN_GROUP_SIZE - 1:])))
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Why a round's results are not shown (:func:`withheld`), for a surface to say so."""
+
+    submitted: int
+    invited: int
+    minimum: int = MIN_GROUP_SIZE
+
+    @property
+    def message(self) -> str:
+        return " ".join((
+            ngettext("Results appear once at least %(minimum)s person has submitted: "
+                     "this round is anonymous.",
+                     "Results appear once at least %(minimum)s people have submitted: "
+                     "this round is anonymous.", self.minimum) % {"minimum": self.minimum},
+            _("%(submitted)s of %(invited)s submitted so far.") % {
+                "submitted": self.submitted, "invited": self.invited}))
+
+
+def withheld(assessment: Assessment, counts: Mapping[str, int]) -> Withheld | None:
+    """Why the round's results are withheld (:func:`results_hidden`), or None when they
+    may be shown. ``counts``: the round's ``selectors.response_counts``."""
+    if not results_hidden(assessment, counts["submitted"]):
+        return None
+    return Withheld(submitted=counts["submitted"], invited=counts["total"])
+
+
+def withheld_download(reason: Withheld) -> HttpResponse:
+    """What a download of a round's answers or results (CSV, XLSX, JSON) answers while
+    they are withheld: 403, saying why, and no file."""
+    response = HttpResponse(reason.message, status=403, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def names_visible(access: OrgAccess, anonymity: str) -> bool:

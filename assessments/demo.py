@@ -10,6 +10,11 @@ levels and axis positions, and respondents disagree where real teams would.
 New rounds use the newest published version of each shipped model: the catalogue is
 loaded first, which publishes a new version of a model whose file changed.
 
+The rounds are anonymous, whose results show from three submitted responses
+(``assessments.anonymity``): every closed round has at least three, and so have the open
+rounds of IT Service Desk and Facilities; HR Services' open round has one, so its pages
+show why its results do not appear yet.
+
 Acme's IT Service Desk talked its Q3 2026 round through in a facilitated consensus
 session (the consultant recorded three agreed answers), so the session view, the
 results before and after it and the export show from ``make run``.
@@ -68,11 +73,23 @@ COLLEAGUES = {
                ("Nagy Eszter", "eszter.nagy@globex.example", "en")),
 }
 # How mature each department starts out (before its dimensions vary), and how many
-# colleagues answer besides the manager.
+# colleagues answer besides the manager. The rounds are anonymous, so each closed one has
+# at least three submitted responses (assessments.anonymity.MIN_GROUP_SIZE), else nobody
+# would see its results.
 DEPARTMENTS = {
     "IT Service Desk": (3.3, 3),
-    "HR Services": (2.4, 1),
-    "Facilities": (2.9, 2),
+    "HR Services": (2.4, 2),
+    "Facilities": (2.9, 3),
+}
+# A newcomer invited to the open round of IT Service Desk and of Facilities: they have
+# not started, so three of five respondents have submitted and the results show while
+# the round is open. HR Services' open round has one submitted response of three: its
+# pages say that results appear once at least three have submitted.
+NEWCOMERS = {
+    ("acme", "IT Service Desk"): ("Ahmed Karimi", "ahmed.karimi@acme.example", "en"),
+    ("acme", "Facilities"): ("Elin Sjöberg", "elin.sjoberg@acme.example", "sv"),
+    ("globex", "IT Service Desk"): ("Szabó Dóra", "dora.szabo@globex.example", "hu"),
+    ("globex", "Facilities"): ("Varga Péter", "peter.varga@globex.example", "hu"),
 }
 ORG_SHIFT = {"acme": 0.0, "globex": -0.3}
 COMMENTS = (
@@ -147,8 +164,10 @@ def _seed_organisation(org: Organisation) -> None:
         for number, (name, created, closed) in enumerate(ROUNDS):
             if Assessment.objects.filter(department=department, name=name).exists():
                 continue
+            newcomer = NEWCOMERS.get((org.slug, department.name))
+            invited = tuple(people) + ((newcomer,) if closed is None and newcomer else ())
             _seed_round(access, department, version, name, number, created, closed,
-                        base + ORG_SHIFT[org.slug], people)
+                        base + ORG_SHIFT[org.slug], invited)
     session = SESSION.get(org.slug)
     if session is not None:
         _seed_session(org, access, *session)

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from models_catalog.models import translate
@@ -24,6 +24,13 @@ def version_label(version) -> str:
     return _("%(model)s, version %(number)s") % {
         "model": translate(version.name, None, version.default_language) or version.model.slug,
         "number": version.number}
+
+
+# What choosing "anonymous" means for the results (assessments.anonymity.results_hidden).
+ANONYMOUS_RESULTS_HELP = lazy(lambda: ngettext(
+    "An anonymous round shows its results once at least %(min)s person has submitted.",
+    "An anonymous round shows its results once at least %(min)s people have submitted.",
+    MIN_GROUP_SIZE) % {"min": MIN_GROUP_SIZE}, str)()
 
 
 class VersionChoiceField(forms.ModelChoiceField):
@@ -62,7 +69,8 @@ class AssessmentForm(forms.Form):
         label=_("Answers"), choices=Assessment.Anonymity.choices, required=False,
         empty_value=Assessment.Anonymity.ANONYMOUS,
         initial=Assessment.Anonymity.ANONYMOUS, widget=forms.RadioSelect,
-        help_text=format_lazy("{} {}", Assessment._meta.get_field("anonymity").help_text,
+        help_text=format_lazy("{} {} {}", Assessment._meta.get_field("anonymity").help_text,
+                              ANONYMOUS_RESULTS_HELP,
                               _("Respondents are told before they answer; it cannot be "
                                 "changed once the round is open.")))
 
@@ -108,6 +116,8 @@ class AssessmentEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["target_level"].choices = self.fields["target_level"].choices[:levels + 1]
         self.fields["anonymity"].required = False  # not posted: unchanged
+        self.fields["anonymity"].help_text = format_lazy(
+            "{} {}", self.fields["anonymity"].help_text, ANONYMOUS_RESULTS_HELP)
         self.fields["remind_every_days"].widget.attrs.update(min=1, max=365)
         if not self.instance.is_draft:
             # Respondents were told when they started: the edit page shows it read-only.

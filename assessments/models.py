@@ -27,9 +27,11 @@ class AssessmentQuerySet(TrackedQuerySet):
         return self.filter(status__in=Assessment.COUNTED)
 
     def reported(self) -> AssessmentQuerySet:
-        """Rounds that count in reports and trends: counted ones with at least one
-        submitted response. EXISTS rather than a join: no DISTINCT over every selected
-        column (the rounds' versions and models carry their texts)."""
+        """Rounds that count in reports and trends: counted ones with a submitted
+        response whose results may be shown (``anonymity.results_may_show``: in an
+        anonymous round at least ``anonymity.MIN_GROUP_SIZE`` submitted responses).
+        EXISTS rather than a join: no DISTINCT over every selected column (the rounds'
+        versions and models carry their texts)."""
         return self.filter(_reported())
 
     def with_reported(self) -> AssessmentQuerySet:
@@ -46,8 +48,10 @@ class AssessmentQuerySet(TrackedQuerySet):
 
 def _reported() -> Q:
     """The rule of :meth:`AssessmentQuerySet.reported`, on an assessment's row."""
+    from .anonymity import results_may_show  # it reads these models
+
     submitted = Response.objects.filter(Response.submitted(), assessment=models.OuterRef("pk"))
-    return Q(models.Exists(submitted), status__in=Assessment.COUNTED)
+    return Q(models.Exists(submitted), status__in=Assessment.COUNTED) & results_may_show()
 
 
 class Assessment(models.Model):

@@ -37,6 +37,7 @@ from organisations import branding
 from organisations.access import OrgAccess, tenant_view
 
 from . import followup, services
+from .anonymity import MIN_GROUP_SIZE
 from .models import Assessment, Response, SharedLink
 from .selectors import (
     get_assessment,
@@ -143,6 +144,7 @@ def _context(seat: Seat, **extra) -> dict:
         "submit_url": seat.url("submit"),
         "i18n": _script_messages(),
         "model_language_missing": MODEL_LANGUAGE_MISSING.get(fallback) if fallback else None,
+        "min_group_size": MIN_GROUP_SIZE,  # what the thank-you says of an anonymous round
         # A member's page is branded by the tenant path (context_processors); a link's
         # page shows the logo from the link's own URL.
         **({"brand": branding.page_branding(

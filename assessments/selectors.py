@@ -54,9 +54,11 @@ from scoring import DK, NA, ModelSpec, ScoreResult, score, with_consensus
 from . import sql
 from .anonymity import (
     MIN_GROUP_SIZE,
+    Withheld,
     names_visible,
     respondent_labels,
     shown_respondent_groups,
+    withheld,
 )
 from .models import Answer, Assessment, CarriedAnswer, ConsensusAnswer, Response, SharedLink
 from .presentation import COUNTED_AS_INVITED, percent, present_groups
@@ -237,6 +239,12 @@ def response_counts(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
         counts[assessment_id][state] += 1
         counts[assessment_id]["total"] += 1
     return counts
+
+
+def results_withheld(assessment: Assessment) -> Withheld | None:
+    """Why nobody may see the round's results yet (``anonymity.withheld``: an anonymous
+    round with too few submitted responses), or None: one query."""
+    return withheld(assessment, response_counts([assessment.pk])[assessment.pk])
 
 
 def usable_versions(access: OrgAccess) -> QuerySet[ModelVersion]:

@@ -1146,12 +1146,21 @@ def response_submit(*, response: Response, request: HttpRequest | None = None,
 
 
 @transaction.atomic
+def _refuse_while_withheld(assessment: Assessment) -> None:
+    """A consensus session shows how respondents answered each statement: not while
+    nobody may see the round's results (``anonymity.withheld``), which it says."""
+    hidden = selectors.results_withheld(assessment)
+    if hidden is not None:
+        raise ValidationError(hidden.message)
+
+
 def session_start(*, by: OrgAccess, assessment: Assessment,
                   request: HttpRequest | None = None) -> Assessment:
     """Begin the consensus session of an open round, by the facilitator's choice (a
     closed round may always have one). Answers may still come in while it runs: the
     session view says so. Once begun it stays available, through closing and reopening."""
     by.require("assess")
+    _refuse_while_withheld(assessment)
     if assessment.is_closed:
         return assessment
     now = timezone.now()
@@ -1208,6 +1217,7 @@ def consensus_record(*, by: OrgAccess, assessment: Assessment, question: Questio
         raise ValidationError(_(
             "Consensus answers can be recorded once the round is closed, or after "
             "starting the session on the open round."))
+    _refuse_while_withheld(locked)
     question_id = _session_question(locked, question)
     structure = version_structure(locked.model_version)
     key = next(k for k, pk in structure.question_ids.items() if pk == question_id)

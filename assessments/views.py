@@ -24,7 +24,7 @@ from organisations.service_views import call_service
 from . import followup, selectors, services
 from . import offline as sheets
 from . import session as consensus
-from .anonymity import MIN_GROUP_SIZE, names_visible
+from .anonymity import MIN_GROUP_SIZE, names_visible, withheld, withheld_download
 from .forms import (
     AssessmentEditForm,
     AssessmentForm,
@@ -68,15 +68,24 @@ MAX_STEPS = 12  # next steps on the round page; the export has them all
 # --- Lists ---------------------------------------------------------------------------------
 
 
+def _scored(assessment) -> bool:
+    """Whether a list of rounds shows the round's result: it counts, someone submitted,
+    and anyone may see it (``anonymity.withheld``); the others are not scored."""
+    return (assessment.counts_in_results and assessment.counts["submitted"] > 0
+            and assessment.withheld is None)
+
+
 @tenant_view("view")
 @require_safe
 def index(request, access):
     rounds = list(selectors.assessments(access).order_by("department__name", "-created_at"))
-    results = selectors.results_by_assessment(rounds)
     counts = selectors.response_counts([a.pk for a in rounds])
     for assessment in rounds:
-        assessment.result = results[assessment.pk]
         assessment.counts = counts[assessment.pk]
+        assessment.withheld = withheld(assessment, assessment.counts)
+    results = selectors.results_by_assessment([a for a in rounds if _scored(a)])
+    for assessment in rounds:
+        assessment.result = results.get(assessment.pk)
     groups: dict = {}
     for assessment in rounds:
         groups.setdefault(assessment.department, []).append(assessment)
@@ -90,12 +99,16 @@ def index(request, access):
 def department(request, access, department_id):
     dept = get_department(access, department_id)
     rounds = selectors.department_assessments(access, dept)
-    results = selectors.results_by_assessment(rounds)
     counts = selectors.response_counts([a.pk for a in rounds])
     for assessment in rounds:
-        texts = model_texts(assessment.model_version)
-        assessment.result = results[assessment.pk]
         assessment.counts = counts[assessment.pk]
+        assessment.withheld = withheld(assessment, assessment.counts)
+    results = selectors.results_by_assessment([a for a in rounds if _scored(a)])
+    for assessment in rounds:
+        assessment.result = results.get(assessment.pk)
+        if assessment.result is None:
+            continue
+        texts = model_texts(assessment.model_version)
         assessment.texts = texts
         assessment.level_name = texts.level_name(assessment.result.overall.level)
         assessment.dimension_levels = [(texts.dimension_name(d.key), d.level, d.index)
@@ -103,7 +116,7 @@ def department(request, access, department_id):
     scored = [a for a in rounds if a.is_reported]
     return render(request, "assessments/department.html", _base(
         access, department=dept, rounds=list(reversed(rounds)),
-        trend=_trend(scored)))
+        trend=_trend(scored), min_group_size=MIN_GROUP_SIZE))
 
 
 def _trend(rounds) -> dict | None:
@@ -157,15 +170,18 @@ def detail(request, access, assessment_id):
     for response in people:
         response.percent = percent(response.n_answered / total_questions) \
             if total_questions else 100
-    result = selectors.assessment_results(assessment)
-    before, agreed = consensus.session_outcome(assessment)
-    texts = model_texts(assessment.model_version)
-    summary = present(result, texts, target_is_default=assessment.target_level is None,
-                      before=before, agreed=agreed)
-    group_summary = (selectors.group_summary(assessment, result, texts, responses=people)
-                     if counts["submitted"] and not assessment.is_cancelled else None)
-    summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
-    summary["next_steps"] = summary["next_steps"][:MAX_STEPS]
+    # An anonymous round with too few submitted responses: nothing is scored at all.
+    hidden = withheld(assessment, counts)
+    result = summary = group_summary = None
+    if hidden is None and counts["submitted"] and not assessment.is_cancelled:
+        result = selectors.assessment_results(assessment)
+        before, agreed = consensus.session_outcome(assessment)
+        texts = model_texts(assessment.model_version)
+        summary = present(result, texts, target_is_default=assessment.target_level is None,
+                          before=before, agreed=agreed)
+        group_summary = selectors.group_summary(assessment, result, texts, responses=people)
+        summary["more_steps"] = max(0, len(summary["next_steps"]) - MAX_STEPS)
+        summary["next_steps"] = summary["next_steps"][:MAX_STEPS]
     mine = next((r for r in people if r.user_id == request.user.pk), None)
     links = selectors.links_to_copy(access, assessment, people) \
         if access.can("assess") else {"personal": {}, "shared": []}
@@ -173,7 +189,8 @@ def detail(request, access, assessment_id):
         response.copy_url = links["personal"].get(response.pk)
     return render(request, "assessments/detail.html", _base(
         access, assessment=assessment, respondents=people, counts=counts, summary=summary,
-        result=result, group_summary=group_summary, shared_links=links["shared"],
+        result=result, withheld=hidden, group_summary=group_summary,
+        shared_links=links["shared"],
         total_questions=total_questions, my_response=mine,
         can_assess=access.can("assess"), can_reopen=access.can("reopen")))
 
@@ -622,6 +639,8 @@ def template_xlsx(request, access, assessment_id):
 @require_safe
 def export_csv(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
+    if hidden := selectors.results_withheld(assessment):
+        return withheld_download(hidden)
     return _download(sheets.export_csv(assessment, names=names_visible(
         access, assessment.anonymity)), sheets.CSV_TYPE,
                      _filename(assessment, "answers", "csv"))
@@ -631,6 +650,8 @@ def export_csv(request, access, assessment_id):
 @require_safe
 def export_xlsx(request, access, assessment_id):
     assessment = selectors.get_assessment(access, assessment_id)
+    if hidden := selectors.results_withheld(assessment):
+        return withheld_download(hidden)
     return _download(sheets.export_xlsx(assessment, names=names_visible(
         access, assessment.anonymity)), sheets.XLSX_TYPE,
                      _filename(assessment, "answers", "xlsx"))
@@ -651,9 +672,10 @@ def session(request, access, assessment_id):
     on most, and the answer the team agrees (recorded here or on another device: the
     page polls ``session_updates``)."""
     assessment = selectors.get_assessment(access, assessment_id)
-    if not assessment.session_available:
+    hidden = selectors.results_withheld(assessment)
+    if hidden is not None or not assessment.session_available:
         return render(request, "assessments/session_unavailable.html", _base(
-            access, assessment=assessment, can_assess=access.can("assess")))
+            access, assessment=assessment, can_assess=access.can("assess"), withheld=hidden))
     return render(request, "assessments/session.html",
                   _session_context(access, consensus.session_board(assessment)))
 
@@ -665,7 +687,7 @@ def session_updates(request, access, assessment_id):
     (nothing to swap) while nothing did, which is one cheap query every few seconds."""
     assessment = selectors.get_assessment(access, assessment_id)
     if not assessment.session_available or consensus.stamp(assessment) == request.GET.get(
-            "since"):
+            "since") or selectors.results_withheld(assessment) is not None:
         return HttpResponse(status=204)
     return render(request, "assessments/_session_updates.html",
                   _session_context(access, consensus.session_board(assessment)))
@@ -703,7 +725,8 @@ def session_record(request, access, assessment_id):
                                       request=request)
         except ValidationError as error:
             problem = " ".join(error.messages)
-    board = consensus.session_board(assessment) if assessment.session_available else None
+    shown = assessment.session_available and selectors.results_withheld(assessment) is None
+    board = consensus.session_board(assessment) if shown else None
     if htmx and board is not None:
         anchor = next((s.anchor for s in board.statements if s.key == key), None)
         return render(request, "assessments/_session_updates.html", {

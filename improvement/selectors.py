@@ -171,12 +171,17 @@ def progress_for_round(assessment: Assessment, result, language: str) -> list[di
     if not earlier:
         return []
     rounds = {a.assessment_id: a.assessment for a in earlier}
-    before_results = results_by_assessment(list(rounds.values()), language)
+    # "Before" only from a round whose results may be shown (assessments.anonymity).
+    shown = set(Assessment.objects.filter(pk__in=list(rounds)).reported()
+                .values_list("pk", flat=True))
+    before_results = results_by_assessment([a for pk, a in rounds.items() if pk in shown],
+                                           language)
     texts = model_texts(assessment.model_version, language)
     carried = None
     rows = []
     for action in earlier:
-        before = before_results[action.assessment_id].questions
+        scored = before_results.get(action.assessment_id)
+        before = scored.questions if scored is not None else {}
         earlier_version = action.assessment.model_version
         newer = earlier_version.number < assessment.model_version.number
         if newer and carried is None:

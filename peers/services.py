@@ -93,8 +93,10 @@ def refresh_organisation(organisation: Organisation) -> int:
     if participation is None or not programme_on(organisation):
         PoolEntry.objects.filter(organisation=organisation).delete()
         return 0
+    # Reported: an anonymous round with too few submitted responses has no results to
+    # give the pool (assessments.anonymity.results_hidden).
     rounds = (Assessment.objects.filter(organisation=organisation,
-                                        status=Assessment.Status.CLOSED)
+                                        status=Assessment.Status.CLOSED).reported()
               .select_related("model_version__model", "organisation")
               .order_by("department_id", "model_version__model_id", "-closed_at", "-id"))
     latest = {}

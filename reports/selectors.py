@@ -29,7 +29,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from assessments.anonymity import names_visible
+from assessments.anonymity import Withheld, names_visible, results_may_show, withheld
 from assessments.models import Assessment, Response
 from assessments.presentation import (
     WEAKEST_DIMENSIONS,
@@ -72,7 +72,7 @@ from .models import Report
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file (and the pages kept in
 # the cache, the organisation report and the home page's overview, are rendered again).
-TEMPLATE_VERSION = "2026-12-03.2"
+TEMPLATE_VERSION = "2026-12-04.1"
 
 
 # --------------------------------------------------------------------------- reports
@@ -99,12 +99,15 @@ def _assessment_audience(access: OrgAccess, anonymity: str) -> str:
 
 
 def _openable(access: OrgAccess) -> Q:
-    """The reports whose audience is this member's (see :func:`report_audience`)."""
+    """The reports whose audience is this member's (see :func:`report_audience`). A
+    round's report only while its results may be shown (``anonymity.results_may_show``):
+    a file made before the rule existed is not handed out."""
     q = Q(assessment__isnull=True, audience=report_audience(access, None))
+    rounds = Q()
     for anonymity in Assessment.Anonymity.values:
-        q |= Q(assessment__anonymity=anonymity,
-               audience=_assessment_audience(access, anonymity))
-    return q
+        rounds |= Q(assessment__anonymity=anonymity,
+                    audience=_assessment_audience(access, anonymity))
+    return q | (rounds & results_may_show("assessment__"))
 
 
 def reports(access: OrgAccess) -> QuerySet[Report]:
@@ -164,9 +167,11 @@ class AssessmentReport:
     organisation: Organisation
     assessment: Assessment
     texts: ModelTexts
-    result: ScoreResult
+    # None while nobody may see it (``withheld`` says why): nothing is scored then.
+    result: ScoreResult | None
     respondents: int  # submitted responses: the ones the result counts
     invited: int  # presentation.COUNTED_AS_INVITED
+    withheld: Withheld | None = None  # assessments.anonymity.withheld
     previous: Assessment | None = None
     previous_result: ScoreResult | None = None
     appendix: list[dict] = field(default_factory=list)
@@ -306,12 +311,21 @@ def appendix(assessment: Assessment, texts: ModelTexts, language: str, *,
 
 def assessment_report(access: OrgAccess, assessment: Assessment, *, language: str,
                       with_appendix: bool = False) -> AssessmentReport:
-    previous = previous_round(assessment)
-    rounds = [assessment] + ([previous] if previous else [])
-    results = results_by_assessment(rounds, language)
+    """What a round's report page, PDF and one-pager show. An anonymous round with too
+    few submitted responses (``anonymity.withheld``) has no result, appendix, groups or
+    sections: the report says why instead."""
     texts = model_texts(assessment.model_version, language)
     counts = response_counts([assessment.pk])[assessment.pk]
     submitted, invited = counts["submitted"], counts["total"]
+    hidden = withheld(assessment, counts)
+    if hidden is not None:
+        return AssessmentReport(organisation=access.organisation, assessment=assessment,
+                                texts=texts, result=None, respondents=submitted,
+                                invited=invited, withheld=hidden)
+    # Only a round whose results may be shown (``reported``) is compared with.
+    previous = previous_round(assessment)
+    rounds = [assessment] + ([previous] if previous else [])
+    results = results_by_assessment(rounds, language)
     names = names_visible(access, assessment.anonymity)
     before, agreed = session_outcome(assessment, language)
     report = AssessmentReport(
@@ -737,6 +751,8 @@ class AssessmentSummary:
 def assessment_summary(access: OrgAccess, assessment: Assessment, *,
                        language: str) -> AssessmentSummary:
     data = assessment_report(access, assessment, language=language)
+    if data.withheld is not None:
+        return AssessmentSummary(report=data, weakest=[], quick_wins=[], comparison=None)
     comparison = peer_pool.comparison(assessment, data.result)
     # Each weak dimension's own position, where the pool allows one (peers.pool).
     positions = comparison.dimensions if isinstance(comparison, peer_pool.Comparison) else {}

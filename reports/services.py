@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
+from assessments.selectors import results_withheld
 from organisations.access import ROLE_RANK, OrgAccess, organisation_access
 from organisations.models import Role
 from organisations.security import log_security_event
@@ -100,6 +102,10 @@ def report_request(*, by: OrgAccess, assessment: Assessment | None, language: st
         raise Http404
     if variant not in Report.Variant.values:
         raise ValueError(f"unknown report variant {variant!r}")
+    if assessment is not None:
+        hidden = results_withheld(assessment)
+        if hidden is not None:  # nothing to render that anyone may see
+            raise ValidationError(hidden.message)
     digest = input_hash(by, assessment, language, variant)
     with transaction.atomic():
         report = selectors.live_report(by, digest)
@@ -431,6 +437,8 @@ def build_pdf(*, access: OrgAccess, assessment: Assessment | None, language: str
 def _assessment_document(access: OrgAccess, assessment: Assessment, language: str):
     data = selectors.assessment_report(access, assessment, language=language,
                                        with_appendix=True)
+    if data.withheld is not None:
+        return _withheld_document(access, data, language), []
     figures = [
         ("radar", charts.radar(data.result, data.texts), CHART_WIDTH),
         ("quadrant", charts.quadrant([data.point()], data.texts, title="",
@@ -448,6 +456,15 @@ def _assessment_document(access: OrgAccess, assessment: Assessment, language: st
                        for i, row in enumerate(data.dimensions())],
     })
     return html, figures
+
+
+def _withheld_document(access: OrgAccess, data, language: str) -> str:
+    """A round's PDF while nobody may see its results (``anonymity.withheld``): the
+    cover and why, no figure. Asking for one is refused (:func:`report_request`); this
+    is for a render asked for otherwise (``render_report``)."""
+    return render_to_string("reports/pdf/withheld.html", {
+        "report": data, "organisation": access.organisation, "language": language,
+        "generated_at": timezone.now()})
 
 
 def _organisation_document(access: OrgAccess, language: str):
@@ -524,6 +541,8 @@ def _summary_quadrant(rows, texts) -> dict | None:
 
 def _assessment_summary(access: OrgAccess, assessment: Assessment, language: str):
     data = selectors.assessment_summary(access, assessment, language=language)
+    if data.report.withheld is not None:
+        return "reports/pdf/withheld.html", {"report": data.report}
     return "reports/pdf/summary_assessment.html", {
         "summary": data, "report": data.report, "steps": data.quick_wins,
         "quadrant": _summary_quadrant([data.report.point()], data.report.texts),

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from assessments.anonymity import MIN_GROUP_SIZE, withheld_download
+from assessments.selectors import results_withheld
 from organisations.access import OrgAccess, tenant_view
 from peers import pool as peer_pool
 from peers.forms import FilterForm as PeerFilterForm
@@ -166,7 +169,7 @@ def _organisation_body(access: OrgAccess, language: str) -> dict:
                   .order_by("department__name", "-created_at"))
     return {"organisation": access.organisation, "report": data, "sections": sections,
             "portfolio_chart": portfolio_chart, "portfolio_quadrants": portfolio_quadrants,
-            "rounds": rounds}
+            "rounds": rounds, "min_group_size": MIN_GROUP_SIZE}
 
 
 def _radar(data) -> dict:
@@ -182,6 +185,9 @@ def assessment_report(request, access, assessment_id):
     language = current_language()
     assessment = selectors.get_assessment(access, assessment_id)
     data = selectors.assessment_report(access, assessment, language=language)
+    if data.withheld is not None:  # no figure, chart, export or PDF: why instead
+        return _render(request, access, "reports/assessment.html", {
+            "assessment": assessment, "report": data})
     staircases = [
         _chart(f"staircase-{i}", charts.staircase(d, data.texts,
                                                   threshold=data.result.threshold))
@@ -268,10 +274,16 @@ def _assessment_pdf(variant: str):
     @require_POST
     def view(request, access, assessment_id):
         assessment = selectors.get_assessment(access, assessment_id)
-        requested = services.report_request(by=access, assessment=assessment, variant=variant,
-                                            language=current_language(), request=request)
-        return _after_request(request, access, requested, reverse(
-            "reports:assessment", args=[access.organisation.slug, assessment.public_id]))
+        page = reverse("reports:assessment", args=[access.organisation.slug,
+                                                    assessment.public_id])
+        try:
+            requested = services.report_request(by=access, assessment=assessment,
+                                                variant=variant,
+                                                language=current_language(), request=request)
+        except ValidationError as refused:  # results withheld (anonymity.withheld)
+            messages.error(request, " ".join(refused.messages))
+            return redirect(page)
+        return _after_request(request, access, requested, page)
 
     view.__name__ = f"assessment_{variant}_pdf"
     return view
@@ -367,6 +379,8 @@ def _export_response(content: bytes | str, *, filename: str, content_type: str):
 
 def _export(access, assessment, fmt: str):
     language = current_language()
+    if assessment is not None and (hidden := results_withheld(assessment)) is not None:
+        return withheld_download(hidden)
     if assessment is None:
         table = exports.organisation_table(access, language=language)
         contract = exports.organisation_contract(access, language=language)

@@ -29,9 +29,11 @@ COMMENTS = (
 @transaction.atomic
 def seed_rounds(*, organisation: Organisation, version: ModelVersion, rounds: int = 2,
                 respondents: int = 3, seed: int = 0,
-                departments: list[Department] | None = None) -> list[Assessment]:
+                departments: list[Department] | None = None,
+                anonymity: str = Assessment.Anonymity.ANONYMOUS) -> list[Assessment]:
     """``rounds`` closed rounds per department (the last one open), each answered and
-    submitted by ``respondents`` people; later rounds score a little higher."""
+    submitted by ``respondents`` people; later rounds score a little higher. (An
+    anonymous round of fewer than three shows no result: ``assessments.anonymity``.)"""
     rng = random.Random(f"{organisation.slug}:{seed}")
     departments = departments if departments is not None else list(
         organisation.departments.order_by("name"))
@@ -48,7 +50,8 @@ def seed_rounds(*, organisation: Organisation, version: ModelVersion, rounds: in
             last = r == rounds - 1
             assessment = Assessment.objects.create(
                 organisation=organisation, department=department, model_version=version,
-                name=f"Round {r + 1} · {when:%Y}", status=Assessment.Status.OPEN
+                name=f"Round {r + 1} · {when:%Y}", anonymity=anonymity,
+                status=Assessment.Status.OPEN
                 if last else Assessment.Status.CLOSED,
                 created_at=when, opened_at=when, closed_at=None if last else when)
             level_now = maturity + 0.45 * r

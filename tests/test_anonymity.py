@@ -1,7 +1,8 @@
 """Anonymous and named rounds (issue 12, item 7; DESIGN.md "Tenancy and access").
 
 Anonymous (the default): nobody, not even the owner, sees who answered what; the
-answers export and the PDF appendix carry respondent numbers. Named: owners,
+answers export and the PDF appendix carry respondent numbers, and no figure of the round
+is shown anywhere until at least three responses are submitted. Named: owners,
 consultants and managers see names, executives never. Unsubmitted responses never
 appear in an answers export.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from assessments import services
@@ -21,7 +24,12 @@ from assessments.models import Assessment, Response
 from organisations.models import AuditEvent
 from reports import selectors as report_selectors
 from reports.models import Report
-from tests.assessment_factories import invitee, make_assessment, version_with
+from tests.assessment_factories import (
+    invitee,
+    make_assessment,
+    respondents_with_answers,
+    version_with,
+)
 from tests.conftest import access_for, signed_in
 
 ROLES = ("owner", "consultant", "manager", "viewer")
@@ -277,3 +285,222 @@ def test_respondents_are_told_before_they_answer(world, anonymity, says):
     member = signed_in(world.acme.manager).get(_url(assessment, "answer")).content.decode()
     assert says in member
 
+
+
+# -------------------------------------- no results from fewer than three (anonymous)
+#
+# An anonymous round's results are that of its respondents' answers: with one submitted
+# response, that person's; with two, each can subtract their own. So no surface shows a
+# figure of an anonymous round until MIN_GROUP_SIZE responses are submitted
+# (anonymity.results_hidden), and each says why.
+
+WITHHELD = "Results appear once at least 3 people have submitted: this round is anonymous."
+# What only a result shows: on the pages, in the PDF and in the files.
+FIGURES = ("Maturity index", "Completeness", "in place", "Why this level", "Do extra",
+           "Maturity at a glance")
+
+
+def small_round(world, submitted: int, anonymity: str = "anonymous") -> Assessment:
+    """A round of the 12-statement model with ``submitted`` submitted respondents and one
+    more invited who has not answered."""
+    assessment = make_assessment(world, version=version_with(12), anonymity=anonymity,
+                                 name=f"Small round of {submitted}")
+    respondents_with_answers(assessment, submitted)
+    invitee(assessment, "later@people.test")
+    return assessment
+
+
+def flat(response) -> str:
+    """A page's text, tags out and whitespace folded."""
+    return " ".join(re_text(response.content.decode()).split())
+
+
+def open_surfaces(world, assessment) -> dict[str, str]:
+    """Every surface of an open round, as text (a file that is refused: its answer)."""
+    from reports import services as report_services
+    from tests.api_helpers import token_client
+
+    manager, owner = signed_in(world.acme.manager), signed_in(world.acme.owner)
+    consultancy = signed_in(world.northwind.consultant)  # acts in its client Acme
+    round_url = _url(assessment, "detail")
+    report_url = f"/o/acme/reports/assessments/{assessment.public_id}/"
+    access = access_for(world.acme.owner, world.acme.org)
+    pdf_html = report_services._assessment_document(access, assessment, "en")[0]
+    template, context = report_services._assessment_summary(access, assessment, "en")
+    summary_html = render_to_string(template, {**context, "organisation": world.acme.org,
+                                               "language": "en"})
+    texts = {
+        "round page": flat(manager.get(round_url)),
+        "round page, owner": flat(owner.get(round_url)),
+        "round page, consultancy": flat(consultancy.get(round_url)),
+        "report page": flat(owner.get(report_url)),
+        "pdf": " ".join(re_text(pdf_html).split()),
+        "one-page summary": " ".join(re_text(summary_html).split()),
+        "list of rounds": flat(owner.get("/o/acme/assessments/")),
+        "department page": flat(owner.get(
+            f"/o/acme/assessments/departments/{assessment.department.public_id}/")),
+    }
+    for name, response in (
+            ("results csv", owner.get(report_url + "export.csv")),
+            ("results xlsx", owner.get(report_url + "export.xlsx")),
+            ("results json", owner.get(report_url + "export.json")),
+            ("answers csv", manager.get(_url(assessment, "export_csv"))),
+            ("answers xlsx", manager.get(_url(assessment, "export_xlsx"))),
+            ("api results", token_client(world.acme).get(
+                f"/organisations/acme/rounds/{assessment.public_id}/results"))):
+        texts[name] = f"{response.status_code} {response.content.decode('utf-8', 'replace')}"
+    return texts
+
+
+def re_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", " ")
+
+
+def closed_surfaces(world, assessment) -> dict[str, str]:
+    """What adds rounds up (and the session, which needs a closed round)."""
+    owner = signed_in(world.acme.owner)
+    consultancy = signed_in(world.northwind.consultant)
+    return {
+        "home overview": flat(owner.get("/o/acme/")),
+        "organisation report": flat(owner.get("/o/acme/reports/")),
+        "organisation csv": owner.get("/o/acme/reports/export.csv").content.decode(),
+        "organisation json": owner.get("/o/acme/reports/export.json").content.decode(),
+        "portfolio": flat(consultancy.get("/o/northwind/reports/")),
+        "consensus session": flat(owner.get(_url(assessment, "session"))),
+        "department page, closed": flat(owner.get(
+            f"/o/acme/assessments/departments/{assessment.department.public_id}/")),
+    }
+
+
+@pytest.mark.parametrize("submitted", [1, 2])
+def test_an_anonymous_round_shows_no_result_until_three_have_submitted(world, submitted,
+                                                                        media_root):
+    from reports import selectors as reports_selectors
+    from reports import services as report_services
+
+    assessment = small_round(world, submitted)
+    texts = open_surfaces(world, assessment)
+    for surface, text in texts.items():
+        assert not [f for f in FIGURES if f in text], surface
+    why = f"{submitted} of {submitted + 1} submitted so far."
+    for surface in ("round page", "round page, owner", "round page, consultancy",
+                    "report page", "pdf", "one-page summary", "department page"):
+        assert WITHHELD in texts[surface] and why in texts[surface], surface
+    for surface in ("results csv", "results xlsx", "results json", "answers csv",
+                    "answers xlsx"):
+        assert texts[surface].startswith("403 ") and WITHHELD in texts[surface], surface
+    assert texts["api results"].startswith("409 ") and WITHHELD in texts["api results"]
+    assert "Anonymous: shown from 3 submitted" in texts["list of rounds"]
+    # The misleading promise is gone, and the respondents' status list stays.
+    assert "as soon as the first respondent submits" not in texts["round page"]
+    assert "Based on" not in texts["round page"]
+    assert "Respondent 0" in texts["round page"]  # the factory's names: status, not answers
+    # No PDF is made of it, and no consensus session held on it.
+    owner = access_for(world.acme.owner, world.acme.org)
+    with pytest.raises(ValidationError, match="at least 3 people"):
+        report_services.report_request(by=owner, assessment=assessment, language="en",
+                                       send=False)
+    page = signed_in(world.acme.owner).post(
+        f"/o/acme/reports/assessments/{assessment.public_id}/pdf/", follow=True)
+    assert WITHHELD in flat(page) and not Report.objects.exists()
+    with pytest.raises(ValidationError, match="at least 3 people"):
+        services.session_start(by=owner, assessment=assessment)
+
+    services.assessment_close(by=owner, assessment=assessment)
+    closed = closed_surfaces(world, assessment)
+    for surface, text in closed.items():
+        assert not [f for f in FIGURES if f in text], surface
+        assert "Small round of" not in text or surface in (
+            "organisation report", "consensus session", "department page, closed"), surface
+    assert "No department has results yet." in closed["organisation report"]
+    assert WITHHELD in closed["consensus session"]
+    with pytest.raises(ValidationError, match="at least 3 people"):
+        services.consensus_record(by=owner, assessment=assessment, question="people.2.1",
+                                  option="fully")
+    # Every aggregate counts it as a round without results.
+    report = reports_selectors.organisation_report(owner, language="en")
+    assert report.is_empty and assessment.department.name in report.without_results
+    portfolio = reports_selectors.organisation_report(
+        access_for(world.northwind.consultant, world.northwind.org), language="en")
+    assert portfolio.portfolio == []
+    assert reports_selectors.executive_overview(owner, language="en").rows == []
+    assert not Assessment.objects.reported().filter(pk=assessment.pk).exists()
+
+
+def test_an_anonymous_round_of_three_shows_its_results_everywhere(world, media_root):
+    assessment = small_round(world, 3)
+    texts = open_surfaces(world, assessment)
+    for surface in ("round page", "round page, owner", "round page, consultancy",
+                    "report page", "pdf"):
+        assert "Maturity index" in texts[surface] and "Do extra" in texts[surface], surface
+        assert WITHHELD not in texts[surface], surface
+    assert "Maturity index" in texts["one-page summary"]
+    for surface in ("results csv", "results xlsx", "results json", "answers csv",
+                    "answers xlsx", "api results"):
+        assert texts[surface].startswith("200 "), surface
+    assert '"level"' in texts["results json"] and '"level"' in texts["api results"]
+    assert "Anonymous: shown from" not in texts["list of rounds"]
+
+    owner = access_for(world.acme.owner, world.acme.org)
+    services.assessment_close(by=owner, assessment=assessment)
+    closed = closed_surfaces(world, assessment)
+    assert "Maturity at a glance" in closed["home overview"]
+    assert "Small round of 3" in closed["organisation csv"]
+    assert "Small round of 3" in closed["organisation json"]
+    assert "Portfolio" in closed["portfolio"] and "Acme" in closed["portfolio"]
+    assert "Consensus session" in closed["consensus session"]
+    assert WITHHELD not in closed["consensus session"]
+    assert Assessment.objects.reported().filter(pk=assessment.pk).exists()
+
+
+def test_a_named_round_of_one_shows_its_result(world, media_root):
+    assessment = small_round(world, 1, anonymity="named")
+    texts = open_surfaces(world, assessment)
+    for surface in ("round page", "report page", "pdf"):
+        assert "Maturity index" in texts[surface] and WITHHELD not in texts[surface], surface
+    assert texts["results csv"].startswith("200 ") and texts["api results"].startswith("200 ")
+    assert "Based on 1 submitted response." in texts["round page"]
+
+
+def test_answers_imported_from_a_sheet_count_as_submitted(world):
+    """Two submitted online and one answer sheet imported (and submitted) on paper: three."""
+    from assessments import offline
+
+    assessment = small_round(world, 2)
+    assert WITHHELD in flat(signed_in(world.acme.manager).get(_url(assessment, "detail")))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(offline.COLUMNS)
+    writer.writerows([[q.key, "", "", "", "largely", ""]
+                      for q in assessment.model_version.questions.all()])
+    manager = access_for(world.acme.manager, world.acme.org)
+    plan = offline.offline_answers_check(by=manager, assessment=assessment,
+                                         data=out.getvalue().encode(), filename="sheet.csv",
+                                         name="On paper", submit=True)
+    offline.offline_answers_import(by=manager, assessment=assessment, plan=plan,
+                                   confirmed=True)
+    page = flat(signed_in(world.acme.manager).get(_url(assessment, "detail")))
+    assert "Maturity index" in page and WITHHELD not in page
+
+
+def test_the_rule_and_its_query_agree(world):
+    """``results_hidden`` on a round and ``results_may_show`` in SQL say the same, for
+    0 to 4 submitted responses in anonymous and named rounds (the reports' queries use
+    the second, the pages the first)."""
+    from assessments.anonymity import results_hidden, results_may_show
+    from assessments.selectors import response_counts
+
+    rounds = []
+    for anonymity in ("anonymous", "named"):
+        for submitted in range(5):
+            assessment = make_assessment(world, anonymity=anonymity,
+                                         name=f"{anonymity} {submitted}")
+            respondents_with_answers(assessment, submitted)
+            respondents_with_answers(assessment, 1, submitted=False)  # in progress
+            rounds.append(assessment)
+    counts = response_counts([a.pk for a in rounds])
+    may_show = set(Assessment.objects.filter(results_may_show()).values_list("pk", flat=True))
+    for assessment in rounds:
+        hidden = results_hidden(assessment, counts[assessment.pk]["submitted"])
+        assert hidden == (assessment.pk not in may_show), assessment.name
+        assert hidden == (assessment.is_anonymous and counts[assessment.pk]["submitted"] < 3)

@@ -333,6 +333,21 @@ def test_results_are_the_figures_of_the_round_page(world):
     assert body["respondents"]["submitted"] == 3
 
 
+def test_an_anonymous_round_of_two_has_no_results_and_no_pdf_yet(world):
+    """Its results would give each of the two the other's answers (DESIGN.md): a 409
+    saying so, as the round's page does, and no report is made."""
+    assessment = make_assessment(world)
+    respondents_with_answers(assessment, 2)
+    client = token_client(world.acme)
+    body = _problem(client.get(f"/organisations/acme/rounds/{assessment.public_id}/results"),
+                    409)
+    assert body["detail"] == ("Results appear once at least 3 people have submitted: this "
+                              "round is anonymous. 2 of 2 submitted so far.")
+    _problem(client.post("/organisations/acme/reports", {"round": str(assessment.public_id)}),
+             409)
+    assert not Report.objects.exists()
+
+
 # -------------------------------------------------------------------------- reports
 
 
@@ -343,6 +358,7 @@ def test_it_requests_polls_and_downloads_a_pdf(world, django_capture_on_commit_c
     sent = []
     monkeypatch.setattr(report_services, "enqueue", lambda pk, **kw: sent.append(pk))
     assessment = make_assessment(world)
+    respondents_with_answers(assessment, 3)  # anonymous: fewer, and there is no PDF (409)
     client = token_client(world.acme)  # a read token may ask for a PDF, as executives may
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/organisations/acme/reports",

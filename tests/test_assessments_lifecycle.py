@@ -120,13 +120,13 @@ def test_it_lets_nothing_change_in_a_cancelled_round(world, version, manager):
 def test_it_leaves_a_cancelled_round_out_of_results_trends_and_reports(world, version,
                                                                        manager):
     earlier = make_assessment(world, version=version, name="Spring")
-    respondents_with_answers(earlier, 2)
+    respondents_with_answers(earlier, 3)  # anonymous: three, or it shows no result
     services.assessment_close(by=manager, assessment=earlier)
     later = make_assessment(world, version=version, name="Autumn")
-    respondents_with_answers(later, 2, seed=3)
+    respondents_with_answers(later, 3, seed=3)
     services.assessment_cancel(by=manager, assessment=later)
     last = make_assessment(world, version=version, name="Winter")
-    respondents_with_answers(last, 1)
+    respondents_with_answers(last, 3)
 
     scoped = selectors.assessments(manager)
     assert [a.name for a in report_selectors.reported_rounds(scoped)] == ["Spring", "Winter"]
@@ -150,23 +150,26 @@ def test_it_leaves_a_cancelled_round_out_of_results_trends_and_reports(world, ve
 def test_a_round_counts_in_trends_and_reports_only_with_a_submitted_response(world, version,
                                                                             manager):
     """AssessmentQuerySet.reported: the one rule of the reports' rounds, the previous
-    round and the department page's trend."""
-    spring = make_assessment(world, version=version, name="Spring")
+    round and the department page's trend. An anonymous round counts from three submitted
+    responses (assessments.anonymity), a named one from one."""
+    spring = make_assessment(world, version=version, name="Spring", anonymity="named")
     respondents_with_answers(spring, 1)
     started = make_assessment(world, version=version, name="Started")
     respondents_with_answers(started, 2, submitted=False)
     draft = make_assessment(world, version=version, name="Draft", opened=False)
     Response.objects.create(assessment=draft, email="d@example.test",
                             submitted_at=timezone.now())  # counted nowhere all the same
+    few = make_assessment(world, version=version, name="Too few")
+    respondents_with_answers(few, 2)  # anonymous: no results from two
     last = make_assessment(world, version=version, name="Winter")
-    respondents_with_answers(last, 1)
+    respondents_with_answers(last, 3)
 
     scoped = selectors.assessments(manager)
     assert [a.name for a in report_selectors.reported_rounds(scoped)] == ["Spring", "Winter"]
     assert report_selectors.previous_round(last).name == "Spring"
     assert {a.name: a.is_reported for a in selectors.department_assessments(
         manager, last.department)} == {"Spring": True, "Started": False, "Draft": False,
-                                       "Winter": True}
+                                       "Too few": False, "Winter": True}
     department = signed_in(world.acme.manager).get(reverse("assessments:department", kwargs={
         "org_slug": "acme", "department_id": last.department.public_id}))
     assert [p["assessment"].name for p in department.context["trend"]["points"]] == [

@@ -203,7 +203,9 @@ def test_it_shows_respondents_by_status_on_the_assessment_page(world, version):
     html = signed_in(world.acme.viewer).get(_url(assessment, "detail")).content.decode()
     assert "2 not started" in html and "1 in progress" in html and "1 submitted" in html
     assert "Busy Bee" in html and "Done Dan" in html
-    assert "Based on 1 submitted response." in html
+    # Anonymous: no result from one submitted response, and the page says why.
+    assert "Results appear once at least 3 people have submitted: this round is anonymous." \
+        in html and "1 of 4 submitted so far." in html
     # A viewer sees no buttons that change anything.
     assert _url(assessment, "remind_all") not in html and _url(assessment, "close") not in html
     manager_html = signed_in(world.acme.manager).get(_url(assessment, "detail")).content.decode()

@@ -609,7 +609,7 @@ def fill_colours(pdf: bytes) -> set[tuple[int, int, int]]:
 def report_round(world, media):
     version = make_version(slug="brand-report")
     rounds = seed_rounds(organisation=world.acme.org, version=version, rounds=1,
-                         respondents=2)
+                         respondents=3)
     return rounds[0]
 
 

@@ -109,7 +109,7 @@ def test_na_and_dk_as_agreed_answers_behave_as_design_says(world, option, status
 
 
 def test_a_statement_nobody_answered_may_get_one(world):
-    assessment = make_assessment(world)
+    assessment = make_assessment(world, anonymity="named")  # one respondent: named
     response, _token = invitee(assessment)
     response.answers.create(question=assessment.model_version.questions.get(key="people.2.1"),
                             option="fully")
@@ -149,7 +149,7 @@ def test_an_open_round_needs_the_facilitators_choice_and_a_draft_none(world):
     with pytest.raises(ValidationError):
         record(world, draft, "people.3.1", "fully")
     assessment = make_assessment(world)
-    respondents_with_answers(assessment, 2)
+    respondents_with_answers(assessment, 3)  # anonymous: fewer have no session
     with pytest.raises(ValidationError, match="after starting the session"):
         record(world, assessment, "people.3.1", "fully")
     services.session_start(by=access_for(world.acme.manager, world.acme.org),
@@ -198,7 +198,8 @@ def test_the_session_orders_statements_by_disagreement_and_shows_no_names(world)
 
 
 def test_the_session_says_which_statement_stops_a_dimension(world):
-    assessment = make_assessment(world, version=version_with(6))
+    # One respondent: named (an anonymous round of one has no session, test_anonymity.py).
+    assessment = make_assessment(world, version=version_with(6), anonymity="named")
     response, _token = invitee(assessment)
     for question in assessment.model_version.questions.all():
         response.answers.create(question=question,
@@ -268,7 +269,7 @@ def test_polling_answers_204_until_something_changes_then_the_new_state(world):
 
 def test_an_open_round_offers_to_start_the_session(world):
     assessment = make_assessment(world)
-    respondents_with_answers(assessment, 2)
+    respondents_with_answers(assessment, 3)  # anonymous: fewer have no session
     manager = signed_in(world.acme.manager)
     assert "Start the consensus session now" in flat(manager.get(session_url(assessment)))
     started = manager.post(session_url(assessment, "start/"))

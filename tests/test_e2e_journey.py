@@ -84,10 +84,14 @@ def test_a_consultant_a_respondent_a_manager_and_an_executive_use_the_product(
 
     page.goto(f"{base}/o/initech/assessments/new/")
     page.fill("input[name=name]", "Q1 2027")
+    # Named: one respondent answers, and an anonymous round shows no result before three
+    # have submitted (tests/test_anonymity.py).
+    page.check("input[name=anonymity][value=named]")
     shots(page, "new-assessment")
     page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
     assessment = Assessment.objects.get(organisation=client, name="Q1 2027")
+    assert assessment.anonymity == "named"
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Open for answers").click()
     page.wait_for_load_state("networkidle")

@@ -46,7 +46,8 @@ def _closed_rounds(world, departments, version, *, rounds=2, cast=None):
                 by=access, department=department, model_version=version,
                 name=f"Round {r + 1}")
             assessment = services.assessment_open(by=access, assessment=assessment)
-            respondents_with_answers(assessment, 2, seed=d + 3 * r)
+            # Three: an anonymous round with fewer shows no result (test_anonymity.py).
+            respondents_with_answers(assessment, 3, seed=d + 3 * r)
             services.assessment_close(by=access, assessment=assessment)
             Assessment.objects.filter(pk=assessment.pk).update(
                 created_at=timezone.now() - timedelta(days=100 * (rounds - r)))

@@ -40,7 +40,7 @@ def seeded(world, media):
     acme.departments[0].name = TRICKY
     acme.departments[0].save()
     rounds = seed_rounds(organisation=acme.org, version=version, rounds=2, respondents=3)
-    seed_rounds(organisation=world.globex.org, version=version, rounds=1, respondents=2)
+    seed_rounds(organisation=world.globex.org, version=version, rounds=1, respondents=3)
     latest = sorted((a for a in rounds if a.name.startswith("Round 2")),
                     key=lambda a: a.department.name != TRICKY)
     return {"version": version, "rounds": rounds, "latest": latest}

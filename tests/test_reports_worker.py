@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def seeded(world):
     version = make_version(slug="report-model")
-    return seed_rounds(organisation=world.acme.org, version=version, rounds=1, respondents=2)
+    return seed_rounds(organisation=world.acme.org, version=version, rounds=1, respondents=3)
 
 
 def report_in(*statuses):

@@ -78,7 +78,7 @@ def exports(world):
     department.name = HOSTILE[0]
     department.save()
     seed_rounds(organisation=world.acme.org, version=make_version(slug="csv-model"),
-                rounds=1, respondents=2, departments=[department])
+                rounds=1, respondents=3, departments=[department])  # anonymous: 3
     return {
         "answers": (manager.get(_url(assessment, "export_csv")).content, HOSTILE),
         "answer sheet": (manager.get(_url(assessment, "template_csv")).content, []),

@@ -52,11 +52,12 @@ def _language(requested: str | None) -> str:
         return settings.LANGUAGE_CODE
 
 
-@router.post(f"{ORG}/reports", response={**answers(202, ReportOut), 200: ReportOut},
+@router.post(f"{ORG}/reports", response={**answers(202, ReportOut, conflict=True),
+                                         200: ReportOut},
              auth=REPORTS,
              summary="Ask for a PDF of a round, or of the organisation (or its one-page "
                      "summary): 202 while it is made, 200 when a ready one of the same "
-                     "inputs is reused")
+                     "inputs is reused; 409 for a round whose results nobody may see yet")
 def request_report(request, org_slug: str, payload: ReportIn):
     access = access_of(request)
     assessment = None

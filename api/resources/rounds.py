@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from assessments import selectors, services
+from assessments.anonymity import MIN_GROUP_SIZE
 from assessments.models import Assessment
 from assessments.presentation import present
 from models_catalog.texts import model_texts
@@ -129,11 +130,15 @@ def invite_respondent(request, org_slug: str, assessment_id: UUID, payload: Resp
     return Status(201, {"id": response.public_id, "email": response.email})
 
 
-@router.get(f"{ROUND}/results", response=answers(200, ResultsOut),
+@router.get(f"{ROUND}/results", response=answers(200, ResultsOut, conflict=True),
             summary="The round's results: the figures of its page (submitted responses "
-                    "only), texts in the request's language")
+                    "only), texts in the request's language; 409 while an anonymous "
+                    f"round has fewer than {MIN_GROUP_SIZE} submitted responses")
 def get_results(request, org_slug: str, assessment_id: UUID):
     assessment = selectors.get_assessment(access_of(request), assessment_id)
+    hidden = selectors.results_withheld(assessment)
+    if hidden is not None:  # nobody may see them yet: the problem's detail says why
+        raise ValidationError(hidden.message)
     result = selectors.assessment_results(assessment)
     summary = present(result, model_texts(assessment.model_version),
                       target_is_default=assessment.target_level is None)

@@ -12,8 +12,11 @@ from tests.assessment_factories import invitee, make_assessment, version_with
 
 def _assessment(world):
     if "assessment" not in world.memo:
+        # Named: an anonymous round with fewer than three submitted responses has no
+        # results, report or exports to reach (tests/test_anonymity.py).
         world.memo["assessment"] = make_assessment(
-            world, version=version_with(slug="acme-assessed"), name="Isolation round")
+            world, version=version_with(slug="acme-assessed"), name="Isolation round",
+            anonymity="named")
     return world.memo["assessment"]
 
 
