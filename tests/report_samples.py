@@ -29,9 +29,12 @@ COMMENTS = (
 @transaction.atomic
 def seed_rounds(*, organisation: Organisation, version: ModelVersion, rounds: int = 2,
                 respondents: int = 3, seed: int = 0,
-                departments: list[Department] | None = None) -> list[Assessment]:
-    """``rounds`` closed rounds per department (the last one open), each answered and
-    submitted by ``respondents`` people; later rounds score a little higher."""
+                departments: list[Department] | None = None,
+                last_open: bool = True) -> list[Assessment]:
+    """``rounds`` closed rounds per department (the last one open, unless not
+    ``last_open``), each answered and submitted by ``respondents`` people; later rounds
+    score a little higher. An open round's figures are not a department's result yet
+    (``AssessmentQuerySet.reported``)."""
     rng = random.Random(f"{organisation.slug}:{seed}")
     departments = departments if departments is not None else list(
         organisation.departments.order_by("name"))
@@ -45,7 +48,7 @@ def seed_rounds(*, organisation: Organisation, version: ModelVersion, rounds: in
         maturity = 1.6 + rng.random() * (top - 2.4)  # where this department stands
         for r in range(rounds):
             when = now - timedelta(days=120 * (rounds - r) - 1)
-            last = r == rounds - 1
+            last = last_open and r == rounds - 1
             assessment = Assessment.objects.create(
                 organisation=organisation, department=department, model_version=version,
                 name=f"Round {r + 1} · {when:%Y}", status=Assessment.Status.OPEN
