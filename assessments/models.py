@@ -23,13 +23,22 @@ from organisations.changes import TrackedQuerySet
 
 class AssessmentQuerySet(TrackedQuerySet):
     def counted(self) -> AssessmentQuerySet:
-        """Rounds whose results count (results, trends, reports): open or closed ones."""
+        """Rounds that have results, open or closed: a round's own pages and the lists of
+        rounds. Which of them stand for their department is :meth:`reported`'s."""
         return self.filter(status__in=Assessment.COUNTED)
 
     def reported(self) -> AssessmentQuerySet:
-        """Rounds that count in reports and trends: counted ones with a submitted
-        response whose results may be shown (``anonymity.results_may_show``: in an
-        anonymous round at least ``anonymity.MIN_GROUP_SIZE`` submitted responses).
+        """Rounds whose figures stand for their department wherever departments are
+        compared or followed (the home page's overview, the organisation report and its
+        PDFs and exports, the portfolio, the benchmark pool, trends, the change since the
+        round before): closed rounds with at least one submitted response, whose results
+        may be shown (``anonymity.results_may_show``: in an anonymous round at least
+        ``anonymity.MIN_GROUP_SIZE`` submitted responses). A department's latest result
+        is the newest of these; a round still open is named beside it as in progress,
+        never with its figures, which move with each submission
+        (``reports.selectors.latest_results``; README, "Which round's figures"). A round's
+        own pages show its results while it is open (``counted``).
+
         EXISTS rather than a join: no DISTINCT over every selected column (the rounds'
         versions and models carry their texts)."""
         return self.filter(_reported())
@@ -51,7 +60,7 @@ def _reported() -> Q:
     from .anonymity import results_may_show  # it reads these models
 
     submitted = Response.objects.filter(Response.submitted(), assessment=models.OuterRef("pk"))
-    return Q(models.Exists(submitted), status__in=Assessment.COUNTED) & results_may_show()
+    return Q(models.Exists(submitted), status=Assessment.Status.CLOSED) & results_may_show()
 
 
 class Assessment(models.Model):

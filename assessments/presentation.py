@@ -40,8 +40,13 @@ from scoring import DK, NA, DimensionScore, QuestionAggregate, ScoreResult, quic
 GROUP_INDEX_GAP = 1.0
 GROUP_AXIS_GAP = 0.25
 
-# The responses that count as invited (see the module docstring).
-COUNTED_AS_INVITED = Q(revoked_at__isnull=True) | Q(submitted_at__isnull=False)
+def counted_as_invited(path: str = "") -> Q:
+    """The responses that count as invited (see the module docstring); ``path``: the way
+    to the responses (``"responses__"`` from their rounds)."""
+    return Q(**{f"{path}revoked_at__isnull": True}) | Q(**{f"{path}submitted_at__isnull": False})
+
+
+COUNTED_AS_INVITED = counted_as_invited()
 
 
 def percent(fraction: float | None, *, step: int = 1) -> int | None:

@@ -255,7 +255,7 @@ def organisation_home(request, access):
 
 
 # Bump when the home page's templates change what they show.
-HOME_TEMPLATE_VERSION = "2026-12-04.1"
+HOME_TEMPLATE_VERSION = "2026-12-04.2"
 # The longest a rendered home page is kept; a change of its data replaces it at once.
 HOME_CACHE_SECONDS = 600
 

@@ -85,20 +85,20 @@ def set_participation(*, by: OrgAccess, opted_in: bool, sector: str, size_band: 
 
 
 def refresh_organisation(organisation: Organisation) -> int:
-    """Recompute the organisation's pool entries from its closed rounds (the latest
-    closed round of each department, per model); remove them if it may not be in the
-    pool. Returns the number of entries kept."""
+    """Recompute the organisation's pool entries from its departments' latest results
+    per model (the rounds that count, ``AssessmentQuerySet.reported``: closed, with a
+    submitted response; the newest per department and model); remove them if it may not
+    be in the pool. Returns the number of entries kept."""
     participation = Participation.objects.filter(organisation=organisation,
                                                  opted_in=True).first()
     if participation is None or not programme_on(organisation):
         PoolEntry.objects.filter(organisation=organisation).delete()
         return 0
-    # Reported: an anonymous round with too few submitted responses has no results to
-    # give the pool (assessments.anonymity.results_hidden).
-    rounds = (Assessment.objects.filter(organisation=organisation,
-                                        status=Assessment.Status.CLOSED).reported()
+    # Reported: closed, and an anonymous round with too few submitted responses has no
+    # results to give the pool (assessments.anonymity.results_hidden).
+    rounds = (Assessment.objects.filter(organisation=organisation).reported()
               .select_related("model_version__model", "organisation")
-              .order_by("department_id", "model_version__model_id", "-closed_at", "-id"))
+              .order_by("department_id", "model_version__model_id", "-created_at", "-id"))
     latest = {}
     for assessment in rounds:
         latest.setdefault((assessment.department_id, assessment.model_version.model_id), assessment)
@@ -106,8 +106,7 @@ def refresh_organisation(organisation: Organisation) -> int:
     groups: dict[tuple[int, int], list] = defaultdict(list)
     for assessment in latest.values():
         result = results[assessment.pk]
-        if result.respondent_completeness:  # someone submitted
-            groups[(assessment.model_version.model_id, result.levels)].append(result)
+        groups[(assessment.model_version.model_id, result.levels)].append(result)
     kept = []
     with transaction.atomic():
         # Re-read consent inside the write: an opt-out that landed meanwhile wins.

@@ -227,4 +227,6 @@ def portfolio(rows: Sequence[DepartmentResult], *, top: int) -> list[dict]:
         "percent": percent(scale_share(r.index, r.top or top)),
         "index": r.index, "top": r.top or top,
         "colour": level_colour(r.level, r.top or top),
+        # The round the figures are from, and the department's round still open.
+        "round": r.round, "in_progress": r.in_progress,
     } for r in ordered]

@@ -23,6 +23,7 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -63,6 +64,9 @@ class DepartmentResult:
     organisation: str = ""  # the client, in a consultancy's portfolio
     axes: Mapping[str, float | None] = field(default_factory=dict)
     dimension_levels: Mapping[str, int] = field(default_factory=dict)
+    # The department's round still open, if any (reports.selectors.InProgress): named
+    # beside these figures, which are its latest closed round's.
+    in_progress: Any = None
 
 
 @dataclass(frozen=True)

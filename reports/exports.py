@@ -158,11 +158,19 @@ def _with_groups(table: Table, groups: dict | None) -> Table:
     return Table(table.title, table.headers, rows)
 
 
+def _organisation_results(access: OrgAccess) -> list[selectors.LatestResults]:
+    """The organisation's departments' results and, for a consultancy's portfolio
+    audience, its clients': an export holds what the organisation report shows."""
+    return [selectors.latest_results(selectors.scoped_assessments(access)),
+            selectors.latest_results(selectors.client_rounds(access),
+                                     own=access.organisation.pk)]
+
+
 def _organisation_rounds(access: OrgAccess) -> list[Assessment]:
-    """The organisation's rounds and, for a consultancy's portfolio audience, its
-    clients' rounds: an export holds what the organisation report shows."""
-    return (selectors.reported_rounds(selectors.scoped_assessments(access))
-            + selectors.reported_rounds(selectors.client_rounds(access)))
+    """Every round that counts (``AssessmentQuerySet.reported``: closed, with a submitted
+    response), the organisation's first: the rows of the organisation's export. A round
+    still open has no row: its figures are not a result yet (the JSON names it)."""
+    return [a for found in _organisation_results(access) for a in found.rounds]
 
 
 def _sheet_name(language: str) -> str:
@@ -243,7 +251,8 @@ def assessment_contract(access: OrgAccess, assessment: Assessment, *, language: 
 
 
 def organisation_contract(access: OrgAccess, *, language: str) -> dict:
-    rounds = _organisation_rounds(access)
+    found = _organisation_results(access)
+    rounds = [a for f in found for a in f.rounds]
     results = results_by_assessment(rounds, language) if rounds else {}
     texts: dict[int, ModelTexts] = {}
     items = []
@@ -253,7 +262,16 @@ def organisation_contract(access: OrgAccess, *, language: str) -> dict:
                 assessment.model_version, language)
         items.append(_contract(assessment, results[assessment.pk],
                                texts[assessment.model_version_id]))
-    return {"organisation": access.organisation.slug, "assessments": items}
+    # The rounds still open, as the report names them: how many submitted, no result.
+    in_progress = [{
+        "organisation": p.assessment.organisation.slug, "department": p.department,
+        "assessment": {"id": str(p.assessment.public_id), "name": p.assessment.name,
+                       "status": p.assessment.status},
+        "submitted": p.submitted, "invited": p.invited,
+    } for f in found for p in sorted(f.in_progress.values(),
+                                     key=lambda p: (p.client.lower(), p.department.lower()))]
+    return {"organisation": access.organisation.slug, "assessments": items,
+            "in_progress": in_progress}
 
 
 def to_csv(table: Table) -> str:

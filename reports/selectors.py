@@ -33,6 +33,7 @@ from assessments.anonymity import Withheld, names_visible, results_may_show, wit
 from assessments.models import Assessment, Response
 from assessments.presentation import (
     WEAKEST_DIMENSIONS,
+    counted_as_invited,
     present,
     scale_share,
     weakest_dimensions,
@@ -72,7 +73,7 @@ from .models import Report
 # Bump when a template or chart changes what a PDF shows: the input hash changes, so
 # a new request renders afresh instead of reusing an older file (and the pages kept in
 # the cache, the organisation report and the home page's overview, are rendered again).
-TEMPLATE_VERSION = "2026-12-04.1"
+TEMPLATE_VERSION = "2026-12-04.2"
 
 
 # --------------------------------------------------------------------------- reports
@@ -252,12 +253,13 @@ class AssessmentReport:
 
 
 def department_result(assessment: Assessment, figures: RoundFigures, texts: ModelTexts,
-                      organisation: str = "") -> DepartmentResult:
+                      organisation: str = "",
+                      in_progress: InProgress | None = None) -> DepartmentResult:
     return DepartmentResult(
         department=assessment.department.name, level=figures.level, index=figures.index,
         target=figures.target, level_name=texts.level_name(figures.level), top=texts.top,
         round=assessment.name, organisation=organisation, axes=figures.axes,
-        dimension_levels=figures.dimension_levels,
+        dimension_levels=figures.dimension_levels, in_progress=in_progress,
     )
 
 
@@ -361,10 +363,14 @@ class OrganisationReport:
     portfolio: list[DepartmentResult]
     portfolio_top: int
     departments: list[str]
-    without_results: list[str]
+    without_results: list[str]  # neither a result nor a round in progress
     # The clients' departments by maturity model, for a quadrant of each (a model
     # names its own axes); empty outside a consultancy's portfolio.
     portfolio_sections: list[ModelSection] = field(default_factory=list)
+    # Departments whose first round is still open (LatestResults.waiting): named, with
+    # how many have submitted, without figures; the clients' in a consultancy's portfolio.
+    waiting: list[InProgress] = field(default_factory=list)
+    portfolio_waiting: list[InProgress] = field(default_factory=list)
 
     @property
     def clients(self) -> list[str]:
@@ -374,12 +380,22 @@ class OrganisationReport:
     def is_empty(self) -> bool:
         return not self.sections and not self.portfolio
 
+    @property
+    def in_progress(self) -> bool:
+        """Whether a round still open is named (the report says what that means)."""
+        rows = [row for section in self.sections for row in section.rows] + self.portfolio
+        return bool(self.waiting or self.portfolio_waiting) or any(
+            row.in_progress for row in rows)
+
 
 def reported_rounds(queryset: QuerySet[Assessment]) -> list[Assessment]:
     """Rounds that count in reports (``AssessmentQuerySet.reported``), oldest first."""
-    return list(queryset.reported()
-                .select_related("department", "model_version__model", "organisation")
-                .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))
+    return list(_with_catalogue(queryset.reported()))
+
+
+def _with_catalogue(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    return (queryset.select_related("department", "model_version__model", "organisation")
+            .defer(*_UNREAD_CATALOGUE_TEXTS).order_by("created_at", "id"))
 
 
 # What a report never reads of its rounds' versions and models (their texts come from
@@ -389,11 +405,92 @@ _UNREAD_CATALOGUE_TEXTS = [
     for name in ("description", "source", "languages")] + ["model_version__notes"]
 
 
-def _latest_per_department(rounds: list[Assessment]) -> dict[int, Assessment]:
+# ------------------------------------------------------ a department's latest result
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """A department's round still open: named beside the department's latest result
+    with how many have submitted, never with its own figures, which move with each
+    submission until it closes (templates/reports/_in_progress.html says it)."""
+
+    assessment: Assessment
+    submitted: int
+    invited: int  # presentation.COUNTED_AS_INVITED
+    client: str = ""  # the client's name, in a consultancy's portfolio
+
+    @property
+    def department(self) -> str:
+        return self.assessment.department.name
+
+    @property
+    def name(self) -> str:
+        """The department, with its client's name in a consultancy's portfolio."""
+        return f"{self.client} · {self.department}" if self.client else self.department
+
+
+@dataclass
+class LatestResults:
+    """Each department's latest result, by the one rule every surface that compares or
+    follows departments takes (``AssessmentQuerySet.reported``; README, "Which round's
+    figures"): the home page's overview, the organisation report, its PDF, one-pager and
+    exports, the portfolio.
+
+    ``rounds``: the rounds that count, oldest first (the trends); ``latest``: per
+    department, the newest of them, its latest result; ``previous``: per department,
+    the one before its latest with the same model (the change since); ``in_progress``:
+    per department, its newest round still open, named beside its latest result."""
+
+    rounds: list[Assessment]
+    latest: dict[int, Assessment]
+    previous: dict[int, Assessment]
+    in_progress: dict[int, InProgress]
+
+    def waiting(self) -> list[InProgress]:
+        """The departments whose first result is still in progress: no closed round yet,
+        a round open."""
+        return sorted((progress for department, progress in self.in_progress.items()
+                       if department not in self.latest),
+                      key=lambda p: (p.client.lower(), p.department.lower()))
+
+
+def _read_for_results(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """The rounds :func:`latest_results` reads: those that count, and those still open,
+    each with ``is_reported``."""
+    return queryset.with_reported().filter(
+        Q(is_reported=True) | Q(status=Assessment.Status.OPEN))
+
+
+def latest_results(*querysets: QuerySet[Assessment], own: int | None = None) -> LatestResults:
+    """:class:`LatestResults` of the departments of these rounds (an organisation's, and
+    a consultancy's clients' for those who see them). ``own``: the organisation whose
+    departments go without their client's name. One query per queryset (the rounds that
+    count and the open ones together), and one for the open rounds' respondents if any."""
+    rounds: list[Assessment] = []
+    still_open: list[Assessment] = []
+    for queryset in querysets:
+        for assessment in _with_catalogue(_read_for_results(queryset)):
+            (rounds if assessment.is_reported else still_open).append(assessment)
+    if len(querysets) > 1:
+        rounds.sort(key=lambda a: (a.created_at, a.pk))
+        still_open.sort(key=lambda a: (a.created_at, a.pk))
     latest: dict[int, Assessment] = {}
+    previous: dict[int, Assessment] = {}
     for assessment in rounds:  # oldest first: the last one wins
+        before = latest.get(assessment.department_id)
+        if before is not None and \
+                before.model_version.model_id == assessment.model_version.model_id:
+            previous[assessment.department_id] = before
+        else:
+            previous.pop(assessment.department_id, None)
         latest[assessment.department_id] = assessment
-    return latest
+    counts = response_counts([a.pk for a in still_open]) if still_open else {}
+    in_progress = {a.department_id: InProgress(
+        assessment=a, submitted=counts[a.pk]["submitted"], invited=counts[a.pk]["total"],
+        client="" if own is None or a.organisation_id == own else a.organisation.name)
+        for a in still_open}  # oldest first: the newest open round wins
+    return LatestResults(rounds=rounds, latest=latest, previous=previous,
+                         in_progress=in_progress)
 
 
 def portfolio_access(access: OrgAccess) -> bool:
@@ -411,12 +508,14 @@ def client_rounds(access: OrgAccess) -> QuerySet[Assessment]:
 
 
 def organisation_report(access: OrgAccess, *, language: str) -> OrganisationReport:
-    rounds = reported_rounds(scoped_assessments(access))
-    clients = reported_rounds(client_rounds(access))
-    results = figures_by_assessment(rounds + clients, language)
-    latest = _latest_per_department(rounds)
+    """Every department's latest result (:func:`latest_results`) by model, with the trend
+    of the rounds that count, and a consultancy's clients' for those who see them."""
+    own = latest_results(scoped_assessments(access))
+    clients = latest_results(client_rounds(access), own=access.organisation.pk)
+    rounds = own.rounds
+    results = figures_by_assessment(rounds + clients.rounds, language)
     by_model: dict[int, list[Assessment]] = defaultdict(list)
-    for assessment in sorted(latest.values(), key=lambda a: a.department.name.lower()):
+    for assessment in sorted(own.latest.values(), key=lambda a: a.department.name.lower()):
         by_model[assessment.model_version.model_id].append(assessment)
     sections = []
     for items in by_model.values():
@@ -431,20 +530,23 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
                             dimensions=results[a.pk].dimension_indices)
                  for a in rounds
                  if a.model_version.model_id == model_id and a.department_id in departments]
-        rows = [department_result(a, results[a.pk], texts) for a in items]
+        rows = [department_result(a, results[a.pk], texts,
+                                  in_progress=own.in_progress.get(a.department_id))
+                for a in items]
         sections.append(ModelSection(texts=texts, rows=rows, trend=trend,
                                      latest=list(zip(items, rows, strict=True))))
     sections.sort(key=lambda s: -len(s.rows))
 
     portfolio, top = [], 1
     client_models: dict[int, list[tuple[Assessment, DepartmentResult]]] = defaultdict(list)
-    for assessment in sorted(_latest_per_department(clients).values(),
+    for assessment in sorted(clients.latest.values(),
                              key=lambda a: (a.organisation.name.lower(),
                                             a.department.name.lower())):
         texts = model_texts(assessment.model_version, language)
         top = max(top, texts.top)
         row = department_result(assessment, results[assessment.pk], texts,
-                                organisation=assessment.organisation.name)
+                                organisation=assessment.organisation.name,
+                                in_progress=clients.in_progress.get(assessment.department_id))
         portfolio.append(row)
         client_models[assessment.model_version.model_id].append((assessment, row))
     portfolio_sections = []
@@ -457,11 +559,13 @@ def organisation_report(access: OrgAccess, *, language: str) -> OrganisationRepo
     portfolio_sections.sort(key=lambda s: -len(s.rows))
     departments = list(scoped_departments(access).order_by("name")
                        .values_list("name", flat=True))
-    with_results = {a.department.name for a in latest.values()}
+    waiting = own.waiting()
+    shown = {a.department.name for a in own.latest.values()} | {p.department for p in waiting}
     return OrganisationReport(
         organisation=access.organisation, sections=sections, portfolio=portfolio,
         portfolio_top=top, departments=departments, portfolio_sections=portfolio_sections,
-        without_results=[name for name in departments if name not in with_results],
+        without_results=[name for name in departments if name not in shown],
+        waiting=waiting, portfolio_waiting=clients.waiting(),
     )
 
 
@@ -473,14 +577,16 @@ def _fingerprint_rows(queryset: QuerySet[Assessment]) -> list:
     # response still in progress changes nothing a report shows. A submitted response's
     # answers never change (``assessments.services.refusal``), so its submission stands
     # for them: the rounds' submissions are counted, and the last one read, per round.
+    # The respondents counted as invited too: a round in progress says "3 of 8 submitted".
     submitted = Response.submitted("responses__")
     rows = (queryset.annotate(
         last_submit=Max("responses__submitted_at"),
         submitted=Count("responses", filter=submitted),
+        invited=Count("responses", filter=counted_as_invited("responses__")),
     ).order_by("pk").values_list(
         "pk", "name", "status", "target_level", "updated_at", "consensus_updated_at",
         "model_version_id",
-        "department__name", "organisation__name", "last_submit", "submitted"))
+        "department__name", "organisation__name", "last_submit", "submitted", "invited"))
     return [[str(value) for value in row] for row in rows]
 
 
@@ -557,7 +663,8 @@ def _variants(payload: dict, access: OrgAccess, variants) -> dict[str, str]:
 
 @dataclass
 class OverviewRow:
-    """A department's latest closed round, and the change since its closed round before."""
+    """A department's latest result (:func:`latest_results`), and the change since its
+    result before; its round in progress, if any, is ``result.in_progress``."""
 
     assessment: Assessment
     result: DepartmentResult
@@ -593,6 +700,13 @@ class ExecutiveOverview:
     steps: list[OverviewStep]
     # The averages are per model (:func:`overview_models`): a 4-level and a 5-level
     # model's indexes are never averaged together.
+    # Departments whose first round is still open (LatestResults.waiting).
+    waiting: list[InProgress] = field(default_factory=list)
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether a round still open is named (the page says what that means)."""
+        return bool(self.waiting) or any(r.result.in_progress for r in self.rows)
 
 
 OVERVIEW_STEPS = QUICK_WINS
@@ -600,50 +714,40 @@ OVERVIEW_STEPS = QUICK_WINS
 
 def executive_overview(access: OrgAccess, *, language: str,
                        clients: bool = False) -> ExecutiveOverview:
-    """What an executive reads first: every department's level and index in its latest
-    closed round with the change since the closed round before (same model), the
-    quadrant, the quick wins across departments (each department's, ``scoring.quick_wins``,
-    nearest level first). With ``clients``, a consultancy's
-    clients' departments count too, for those who see them (the organisation report's
-    rule, :func:`client_rounds`): the organisation's one-page summary.
+    """What an executive reads first: every department's latest result
+    (:func:`latest_results`: its latest closed round, a round still open named beside it)
+    with the change since the result before (same model), the quadrant, the quick wins
+    across departments (each department's, ``scoring.quick_wins``, nearest level first).
+    With ``clients``, a consultancy's clients' departments count too, for those who see
+    them (the organisation report's rule, :func:`client_rounds`): the organisation's
+    one-page summary.
 
-    A fixed number of queries whatever the number of departments: the closed rounds
-    (one), their results (cached, see ``results_by_assessment``) and the texts per model
-    version. The newest PDF is :func:`latest_pdf`'s."""
-    rounds = reported_rounds(scoped_assessments(access).filter(
-        status=Assessment.Status.CLOSED))
-    if clients:
-        rounds += reported_rounds(client_rounds(access).filter(
-            status=Assessment.Status.CLOSED))
-        rounds.sort(key=lambda a: (a.created_at, a.pk))
-    if not rounds:
-        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[])
-    results = results_by_assessment(rounds, language)
-    latest: dict[int, Assessment] = {}
-    previous: dict[int, Assessment] = {}
-    for assessment in rounds:  # oldest first
-        before = latest.get(assessment.department_id)
-        model_id = assessment.model_version.model_id
-        if before is not None and before.model_version.model_id == model_id:
-            previous[assessment.department_id] = before
-        else:
-            previous.pop(assessment.department_id, None)
-        latest[assessment.department_id] = assessment
-
+    A fixed number of queries whatever the number of departments: the rounds (one per
+    organisation and clients), the open rounds' respondents, their results (cached, see
+    ``results_by_assessment``) and the texts per model version. The newest PDF is
+    :func:`latest_pdf`'s."""
     own = access.organisation.pk
+    found = latest_results(scoped_assessments(access),
+                           *([client_rounds(access)] if clients else []), own=own)
+    if not found.latest:
+        return ExecutiveOverview(rows=[], quadrant_rows=[], quadrant_texts=None, steps=[],
+                                 waiting=found.waiting())
+    results = results_by_assessment(list(found.latest.values())
+                                    + list(found.previous.values()), language)
     rows, candidates = [], []
-    for assessment in sorted(latest.values(), key=lambda a: (
+    for assessment in sorted(found.latest.values(), key=lambda a: (
             a.organisation_id != own, a.organisation.name.lower(), a.department.name.lower())):
         texts = model_texts(assessment.model_version, language)
         result = results[assessment.pk]
-        before = previous.get(assessment.department_id)
+        before = found.previous.get(assessment.department_id)
         delta = None
         if before is not None:
             was = results[before.pk].overall
             delta = Delta(result.overall.level - was.level, result.overall.index - was.index)
         point = department_result(assessment, RoundFigures.of(result), texts,
                                   organisation="" if assessment.organisation_id == own
-                                  else assessment.organisation.name)
+                                  else assessment.organisation.name,
+                                  in_progress=found.in_progress.get(assessment.department_id))
         row = OverviewRow(assessment=assessment, result=point,
                           level_name=texts.level_name(result.overall.level),
                           top=texts.top, delta=delta, scored=result, texts=texts)
@@ -671,7 +775,8 @@ def executive_overview(access: OrgAccess, *, language: str,
         quadrant_rows = [r.result for r in same]
     return ExecutiveOverview(rows=rows, quadrant_rows=quadrant_rows,
                              quadrant_texts=quadrant_texts,
-                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]])
+                             steps=[step for _key, step in candidates[:OVERVIEW_STEPS]],
+                             waiting=found.waiting())
 
 
 def latest_pdf(access: OrgAccess, language: str) -> dict | None:
@@ -686,16 +791,24 @@ def latest_pdf(access: OrgAccess, language: str) -> dict | None:
 
 
 def overview_fingerprint(access: OrgAccess) -> list[list[str]]:
-    """What the executive overview is computed from, as it changes (one query): the
-    closed rounds with what their rows show (name, department) and what their results
-    are keyed by (``assessments.selectors._results_key``): the version, the target and
-    the consensus answers' last change. The submitted responses are left out: nobody
-    submits in a closed round, and reopening one changes its status. Empty: no
-    overview."""
-    return [[str(value) for value in row] for row in (
-        scoped_assessments(access).filter(status=Assessment.Status.CLOSED).order_by("pk")
-        .values_list("pk", "public_id", "name", "created_at", "updated_at", "target_level",
-                     "consensus_updated_at", "department__name", "model_version_id"))]
+    """What the executive overview is computed from, as it changes: the rounds
+    :func:`latest_results` reads (one query) with what their rows show (name, department,
+    whether they count) and what their results are keyed by
+    (``assessments.selectors._results_key``): the version, the target and the consensus
+    answers' last change; and for the rounds still open, how many have submitted of how
+    many invited (one query more, while one is open). A closed round's responses are left
+    out: nobody submits in a closed round, and reopening one changes its status. Without
+    a closed round there is no overview: then the rounds still open are not read."""
+    rows = list(_read_for_results(scoped_assessments(access)).order_by("pk").values_list(
+        "pk", "public_id", "name", "status", "is_reported", "created_at", "updated_at",
+        "target_level", "consensus_updated_at", "department__name", "model_version_id"))
+    if not any(row[4] for row in rows):
+        return []
+    still_open = [row[0] for row in rows if row[3] == Assessment.Status.OPEN]
+    counts = response_counts(still_open) if still_open else {}
+    return [[str(value) for value in row] + (
+        [str(counts[row[0]]["submitted"]), str(counts[row[0]]["total"])]
+        if row[3] == Assessment.Status.OPEN else []) for row in rows]
 
 
 def overview_key(access: OrgAccess, fingerprint: list[list[str]], *, pdf: dict | None,
@@ -731,7 +844,7 @@ def overview_models(rows: list[OverviewRow], language: str) -> list[dict]:
 # ------------------------------------------------------------ the executive one-pager
 
 # Bump when the one-pager's template changes what it shows (its input hash changes).
-SUMMARY_TEMPLATE_VERSION = "2026-12-03.3"
+SUMMARY_TEMPLATE_VERSION = "2026-12-03.4"
 # How many departments the organisation's one-pager lists (the weakest first); the
 # full report lists them all.
 SUMMARY_DEPARTMENTS = 8

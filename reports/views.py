@@ -432,12 +432,14 @@ assessment_export_json = _assessment_export("json")
 
 def overview_panel(access: OrgAccess) -> dict | None:
     """The executive overview at the top of an organisation's home page (a dashboard
-    panel, registered in ``ReportsConfig.ready``): None until a round is closed.
+    panel, registered in ``ReportsConfig.ready``): None until a round with a submitted
+    response is closed.
 
     Rendered once per change of what it shows and kept in the cache (as the
-    organisation report is): its key is the overview's fingerprint (the closed rounds,
-    ``selectors.overview_fingerprint``), the newest PDF this member may open, the
-    language and the templates' version. Nothing else in it depends on who reads it."""
+    organisation report is): its key is the overview's fingerprint (the rounds that
+    count and those in progress with their counts, ``selectors.overview_fingerprint``),
+    the newest PDF this member may open, the language and the templates' version.
+    Nothing else in it depends on who reads it."""
     language = current_language()
     fingerprint = selectors.overview_fingerprint(access)
     if not fingerprint:
@@ -448,7 +450,7 @@ def overview_panel(access: OrgAccess) -> dict | None:
     if body is None:
         body = _overview_body(access, language, pdf)
         cache.set(key, body, ORGANISATION_REPORT_CACHE_SECONDS)
-    # Empty: closed rounds, but none with a submitted response.
+    # Empty: no result any more (a round reopened between the fingerprint and now).
     return {"body": mark_safe(body)} if body else None  # noqa: S308 - from a template
 
 

@@ -30,10 +30,13 @@ COMMENTS = (
 def seed_rounds(*, organisation: Organisation, version: ModelVersion, rounds: int = 2,
                 respondents: int = 3, seed: int = 0,
                 departments: list[Department] | None = None,
-                anonymity: str = Assessment.Anonymity.ANONYMOUS) -> list[Assessment]:
-    """``rounds`` closed rounds per department (the last one open), each answered and
-    submitted by ``respondents`` people; later rounds score a little higher. (An
-    anonymous round of fewer than three shows no result: ``assessments.anonymity``.)"""
+                anonymity: str = Assessment.Anonymity.ANONYMOUS,
+                last_open: bool = True) -> list[Assessment]:
+    """``rounds`` closed rounds per department (the last one open, unless not
+    ``last_open``), each answered and submitted by ``respondents`` people; later rounds
+    score a little higher. An open round's figures are not a department's result yet
+    (``AssessmentQuerySet.reported``), nor is an anonymous round of fewer than three
+    (``assessments.anonymity``)."""
     rng = random.Random(f"{organisation.slug}:{seed}")
     departments = departments if departments is not None else list(
         organisation.departments.order_by("name"))
@@ -47,7 +50,7 @@ def seed_rounds(*, organisation: Organisation, version: ModelVersion, rounds: in
         maturity = 1.6 + rng.random() * (top - 2.4)  # where this department stands
         for r in range(rounds):
             when = now - timedelta(days=120 * (rounds - r) - 1)
-            last = r == rounds - 1
+            last = last_open and r == rounds - 1
             assessment = Assessment.objects.create(
                 organisation=organisation, department=department, model_version=version,
                 name=f"Round {r + 1} · {when:%Y}", anonymity=anonymity,

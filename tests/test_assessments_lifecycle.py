@@ -127,6 +127,7 @@ def test_it_leaves_a_cancelled_round_out_of_results_trends_and_reports(world, ve
     services.assessment_cancel(by=manager, assessment=later)
     last = make_assessment(world, version=version, name="Winter")
     respondents_with_answers(last, 3)
+    services.assessment_close(by=manager, assessment=last)
 
     scoped = selectors.assessments(manager)
     assert [a.name for a in report_selectors.reported_rounds(scoped)] == ["Spring", "Winter"]
@@ -150,26 +151,35 @@ def test_it_leaves_a_cancelled_round_out_of_results_trends_and_reports(world, ve
 def test_a_round_counts_in_trends_and_reports_only_with_a_submitted_response(world, version,
                                                                             manager):
     """AssessmentQuerySet.reported: the one rule of the reports' rounds, the previous
-    round and the department page's trend. An anonymous round counts from three submitted
-    responses (assessments.anonymity), a named one from one."""
+    round and the department page's trend: closed rounds with a submitted response (an
+    anonymous one from three, assessments.anonymity; a named one from one). A round still
+    open is no result yet, whatever was submitted in it."""
     spring = make_assessment(world, version=version, name="Spring", anonymity="named")
     respondents_with_answers(spring, 1)
+    services.assessment_close(by=manager, assessment=spring)
     started = make_assessment(world, version=version, name="Started")
     respondents_with_answers(started, 2, submitted=False)
+    services.assessment_close(by=manager, assessment=started)
     draft = make_assessment(world, version=version, name="Draft", opened=False)
     Response.objects.create(assessment=draft, email="d@example.test",
                             submitted_at=timezone.now())  # counted nowhere all the same
     few = make_assessment(world, version=version, name="Too few")
     respondents_with_answers(few, 2)  # anonymous: no results from two
+    services.assessment_close(by=manager, assessment=few)
     last = make_assessment(world, version=version, name="Winter")
     respondents_with_answers(last, 3)
+    services.assessment_close(by=manager, assessment=last)
+    still_open = make_assessment(world, version=version, name="Still open")
+    respondents_with_answers(still_open, 3)
 
     scoped = selectors.assessments(manager)
     assert [a.name for a in report_selectors.reported_rounds(scoped)] == ["Spring", "Winter"]
     assert report_selectors.previous_round(last).name == "Spring"
+    assert report_selectors.previous_round(still_open).name == "Winter"
     assert {a.name: a.is_reported for a in selectors.department_assessments(
         manager, last.department)} == {"Spring": True, "Started": False, "Draft": False,
-                                       "Too few": False, "Winter": True}
+                                       "Too few": False, "Winter": True,
+                                       "Still open": False}
     department = signed_in(world.acme.manager).get(reverse("assessments:department", kwargs={
         "org_slug": "acme", "department_id": last.department.public_id}))
     assert [p["assessment"].name for p in department.context["trend"]["points"]] == [

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Response
+from assessments.models import Assessment, Response
 from assessments.selectors import assessment_results, results_by_assessment
 from models_catalog.selectors import model_spec
 from models_catalog.texts import model_texts
@@ -125,15 +125,27 @@ def test_it_shows_rounds_and_their_trend_on_the_department_page(world):
         response, _token = invitee(assessment, f"{name}@example.test")
         _answer(response, answers)
         services.response_submit(response=response)
+        services.assessment_close(by=access_for(world.acme.manager, world.acme.org),
+                                  assessment=assessment)
     make_assessment(world, version=version, name="Q1 2027")
-    html = signed_in(world.acme.viewer).get(reverse("assessments:department", kwargs={
-        "org_slug": "acme", "department_id": world.acme.departments[0].public_id})) \
-        .content.decode()
+    page = reverse("assessments:department", kwargs={
+        "org_slug": "acme", "department_id": world.acme.departments[0].public_id})
+    html = signed_in(world.acme.viewer).get(page).content.decode()
     table = html[html.index("<table"):]
     assert table.index("Q1 2027") < table.index("Q3 2026") < table.index("Q1 2026")
     assert "<svg" in html and "<polyline" in html
     assert "No submitted responses yet." in html
     assert "People" in html and "Customers" in html
+    # A submission in the open round: its figures are listed as provisional, and the
+    # trend stays the closed rounds' (AssessmentQuerySet.reported).
+    [still_open] = Assessment.objects.filter(name="Q1 2027")
+    response, _token = invitee(still_open, "q1-2027@example.test")
+    _answer(response, {"people.2.1": "largely"})
+    services.response_submit(response=response)
+    html = signed_in(world.acme.viewer).get(page).content.decode()
+    assert "Provisional until the round closes" in html
+    trend = html[html.index('id="trend-desc"'):html.index("</desc>")]
+    assert "Q1 2026" in trend and "Q3 2026" in trend and "Q1 2027" not in trend
 
 
 # ------------------------------------------------------------------------ query counts

@@ -159,6 +159,14 @@ def test_a_consultant_a_respondent_a_manager_and_an_executive_use_the_product(
     assert page.locator(".js-plotly-plot").count() >= 1
     assert page.locator("svg.report-svg").count() >= 2  # the radar and the quadrant
     shots(page, "manager-report")
+    # The manager closes the round: its figures become the department's result, which
+    # the organisation report shows (a round still open is named there as in progress).
+    page.goto(f"{base}/o/initech/assessments/{assessment.public_id}/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Close", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assessment.refresh_from_db()
+    assert assessment.is_closed
 
     # The executive asks for the PDF, watches it become ready, and downloads it.
     page.context.clear_cookies()

@@ -521,6 +521,8 @@ def test_a_comment_alone_does_not_stop_a_carried_answer_being_confirmed(world, c
 def test_trends_compare_rounds_on_different_versions_per_dimension(world, closed_round):
     follow_up = _next_round_on_v2(world, closed_round)
     respondents_with_answers(follow_up, 2)
+    services.assessment_close(by=access_for(world.acme.owner, world.acme.org),
+                              assessment=follow_up)  # trends draw closed rounds
     client = signed_in(world.acme.owner)
     report = client.get(reverse("reports:organisation", args=["acme"]))
     html = report.content.decode()
@@ -539,6 +541,8 @@ def test_the_department_page_and_the_report_draw_the_same_lines_across_versions(
 
     follow_up = _next_round_on_v2(world, closed_round)
     respondents_with_answers(follow_up, 2)
+    services.assessment_close(by=access_for(world.acme.owner, world.acme.org),
+                              assessment=follow_up)  # trends draw closed rounds
     page = signed_in(world.acme.owner).get(reverse("assessments:department", args=[
         "acme", closed_round.department.public_id]))
     drawn = {line["name"]: {name: round(index, 2) for _x, _y, name, index in line["marks"]}

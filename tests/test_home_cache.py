@@ -232,3 +232,53 @@ def test_the_stamps_of_a_deleted_organisation_are_not_needed(world):
     Organisation.objects.filter(pk=pk).delete()
     assert changes.replace([pk, world.acme.org.pk]).keys() == {world.acme.org.pk}
     assert not Assessment.objects.filter(organisation_id=pk).exists()
+
+
+def test_the_overview_follows_a_round_in_progress_until_it_closes(world, committed):
+    """The overview's figures are the latest closed round's, the round still open named
+    beside them with how many have submitted: an invitation, a submission and the round's
+    closing each change what the home page shows (reports.selectors.overview_fingerprint),
+    and each time it equals a rendering from nothing kept."""
+    from tests.assessment_factories import respondents_with_answers
+
+    manager_access = access_for(world.acme.manager, world.acme.org)
+    version = version_with(6)
+    first = committed(lambda: make_assessment(world, version=version, name="Spring round"))
+    committed(lambda: respondents_with_answers(first, 3))
+    committed(lambda: assessment_services.assessment_close(by=manager_access,
+                                                           assessment=first))
+    viewer = signed_in(world.acme.viewer)
+    state = {}
+
+    def open_next():
+        state["round"] = make_assessment(world, version=version, name="Autumn round")
+        state["responses"] = respondents_with_answers(state["round"], 2, submitted=False)
+
+    shown = _home(viewer)
+    assert "Spring round" in shown and "In progress" not in shown
+    edits = {
+        "the next round opened, two invited": (
+            open_next, "In progress: 0 of 2 submitted (Autumn round)"),
+        "a third invited": (lambda: respondents_with_answers(state["round"], 1,
+                                                             submitted=False),
+                            "In progress: 0 of 3 submitted (Autumn round)"),
+        "one submitted": (lambda: assessment_services.response_submit(
+            response=state["responses"][0]), "In progress: 1 of 3 submitted (Autumn round)"),
+        "a link withdrawn": (lambda: Response.objects.filter(
+            pk=state["responses"][1].pk).update(revoked_at=timezone.now()),
+            "In progress: 1 of 2 submitted (Autumn round)"),
+        "the round closed": (lambda: assessment_services.assessment_close(
+            by=manager_access, assessment=state["round"]), None),
+    }
+    for change, (make, expected) in edits.items():
+        committed(make)
+        served = _home(viewer)
+        assert served != shown, change
+        assert served == _fresh(viewer), change
+        overview = served[served.index("data-overview"):]
+        if expected:
+            assert expected in overview and "Spring round" in overview, change
+        else:  # closed: its figures are the result, the change since Spring's shown
+            assert "In progress" not in overview and "Autumn round" in overview
+            assert "data-delta" in overview
+        shown = served

@@ -60,15 +60,25 @@ def test_it_renders_the_report_once_and_serves_it_until_something_shown_changes(
 def test_an_answer_in_progress_changes_neither_the_report_nor_its_pdf(world, rounds):
     access = access_for(world.acme.owner, world.acme.org)
     latest = next(a for a in rounds if a.status == Assessment.Status.OPEN)
-    before = organisation_input_hash(access, "en")
     page, _queries = _get(signed_in(world.acme.owner))
+    assert f"In progress: 3 of 3 submitted ({latest.name})" in page
+    # A respondent invited: the round in progress is named with how many were invited.
+    before = organisation_input_hash(access, "en")
     [response] = respondents_with_answers(latest, 1, submitted=False)
+    assert organisation_input_hash(access, "en") != before
+    page, _queries = _get(signed_in(world.acme.owner))
+    assert f"In progress: 3 of 4 submitted ({latest.name})" in page
+    before = organisation_input_hash(access, "en")
+    answer = response.answers.first()
+    assessment_services.answer_save(response=response, question_key=answer.question.key,
+                                    option="na" if answer.option != "na" else "fully")
     assert organisation_input_hash(access, "en") == before
     assessment_services.response_submit(response=response)
     assert organisation_input_hash(access, "en") != before
     after, rendered = _get(signed_in(world.acme.owner))
     assert rendered > 7  # rendered again, with the new submission counted
-    # (What it shows may look the same: the first screen's charts are drawn on the
+    assert f"In progress: 4 of 4 submitted ({latest.name})" in after
+    # (The figures are the closed round's: the first screen's charts are drawn on the
     # server from the rounds' positions, reports/chart_svg.py.)
     assert 'aria-labelledby="section-1"' in after and "report-svg" in after
 

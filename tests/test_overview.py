@@ -95,10 +95,41 @@ def test_the_overview_costs_the_same_with_2_and_20_departments(world):
     assert large_rendered == small_rendered == RENDERED_OVERVIEW_QUERIES
 
 
+def _open_rounds(world, departments, version):
+    access = access_for(world.acme.manager, world.acme.org)
+    for d, department in enumerate(departments):
+        assessment = services.assessment_open(by=access, assessment=services.assessment_create(
+            by=access, department=department, model_version=version, name="In progress"))
+        respondents_with_answers(assessment, 1, seed=d)
+        respondents_with_answers(assessment, 1, submitted=False, seed=d)
+
+
+def test_rounds_in_progress_cost_one_query_more_whatever_their_number(world):
+    """Named beside the results with how many submitted: the overview's fingerprint reads
+    their respondents (one query), and so does the overview when rendered."""
+    version = version_with(12)
+    _closed_rounds(world, world.acme.departments, version)
+    _open_rounds(world, world.acme.departments, version)
+    viewer = signed_in(world.acme.viewer)
+    small, page = _count(viewer, "/o/acme/")
+    assert page.count("In progress: 1 of 2 submitted (In progress)") == 2
+    small_rendered = _rendered_count(viewer, world.acme.departments[0])
+    more = [Department.objects.create(organisation=world.acme.org, name=f"More {i}")
+            for i in range(18)]
+    _closed_rounds(world, more, version)
+    _open_rounds(world, more, version)
+    large, page = _count(viewer, "/o/acme/")
+    assert page.count("In progress: 1 of 2 submitted (In progress)") == 20
+    assert large == small == OVERVIEW_HOME_QUERIES + 1
+    large_rendered = _rendered_count(viewer, world.acme.departments[0])
+    assert large_rendered == small_rendered == RENDERED_OVERVIEW_QUERIES + 2
+
+
 def test_it_shows_levels_indexes_changes_steps_and_the_latest_pdf(world):
     version = version_with(12)
     rounds = _closed_rounds(world, world.acme.departments[:1], version)
-    # An open round later does not count: the overview reads closed rounds.
+    # An open round later is no result yet: named as in progress, the figures are the
+    # latest closed round's.
     access = access_for(world.acme.manager, world.acme.org)
     services.assessment_open(by=access, assessment=services.assessment_create(
         by=access, department=world.acme.departments[0], model_version=version,
@@ -112,7 +143,7 @@ def test_it_shows_levels_indexes_changes_steps_and_the_latest_pdf(world):
     section = page[page.index("data-overview"):page.index("</section>",
                                                             page.index("data-overview"))]
     assert world.acme.departments[0].name in section
-    assert "Round 2" in section and "Still open" not in section
+    assert "Round 2" in section and "In progress: 0 of 0 submitted (Still open)" in section
     assert "data-delta" in section  # change since Round 1
     assert reverse("reports:download", args=["acme", report.public_id]) in section
     assert 'data-svg-chart="quadrant"' in section  # drawn on the server: no plotly.js

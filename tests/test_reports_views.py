@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from assessments.models import Assessment
 from assessments.services import assessment_close
 from maturity_site.spreadsheets import xlsx_cell as neutralise
 from models_catalog.snapshot import snapshot
@@ -108,11 +109,24 @@ def test_the_disagreement_section_is_named_once_by_its_h2(world, seeded):
 def test_it_shows_the_organisation_report_and_the_consultancys_portfolio(world, seeded):
     html = signed_in(world.acme.manager).get("/o/acme/reports/").content.decode()
     assert 'data-svg-chart="quadrant"' in html and "chart-s0-heatmap" in html
-    assert "chart-s0-trend" in html and "chart-s0-targets" in html
+    assert "chart-s0-targets" in html
     assert "Acme dept 2" in html and "Globex" not in html
     assert "&lt;" not in FORMULA and "=HYPERLINK" in html
+    # Each department's latest closed round, its round still open named beside it: one
+    # closed round each so far, too few for a trend.
+    assert len(re.findall(r"In progress: 3 of 3 submitted \(Round 2 · \d{4}\)", html)) == 2
+    assert "chart-s0-trend" not in html
     html = signed_in(world.northwind.consultant).get("/o/northwind/reports/").content.decode()
     assert 'data-svg-chart="portfolio"' in html and "Globex dept 1" in html
+    # Globex's departments have no closed round: named as in progress, without a bar.
+    assert "No closed round yet:" in html
+    bars = html[html.index('data-svg-chart="portfolio"'):]
+    assert "Globex dept 1" not in bars[:bars.index("</figure>")]
+    # Once the rounds in progress close, they are the results, and the trend has two.
+    Assessment.objects.filter(organisation=world.acme.org, status="open").update(
+        status="closed", closed_at=timezone.now())
+    html = signed_in(world.acme.manager).get("/o/acme/reports/").content.decode()
+    assert "chart-s0-trend" in html and "In progress" not in html
 
 
 def test_it_escapes_user_text_in_the_page_and_its_chart_data(world, seeded):
@@ -400,14 +414,20 @@ def test_it_exports_the_organisations_results_and_neutralises_formulas(world, se
     client = signed_in(world.acme.owner)
     text = client.get("/o/acme/reports/export.csv").content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len({r["assessment_id"] for r in rows}) == 4  # two departments, two rounds
+    # Two departments, the closed round of each: the open ones are not results yet.
+    closed = {str(a.public_id) for a in seeded["rounds"] if a.name.startswith("Round 1")}
+    assert {r["assessment_id"] for r in rows} == closed
     assert all(not r["department"].startswith("=") for r in rows)
     assert any(r["department"] == "'" + FORMULA for r in rows)
     sheet = load_workbook(io.BytesIO(client.get("/o/acme/reports/export.xlsx").content)).active
     departments = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert "'" + FORMULA in departments
     document = client.get("/o/acme/reports/export.json").json()
-    assert len(document["assessments"]) == 4 and document["organisation"] == "acme"
+    assert len(document["assessments"]) == 2 and document["organisation"] == "acme"
+    assert {item["assessment"]["id"] for item in document["in_progress"]} == {
+        str(a.public_id) for a in seeded["rounds"] if a.name.startswith("Round 2")}
+    assert {(item["submitted"], item["invited"]) for item in document["in_progress"]} == {
+        (3, 3)}
     assert "Globex" not in text
 
 
@@ -542,7 +562,8 @@ def test_a_round_with_one_respondent_says_disagreement_needs_two_without_a_chart
 
 def test_a_trend_of_one_round_is_a_sentence_not_a_chart(world):
     version = make_version(slug="one-round-model")
-    seed_rounds(organisation=world.acme.org, version=version, rounds=1, respondents=3)
+    seed_rounds(organisation=world.acme.org, version=version, rounds=1, respondents=3,
+                last_open=False)
     html = signed_in(world.acme.manager).get("/o/acme/reports/").content.decode()
     assert "A trend needs at least two rounds of a department." in html
     assert "chart-s0-trend" not in html and 'data-svg-chart="quadrant"' in html

@@ -78,7 +78,8 @@ def exports(world):
     department.name = HOSTILE[0]
     department.save()
     seed_rounds(organisation=world.acme.org, version=make_version(slug="csv-model"),
-                rounds=1, respondents=3, departments=[department])  # anonymous: 3
+                rounds=1, respondents=3, departments=[department],
+                last_open=False)  # closed, anonymous from three: a result the export holds
     return {
         "answers": (manager.get(_url(assessment, "export_csv")).content, HOSTILE),
         "answer sheet": (manager.get(_url(assessment, "template_csv")).content, []),
