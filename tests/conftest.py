@@ -112,7 +112,23 @@ def _respondent_emails_sent_in_process(monkeypatch):
             args=[assessment_id], kwargs={"sender_id": sender_id, "asked_at": asked_at})
         return True
 
+    real = services.enqueue_respondent_emails
     monkeypatch.setattr(services, "enqueue_respondent_emails", run_in_process)
+    return real
+
+
+@pytest.fixture
+def respondent_emails_broker_unreachable(monkeypatch, _respondent_emails_sent_in_process):
+    """The respondents' emails handed over as in production, to a broker that refuses the
+    connection (``enqueue_respondent_emails`` must log it and keep the emails owed)."""
+    from assessments import services, tasks
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("no broker")
+
+    monkeypatch.setattr(services, "enqueue_respondent_emails",
+                        _respondent_emails_sent_in_process)  # the real one
+    monkeypatch.setattr(tasks.send_respondent_emails_task, "apply_async", unreachable)
 
 
 @pytest.fixture(autouse=True)

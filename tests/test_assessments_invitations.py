@@ -185,13 +185,8 @@ def test_a_round_closed_before_the_worker_runs_sends_nothing(
 
 
 def test_a_broker_that_cannot_be_reached_still_opens_the_round(
-        world, draft, monkeypatch, caplog, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(services, "enqueue_respondent_emails", enqueue_for_real)
-
-    def unreachable(*args, **kwargs):
-        raise ConnectionRefusedError("no broker")
-
-    monkeypatch.setattr(tasks.send_respondent_emails_task, "apply_async", unreachable)
+        world, draft, respondent_emails_broker_unreachable, caplog,
+        django_capture_on_commit_callbacks):
     with caplog.at_level(logging.ERROR, logger="assessments.services"):
         _open(world, draft, django_capture_on_commit_callbacks)
     assert Assessment.objects.get(pk=draft.pk).status == Assessment.Status.OPEN

@@ -324,13 +324,8 @@ def test_a_reminder_does_not_double_an_invitation_still_on_its_way(
 
 
 def test_a_broker_that_cannot_be_reached_keeps_the_reminders_owed(
-        world, open_round, monkeypatch, caplog, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(services, "enqueue_respondent_emails", enqueue_for_real)
-
-    def unreachable(*args, **kwargs):
-        raise ConnectionRefusedError("no broker")
-
-    monkeypatch.setattr(tasks.send_respondent_emails_task, "apply_async", unreachable)
+        world, open_round, respondent_emails_broker_unreachable, caplog,
+        django_capture_on_commit_callbacks):
     with caplog.at_level(logging.ERROR, logger="assessments.services"):
         _post(signed_in(world.acme.manager), _url(open_round, "remind_all"),
               capture=django_capture_on_commit_callbacks, execute=True)
