@@ -46,7 +46,13 @@ MEASURE = """() => {
     charts.push({id: svg.dataset.svgChart, drawn: true, container: box.width,
                  svg: area.width, cut});
   });
-  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, charts};
+  // A table box that scrolls sideways can be reached and scrolled with the keyboard.
+  const stuck = [...document.querySelectorAll('.table-responsive')]
+    .filter(box => box.scrollWidth > box.clientWidth + 1)
+    .filter(box => box.getAttribute('tabindex') !== '0' || box.getAttribute('role') !== 'region'
+                   || !box.getAttribute('aria-label'))
+    .map(box => box.textContent.trim().slice(0, 60));
+  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, charts, stuck};
 }"""
 
 
@@ -79,6 +85,7 @@ def check_page(page, url: str, name: str) -> None:
         page.shots(page, f"{name}-{width}")
         measured = page.evaluate(MEASURE)
         assert measured["scrollWidth"] <= measured["clientWidth"], (name, width, measured)
+        assert not measured["stuck"], (name, width, measured["stuck"])
         for chart in measured["charts"]:
             assert chart["drawn"], (name, width, chart)
             assert chart["svg"] <= chart["container"] + 1, (name, width, chart)
