@@ -412,7 +412,7 @@ def test_an_anonymous_round_shows_no_result_until_three_have_submitted(world, su
         assert not [f for f in FIGURES if f in text], surface
         assert "Small round of" not in text or surface in (
             "organisation report", "consensus session", "department page, closed"), surface
-    assert "No department has results yet." in closed["organisation report"]
+    assert "In an anonymous round, results need at least 3" in closed["organisation report"]
     assert WITHHELD in closed["consensus session"]
     with pytest.raises(ValidationError, match="at least 3 people"):
         services.consensus_record(by=owner, assessment=assessment, question="people.2.1",

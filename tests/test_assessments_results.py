@@ -127,7 +127,7 @@ def test_it_shows_rounds_and_their_trend_on_the_department_page(world):
         services.response_submit(response=response)
         services.assessment_close(by=access_for(world.acme.manager, world.acme.org),
                                   assessment=assessment)
-    make_assessment(world, version=version, name="Q1 2027")
+    make_assessment(world, version=version, name="Q1 2027", anonymity="named")
     page = reverse("assessments:department", kwargs={
         "org_slug": "acme", "department_id": world.acme.departments[0].public_id})
     html = signed_in(world.acme.viewer).get(page).content.decode()

@@ -70,7 +70,9 @@ def test_the_trend_across_versions_is_drawn_per_dimension(world, closed_round, p
     follow_up = followup.assessment_start_next(by=access, assessment=closed_round,
                                                name="On v2", model_choice="latest")
     services.assessment_open(by=access, assessment=follow_up)
-    respondents_with_answers(follow_up, 2)
+    respondents_with_answers(follow_up, 3)
+    # A trend draws closed rounds (AssessmentQuerySet.reported).
+    services.assessment_close(by=access, assessment=follow_up)
     sign_in(page, live_server, world.acme.owner.email, PASSWORD)
     page.goto(f"{live_server.url}/o/acme/assessments/departments/"
               f"{closed_round.department.public_id}/")

@@ -251,7 +251,8 @@ def test_the_overview_follows_a_round_in_progress_until_it_closes(world, committ
     state = {}
 
     def open_next():
-        state["round"] = make_assessment(world, version=version, name="Autumn round")
+        state["round"] = make_assessment(world, version=version, name="Autumn round",
+                                         anonymity="named")  # one submitted: results
         state["responses"] = respondents_with_answers(state["round"], 2, submitted=False)
 
     shown = _home(viewer)

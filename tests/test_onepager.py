@@ -101,7 +101,7 @@ def long_document() -> dict:
                 })
     return {
         "format": "maturity-model/1",
-        "model": {"slug": "long-model", "name": texts("Long model", 160),
+        "model": {"slug": "long-model", "name": texts("Long model", 150),
                   "description": texts("A model", 200), "source": {"en": "The tests"},
                   "default_language": "en", "languages": list(LANGUAGES)},
         "version": {"number": 1, "notes": {"en": "First"}},
